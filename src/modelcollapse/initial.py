@@ -1,0 +1,108 @@
+"""Initial (true) distributions p⁽⁰⁾ over the vocabulary (DESIGN.md §2, paper.md §5)."""
+
+import numpy as np
+
+INITIAL_KINDS = ("zipf", "uniform", "dirichlet", "target")
+
+# First element of a SeedSequence spawn_key: keeps initial-distribution streams apart from
+# replicate streams (simulate.REPLICATE_DOMAIN).
+INITIAL_DOMAIN = 1
+
+
+def _support(vocab: int, support: int | None) -> int:
+    support = vocab if support is None else support
+    if not 1 <= support <= vocab:
+        raise ValueError(f"support must be between 1 and vocab={vocab}, got {support}")
+    return support
+
+
+def _pad(head: np.ndarray, vocab: int) -> np.ndarray:
+    p = np.zeros(vocab)
+    p[: head.size] = head / head.sum()
+    return p
+
+
+def zipf(vocab: int, exponent: float, support: int | None = None) -> np.ndarray:
+    """p_i ∝ i^(−exponent) on the first `support` tokens, zero elsewhere."""
+    if exponent < 0:
+        raise ValueError(f"exponent must be >= 0, got {exponent}")
+    ranks = np.arange(1, _support(vocab, support) + 1, dtype=float)
+    return _pad(ranks**-exponent, vocab)
+
+
+def uniform(vocab: int, support: int | None = None) -> np.ndarray:
+    """Uniform on the first `support` tokens."""
+    return _pad(np.ones(_support(vocab, support)), vocab)
+
+
+def dirichlet(
+    vocab: int, concentration: float, root_seed: int, support: int | None = None
+) -> np.ndarray:
+    """One draw of Dirichlet(concentration·1) on the first `support` tokens.
+
+    Seeded by (root_seed, vocab) only, so every cell of a study with this vocab shares it.
+    """
+    if concentration <= 0:
+        raise ValueError(f"concentration must be > 0, got {concentration}")
+    k = _support(vocab, support)
+    ss = np.random.SeedSequence(root_seed, spawn_key=(INITIAL_DOMAIN, vocab))
+    return _pad(np.random.default_rng(ss).dirichlet(np.full(k, concentration)), vocab)
+
+
+def power_law_simpson(exponent: float, support: int) -> float:
+    """Σp² of the power law p_i ∝ i^(−exponent), i = 1 … support."""
+    w = np.arange(1, support + 1, dtype=float) ** -exponent
+    w /= w.sum()
+    return float(w @ w)
+
+
+def target_exponent(support: int, s0: float) -> float:
+    """The power-law exponent whose Σp² on `support` tokens equals s0 (root-finding).
+
+    Σp² rises monotonically from 1/support (exponent 0) towards 1, so the root is unique.
+    """
+    from scipy.optimize import brentq  # only this kind needs SciPy
+
+    if support < 2 or not 1.0 / support <= s0 < 1.0:
+        raise ValueError(f"s0 must be in [1/support, 1) = [{1.0 / max(support, 1):.6g}, 1), got {s0}")
+    if s0 == 1.0 / support:
+        return 0.0
+    hi = 1.0
+    while power_law_simpson(hi, support) < s0:
+        hi *= 2.0
+    return brentq(lambda a: power_law_simpson(a, support) - s0, 0.0, hi, xtol=1e-15, rtol=1e-15)
+
+
+def target(vocab: int, support: int, s0: float) -> np.ndarray:
+    """Power law on `support` tokens with Σp² = s0 (the paper's s = 600, s̃ = 52, S₀ = 0.1)."""
+    return zipf(vocab, target_exponent(_support(vocab, support), s0), support)
+
+
+def initial_distribution(
+    kind: str,
+    vocab: int,
+    *,
+    exponent: float = 1.1,
+    support: int | None = None,
+    s0: float | None = None,
+    concentration: float = 1.0,
+    root_seed: int = 0,
+) -> np.ndarray:
+    """Dispatch on `kind` (one of INITIAL_KINDS) with the config's `initial` keys."""
+    if vocab < 2:
+        raise ValueError(f"vocab must be >= 2, got {vocab}")
+    if kind == "zipf":
+        p = zipf(vocab, exponent, support)
+    elif kind == "uniform":
+        p = uniform(vocab, support)
+    elif kind == "dirichlet":
+        p = dirichlet(vocab, concentration, root_seed, support)
+    elif kind == "target":
+        if s0 is None:
+            raise ValueError("initial kind 'target' needs s0 (the target Σp²)")
+        p = target(vocab, vocab if support is None else support, s0)
+    else:
+        raise ValueError(f"initial kind must be one of {', '.join(INITIAL_KINDS)}, got {kind!r}")
+    if p.max() >= 1.0:
+        raise ValueError("the initial distribution must not be a Dirac mass (support >= 2)")
+    return p

@@ -1,0 +1,211 @@
+"""Recursive training of one context's next-token distribution (paper.md §1–2, DESIGN.md §2–4).
+
+A "trained model" is the MLE, the empirical frequencies of its training set (paper eq 2), so a
+replicate is a Markov chain of count vectors. `simulate_cell` runs all replicates of one grid cell,
+each on its own random stream keyed by the cell and the seed (DESIGN.md §3), and returns the
+per-(seed, generation) metric table of DESIGN.md §4 plus each replicate's collapse time.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels
+
+SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
+METRICS = (
+    "simpson",
+    "max_prob",
+    "l1_from_first",
+    "l1_from_truth",
+    "l2sq_from_first",
+    "support",
+    "entropy",
+    "collapsed",
+    "top_token",
+)
+INTEGER_METRICS = ("support", "top_token")
+# Scenarios whose mix of sources is fixed by the scenario itself, not by synthetic_fraction.
+SOURCE_SCENARIOS = ("accumulate", "window", "pool")
+
+# First element of a SeedSequence spawn_key (see initial.INITIAL_DOMAIN).
+REPLICATE_DOMAIN = 0
+
+
+def sample_sizes(n: int, synthetic_fraction: float) -> tuple[int, int]:
+    """(n_real, n_synthetic) with n_real = round((1 − α)·n) (DESIGN.md §2)."""
+    n_real = int(round((1.0 - synthetic_fraction) * n))
+    return n_real, n - n_real
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell: everything that identifies a replicate's stream except its seed."""
+
+    scenario: str
+    n: int
+    vocab: int
+    synthetic_fraction: float
+    window: int | None = None
+
+    def __post_init__(self):
+        check_cell(self)
+
+    @property
+    def n_real(self) -> int:
+        return sample_sizes(self.n, self.synthetic_fraction)[0]
+
+    @property
+    def n_synthetic(self) -> int:
+        return sample_sizes(self.n, self.synthetic_fraction)[1]
+
+
+def check_cell(cell: Cell) -> None:
+    """Raise ValueError naming the offending parameter and its allowed range."""
+    if cell.scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {cell.scenario!r}")
+    if int(cell.n) != cell.n or cell.n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {cell.n}")
+    if int(cell.vocab) != cell.vocab or cell.vocab < 2:
+        raise ValueError(f"vocab must be an integer >= 2, got {cell.vocab}")
+    if not 0.0 <= cell.synthetic_fraction <= 1.0:
+        raise ValueError(f"synthetic_fraction must be in [0, 1], got {cell.synthetic_fraction}")
+    if cell.scenario in SOURCE_SCENARIOS and cell.synthetic_fraction != 1.0:
+        raise ValueError(
+            f"synthetic_fraction must be 1.0 for scenario {cell.scenario!r} (its sources are set "
+            f"by the scenario), got {cell.synthetic_fraction}"
+        )
+    if cell.scenario == "window":
+        if cell.window is None or not 1 <= cell.window <= cell.n:
+            raise ValueError(f"window must be an integer in [1, n={cell.n}] for scenario 'window', got {cell.window}")
+
+
+def replicate_stream(root_seed: int, cell: Cell, seed: int) -> np.random.SeedSequence:
+    """The SeedSequence of replicate `seed` of `cell`: keyed by (root seed, scenario, n, vocab,
+    synthetic_fraction, seed), never by the job that runs it (DESIGN.md §3)."""
+    key = (
+        REPLICATE_DOMAIN,
+        SCENARIOS.index(cell.scenario),
+        int(cell.n),
+        int(cell.vocab),
+        int(round(cell.synthetic_fraction * 1_000_000)),
+        int(seed),
+    )
+    return np.random.SeedSequence(root_seed, spawn_key=key)
+
+
+@dataclass
+class CellResult:
+    """metrics[r, m, k]: metric METRICS[k] of replicate seeds[r] at generation m."""
+
+    cell: Cell
+    seeds: np.ndarray
+    metrics: np.ndarray
+    collapse_time: np.ndarray  # −1 where the replicate did not collapse by the last generation
+
+    @property
+    def generations(self) -> int:
+        return self.metrics.shape[1] - 1
+
+
+def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int) -> tuple[np.ndarray, np.ndarray]:
+    p0 = np.ascontiguousarray(p0, dtype=float)
+    if p0.shape != (cell.vocab,):
+        raise ValueError(f"initial distribution has {p0.size} tokens, vocab is {cell.vocab}")
+    if (p0 < 0).any() or abs(p0.sum() - 1.0) > 1e-9 or p0.max() >= 1.0:
+        raise ValueError("initial distribution must be non-negative, sum to 1 and not be a Dirac mass")
+    if int(generations) != generations or generations < 1:
+        raise ValueError(f"generations must be an integer >= 1, got {generations}")
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if seeds.ndim != 1 or seeds.size == 0 or (seeds < 0).any():
+        raise ValueError("seeds must be a non-empty list of integers >= 0")
+    return p0, seeds
+
+
+def simulate_cell(
+    p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
+) -> CellResult:
+    """Simulate replicates `seeds` of `cell` for generations 0 … G (compiled engine)."""
+    p0, seeds = _check_run(p0, cell, seeds, generations)
+    metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
+    collapse_time = np.empty(seeds.size, np.int64)
+    scenario = SCENARIOS.index(cell.scenario)
+    window = cell.window or 1
+    for r, seed in enumerate(seeds):
+        gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
+        collapse_time[r] = _kernels.run_chain(
+            gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r]
+        )
+    return CellResult(cell, seeds, metrics, collapse_time)
+
+
+def simulate_reference(
+    p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
+) -> CellResult:
+    """Plain-NumPy transcription of DESIGN.md §2 (paper.md §2.4): one `gen.multinomial` per
+    source and generation, no shortcuts. Slow; it is what the compiled engine is tested against."""
+    p0, seeds = _check_run(p0, cell, seeds, generations)
+    n, n_real, n_syn, K = cell.n, cell.n_real, cell.n_synthetic, cell.window or 1
+    metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
+    collapse_time = np.full(seeds.size, -1, np.int64)
+
+    def draw(gen, size, p):
+        counts = np.zeros(cell.vocab, np.int64)
+        nz = np.flatnonzero(p > 0)
+        counts[nz] = gen.multinomial(size, p[nz])
+        return counts
+
+    for r, seed in enumerate(seeds):
+        gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
+        models = [p0]  # p⁽⁰⁾, p⁽¹⁾, …
+        first_size = n_real if n_real > 0 and cell.scenario in ("mixed", "fresh") else n
+        real = draw(gen, first_size, p0)
+        kept = real.copy()
+        counts, total = real, first_size
+        for m in range(1, generations + 1):
+            if m >= 2:
+                prev = models[-1]
+                if cell.scenario == "mixed":
+                    counts = (real if n_real > 0 else 0) + draw(gen, n_syn, prev)
+                    total = n
+                elif cell.scenario == "fresh":
+                    counts = draw(gen, n_real, p0) + draw(gen, n_syn, prev)
+                    total = n
+                elif cell.scenario == "accumulate":
+                    kept = kept + draw(gen, n, prev)
+                    counts, total = kept, m * n
+                elif cell.scenario == "window":
+                    sources = range(max(0, m - K), m)
+                    counts = sum(draw(gen, n // K, models[t]) for t in sources)
+                    total = len(sources) * (n // K)
+                else:
+                    per_source = gen.multinomial(n, np.full(m, 1.0 / m))
+                    counts = sum(draw(gen, k, models[t]) for t, k in enumerate(per_source) if k > 0)
+                    total = n
+            p = counts / total
+            models.append(p)
+            metrics[r, m] = reference_metrics(p, p0, models[1])
+            if collapse_time[r] < 0 and p.max() == 1.0:
+                collapse_time[r] = m
+        metrics[r, 0] = reference_metrics(p0, p0, None)
+    return CellResult(cell, seeds, metrics, collapse_time)
+
+
+def reference_metrics(p: np.ndarray, p0: np.ndarray, first: np.ndarray | None) -> np.ndarray:
+    """The DESIGN.md §4 metrics of one distribution, in METRICS order, with NumPy."""
+    nz = p[p > 0]
+    l1_first = np.nan if first is None else np.abs(p - first).sum()
+    l2_first = np.nan if first is None else ((p - first) ** 2).sum()
+    return np.array(
+        [
+            (p**2).sum(),
+            p.max(),
+            l1_first,
+            np.abs(p - p0).sum(),
+            l2_first,
+            nz.size,
+            -(nz * np.log(nz)).sum(),
+            float(p.max() == 1.0),
+            p.argmax(),
+        ]
+    )
