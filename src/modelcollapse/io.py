@@ -1,0 +1,117 @@
+"""Parquet tables of DESIGN.md §4, written atomically, read back with their schema checked."""
+
+import json
+import os
+import tempfile
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .simulate import INTEGER_METRICS, METRICS, CellResult
+
+IDENTITY = ("scenario", "n", "vocab", "synthetic_fraction", "n_real", "n_synthetic", "seed", "generation")
+
+SIMS_SCHEMA = pa.schema(
+    [
+        ("scenario", pa.string()),
+        ("n", pa.int64()),
+        ("vocab", pa.int64()),
+        ("synthetic_fraction", pa.float64()),
+        ("n_real", pa.int64()),
+        ("n_synthetic", pa.int64()),
+        ("seed", pa.int64()),
+        ("generation", pa.int64()),
+        *[
+            (m, pa.bool_() if m == "collapsed" else pa.int64() if m in INTEGER_METRICS else pa.float64())
+            for m in METRICS
+        ],
+        # First generation m ≥ 1 with ‖p⁽ᵐ⁾‖∞ = 1 (paper §3), null if none by G; same on every row.
+        ("collapse_time", pa.int64()),
+    ]
+)
+
+INITIAL_SCHEMA = pa.schema(
+    [
+        ("n", pa.int64()),
+        ("vocab", pa.int64()),
+        ("synthetic_fraction", pa.float64()),
+        ("token", pa.int64()),
+        ("prob", pa.float64()),
+    ]
+)
+
+
+def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
+    """Long format: one row per (seed, generation), generations 0 … G."""
+    cell = result.cell
+    R, G1, _ = result.metrics.shape
+    rows = R * G1
+
+    def const(value, dtype):
+        return np.full(rows, value, dtype=dtype)
+
+    columns = {
+        "scenario": pa.array([cell.scenario] * rows, pa.string()),
+        "n": const(cell.n, np.int64),
+        "vocab": const(cell.vocab, np.int64),
+        "synthetic_fraction": const(cell.synthetic_fraction, np.float64),
+        "n_real": const(cell.n_real, np.int64),
+        "n_synthetic": const(cell.n_synthetic, np.int64),
+        "seed": np.repeat(result.seeds, G1),
+        "generation": np.tile(np.arange(G1, dtype=np.int64), R),
+    }
+    flat = result.metrics.reshape(rows, -1)
+    for k, name in enumerate(METRICS):
+        col = flat[:, k]
+        if name == "collapsed":
+            col = col == 1.0
+        elif name in INTEGER_METRICS:
+            col = col.astype(np.int64)
+        columns[name] = col
+    T = np.repeat(result.collapse_time, G1)
+    columns["collapse_time"] = pa.array(T, pa.int64(), mask=T < 0)
+    table = pa.table(columns, schema=SIMS_SCHEMA)
+    return table.replace_schema_metadata({"modelcollapse": json.dumps(meta or {})})
+
+
+def initial_table(p0: np.ndarray, n: int, vocab: int, synthetic_fraction: float) -> pa.Table:
+    k = p0.size
+    return pa.table(
+        {
+            "n": np.full(k, n, np.int64),
+            "vocab": np.full(k, vocab, np.int64),
+            "synthetic_fraction": np.full(k, synthetic_fraction),
+            "token": np.arange(k, dtype=np.int64),
+            "prob": np.asarray(p0, dtype=np.float64),
+        },
+        schema=INITIAL_SCHEMA,
+    )
+
+
+def write_parquet(table: pa.Table, path) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".parquet")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def read_checked(path, schema: pa.Schema, expected_rows: int | None = None) -> pa.Table:
+    """Read a Parquet file and fail loudly if it is corrupt, truncated or of another schema."""
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
+    if not table.schema.remove_metadata().equals(schema):
+        raise ValueError(f"{path}: columns or types differ from the expected schema:\n{table.schema}")
+    if expected_rows is not None and table.num_rows != expected_rows:
+        raise ValueError(f"{path}: {table.num_rows} rows, expected {expected_rows}")
+    return table
