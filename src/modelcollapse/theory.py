@@ -120,6 +120,19 @@ def drift_l2sq(m, first, n_synthetic, alpha):
     return drift_variance(m, first, n_synthetic, alpha).sum(axis=-1)
 
 
+def drift_l2sq_expected(m, n_real, n_synthetic, s0):
+    """E‖p⁽ᵐ⁾ − p⁽¹⁾‖₂² also averaged over the real draw: drift_l2sq is linear in Σf², and
+    E Σf² = S_1 = 1/N + (1 − 1/N) S₀ (N = n_real, or n when there is no real share)."""
+    first_size = n_real if n_real > 0 else n_synthetic
+    if n_synthetic == 0:
+        return np.zeros_like(np.asarray(m, dtype=float))
+    alpha = n_synthetic / (n_real + n_synthetic)
+    s1 = 1 / first_size + (1 - 1 / first_size) * s0
+    a2 = alpha**2
+    stationary = a2 * (1 - s1) / (n_synthetic - a2 * (n_synthetic - 1))
+    return stationary * (1.0 - (a2 * (1 - 1 / n_synthetic)) ** (np.asarray(m, dtype=float) - 1))
+
+
 def drift_l1_gaussian(m, first, n_synthetic, alpha):
     """E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ ≈ Σ_i √(2/π · E d_i²): a Gaussian approximation per token (accurate when
     the synthetic counts per token are large; an overestimate for tokens with few counts)."""
@@ -148,3 +161,27 @@ def max_synthetic_size(N, s, eps):
     (in the regime C₀n/e + 2 ≤ s). Negative means no n ≥ 1 is guaranteed."""
     log_term = math.log(math.sqrt(2) * math.pi * N * eps / (6 * math.e * s))
     return 2 * math.pi * math.exp(-2) * min(s - 2, log_term)
+
+
+def drift_l1_expected(m, p0, n_real, n_synthetic):
+    """Approximate E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ averaged over the real draw (this project's approximation).
+
+    Given p⁽¹⁾ = f, each token's drift is taken as Gaussian with the variance of drift_variance,
+    E|d_i| ≈ √(2/π · c_m · f_i(1 − f_i)); the mean over f_i ~ Bin(N₁, p_i)/N₁ is summed exactly.
+    Tokens absent from the real data never move, which the Gaussian-in-f form would miss.
+    """
+    from scipy.stats import binom
+
+    if n_synthetic == 0:
+        return 0.0
+    first_size = n_real if n_real > 0 else n_synthetic
+    alpha = n_synthetic / (n_real + n_synthetic)
+    c_m = float(drift_variance(m, np.array(0.25), n_synthetic, alpha)) / 0.25  # f(1−f) factored out
+    p = np.asarray(p0, dtype=float)
+    p = p[p > 0]
+    k = np.arange(first_size + 1)
+    root = np.sqrt(k / first_size * (1 - k / first_size))
+    total = 0.0
+    for chunk in np.array_split(p, max(1, p.size * k.size // 2_000_000)):
+        total += (binom.pmf(k[None, :], first_size, chunk[:, None]) @ root).sum()
+    return float(np.sqrt(2 / np.pi * c_m) * total)

@@ -1,0 +1,19 @@
+# How much synthetic data can a model be retrained on before it collapses?
+# A sweep of the statistical language model of Seddik et al. 2024; see README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    input:
+        [f for f in get_final_output() if "figures" not in f],
+    default_target: True

@@ -1,0 +1,20 @@
+rule aggregate:
+    input:
+        sims=job_table("sims"),
+        initial=job_table("initial"),
+    output:
+        summary=f"{RESULTS}/summary.parquet",
+        safe=f"{RESULTS}/safe_fraction.parquet",
+        safe_csv=report(
+            f"{RESULTS}/safe_fraction.csv",
+            caption="../report/safe_fraction.rst",
+            category="Safe synthetic fraction",
+        ),
+    params:
+        config=config,
+    log:
+        f"{RESULTS}/logs/aggregate.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    script:
+        "../scripts/aggregate.py"
