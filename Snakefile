@@ -11,9 +11,10 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/plot.smk"
 
 
 rule all:
     input:
-        [f for f in get_final_output() if "figures" not in f],
+        get_final_output(),
     default_target: True

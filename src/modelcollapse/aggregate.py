@@ -1,8 +1,6 @@
 """From per-replicate tables to per-cell summaries and the maximum safe synthetic fraction
 (DESIGN.md §4–5). Pure functions on pandas / NumPy; no Snakemake."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -32,11 +30,17 @@ BOOTSTRAP_DOMAIN = 2  # SeedSequence spawn_key domain (see simulate.REPLICATE_DO
 def read_sims(paths, generations: int, seeds: int) -> pd.DataFrame:
     """Concatenate simulation tables; refuse corrupt files and incomplete or duplicated cells."""
     df = pa.concat_tables([read_checked(p, SIMS_SCHEMA) for p in paths]).to_pandas()
-    expected = seeds * (generations + 1)
-    rows = df.groupby(CELL, sort=False).size()
-    if (rows != expected).any() or df.duplicated(CELL + ["seed", "generation"]).any():
-        raise ValueError(f"every cell needs {expected} unique rows (seeds × generations); got\n{rows[rows != expected]}")
-    return df.sort_values(CELL + ["seed", "generation"], kind="stable", ignore_index=True)
+    if df["scenario"].nunique() != 1:
+        raise ValueError("a study has one scenario; the tables mix several")
+    # lexsort on the numeric keys: far faster than sort_values on millions of rows
+    order = np.lexsort([df[c].to_numpy() for c in ("generation", "seed", "synthetic_fraction", "vocab", "n")])
+    df = df.iloc[order].reset_index(drop=True)
+    cells = df.groupby(CELL, sort=False)
+    expected_seeds = np.arange(seeds).repeat(generations + 1)
+    for key, rows in cells.indices.items():
+        if rows.size != expected_seeds.size or not np.array_equal(df["seed"].to_numpy()[rows], expected_seeds):
+            raise ValueError(f"cell {key}: {rows.size} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}")
+    return df
 
 
 def read_initial(paths) -> pd.DataFrame:
@@ -79,12 +83,11 @@ def summarize(df: pd.DataFrame, initial: pd.DataFrame, generations: int) -> pd.D
     out["seeds"] = np.full(len(cells) * gen.size, R)
     for m in SUMMARY_METRICS:
         a = arrays[m]  # NaN only where the metric is undefined for every seed (generation 0)
-        with warnings.catch_warnings():  # generation 0 has no l1/l2 from p⁽¹⁾: all-NaN slices
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[f"{m}_mean"] = np.nanmean(a, axis=1).ravel()
-            out[f"{m}_se"] = (np.nanstd(a, axis=1, ddof=1) / np.sqrt(R)).ravel()
-            for q, v in zip(QUANTILES, np.nanquantile(a, QUANTILES, axis=1)):
-                out[f"{m}_q{round(q * 100):02d}"] = v.ravel()
+        # NaN (generation 0 of the distances to p⁽¹⁾) propagates, as it should.
+        out[f"{m}_mean"] = a.mean(axis=1).ravel()
+        out[f"{m}_se"] = (a.std(axis=1, ddof=1) / np.sqrt(R)).ravel()
+        for q, v in zip(QUANTILES, np.quantile(a, QUANTILES, axis=1)):
+            out[f"{m}_q{round(q * 100):02d}"] = v.ravel()
     collapsed_by = (collapse_time[:, :, None] <= gen[None, None, :]).mean(axis=1)
     out["collapse_probability"] = collapsed_by.ravel()
     for name, values in theory_columns(cells, s0, support, gen).items():
@@ -218,16 +221,15 @@ def analytic_statistic(criterion: str, p0, n: int, alpha: float, generations: in
         if n_real > 0:
             return float(np.sum(p0**n_real))
         return float(theory.collapse_probability_bounds(G, n, s0, int((p0 > 0).sum()))[1])
-    drift = theory.drift_l1_expected(G, p0, n_real, n_syn)
     if criterion == "drift":
-        return drift
+        return theory.drift_l1_expected(G, p0, n_real, n_syn)
     # excess_error: Gaussian per token, first-generation error and drift independent
     var1 = p0 * (1 - p0) / first
     vard = theory.drift_variance(G, p0, n_syn, n_syn / n) * (1 - 1 / first)
     return float(np.sqrt(var1 + vard).sum() / np.sqrt(var1).sum())
 
 
-def analytic_safe_fractions(p0_by_vocab: dict, ns, safe: dict, generations: int, scenario: str, points: int = 201):
+def analytic_safe_fractions(p0_by_vocab: dict, ns, safe: dict, generations: int, scenario: str, points: int = 101):
     """Analytic α* per (n, vocab, criterion) on a fine α grid, plus Theorem 3's eq 11 bound."""
     rows = []
     alphas = np.linspace(0.0, 1.0, points)
@@ -287,3 +289,20 @@ def aggregate_study(sims_paths, initial_paths, config: dict):
         analytic = analytic_safe_fractions(p0_by_vocab, sorted(cells["n"].unique()), config["safe"], G, "mixed")
     safe = safe_fraction_table(cells, samples, config["safe"], config["safe"]["bootstrap"], config["root_seed"], analytic)
     return summary, safe
+
+
+def cell_statistics(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each criterion's mean statistic per cell at the last generation, from the summary table."""
+    key = ["scenario", "n", "vocab", "synthetic_fraction"]
+    by_gen = summary.set_index(key + ["generation"])
+    G = summary["generation"].max()
+    last, first, truth = (by_gen.xs(g, level="generation") for g in (G, 1, 0))
+    stats = pd.DataFrame(
+        {
+            "drift": last["l1_from_first_mean"],
+            "excess_error": last["l1_from_truth_mean"] / first["l1_from_truth_mean"],
+            "diversity": (1 - last["simpson_mean"]) / (1 - truth["simpson_mean"]),
+            "collapse": last["collapse_probability"],
+        }
+    )
+    return stats.reset_index().melt(id_vars=key, var_name="criterion", value_name="value")

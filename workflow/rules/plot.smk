@@ -1,0 +1,24 @@
+rule phase_diagrams:
+    input:
+        summary=f"{RESULTS}/summary.parquet",
+        safe=f"{RESULTS}/safe_fraction.parquet",
+    output:
+        **{
+            f"{criterion}_png": report(
+                f"{RESULTS}/figures/phase_{criterion}.png",
+                caption="../report/phase_diagram.rst",
+                category="Phase diagrams",
+                labels={"criterion": criterion},
+            )
+            for criterion in CRITERIA
+        },
+        **{f"{criterion}_pdf": f"{RESULTS}/figures/phase_{criterion}.pdf" for criterion in CRITERIA},
+    params:
+        config=config,
+        criteria=CRITERIA,
+    log:
+        f"{RESULTS}/logs/phase_diagrams.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    script:
+        "../scripts/phase_diagrams.py"
