@@ -10,11 +10,11 @@ rule aggregate:
             caption="../report/safe_fraction.rst",
             category="Safe synthetic fraction",
         ),
-    params:
-        config=config,
     log:
         f"{RESULTS}/logs/aggregate.log",
     conda:
         "../../envs/modelcollapse.yaml"
+    params:
+        config=config,
     script:
         "../scripts/aggregate.py"

@@ -7,7 +7,6 @@ import yaml
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
-
 # --- configuration: validated before the DAG is built --------------------------------------
 
 
@@ -17,6 +16,8 @@ def allowed_values(schema):
         return "one of " + ", ".join(map(str, schema["enum"]))
     kinds = schema.get("type", "value")
     kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
+    if "minimum" in schema and "maximum" in schema:
+        return f"{kinds} in [{schema['minimum']}, {schema['maximum']}]"
     bounds = [
         f"{op} {schema[key]}"
         for key, op in [
@@ -56,7 +57,9 @@ def cross_key_errors(config):
         K = config.get("window")
         if K is None or K > min(grid["n"]):
             yield f"config key 'window': {K} with scenario window; allowed: an integer in [1, min(grid.n) = {min(grid['n'])}]"
-    if config["scenario"] in ("accumulate", "window", "pool") and grid["synthetic_fraction"] != [1.0]:
+    if config["scenario"] in ("accumulate", "window", "pool") and grid[
+        "synthetic_fraction"
+    ] != [1.0]:
         yield f"config key 'grid.synthetic_fraction': {grid['synthetic_fraction']} with scenario {config['scenario']}; allowed: [1.0] (the scenario sets its sources)"
 
 
@@ -79,15 +82,15 @@ RESULTS = f"results/{config['study']}"
 GRID = config["grid"]
 CRITERIA = ["drift", "excess_error", "diversity", "collapse"]
 
-# Jobs find the library through PYTHONPATH, whatever environment runs them (venv, conda, SLURM).
-SRC = str(Path(workflow.basedir) / "src")
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
-# The interpreter running Snakemake, unless a conda env provides its own `python`.
+# Jobs import the library from this checkout, whatever environment runs them (venv, conda
+# env, SLURM node); the interpreter is the one running Snakemake unless a conda env has its own.
+LIBRARY = str(Path(workflow.basedir) / "src")
 PYTHON = (
     "python"
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
     else sys.executable
 )
+os.environ.update(PYTHONPATH=LIBRARY)
 
 
 def blocks(count, size):
@@ -145,5 +148,9 @@ def get_final_output():
         f"{RESULTS}/summary.parquet",
         f"{RESULTS}/safe_fraction.parquet",
         f"{RESULTS}/safe_fraction.csv",
-        *expand(f"{RESULTS}/figures/phase_{{criterion}}.{{ext}}", criterion=CRITERIA, ext=["png", "pdf"]),
+        *expand(
+            f"{RESULTS}/figures/phase_{{criterion}}.{{ext}}",
+            criterion=CRITERIA,
+            ext=["png", "pdf"],
+        ),
     ]

@@ -12,13 +12,16 @@ rule phase_diagrams:
             )
             for criterion in CRITERIA
         },
-        **{f"{criterion}_pdf": f"{RESULTS}/figures/phase_{criterion}.pdf" for criterion in CRITERIA},
-    params:
-        config=config,
-        criteria=CRITERIA,
+        **{
+            f"{criterion}_pdf": f"{RESULTS}/figures/phase_{criterion}.pdf"
+            for criterion in CRITERIA
+        },
     log:
         f"{RESULTS}/logs/phase_diagrams.log",
     conda:
         "../../envs/modelcollapse.yaml"
+    params:
+        config=config,
+        criteria=CRITERIA,
     script:
         "../scripts/phase_diagrams.py"

@@ -1,0 +1,243 @@
+"""The Snakemake workflow, run for real on small configs in a scratch copy of the project."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from modelcollapse.io import INITIAL_SCHEMA, SIMS_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "tests" / "configs" / "small.yaml"
+SHIPPED = sorted(p.name for p in (ROOT / "config").glob("*.yaml") if p.name not in ("paper.yaml", "transformer.yaml"))
+
+
+def project_copy(dest: Path) -> Path:
+    """Snakefile, workflow/, config/, envs/ and profiles/ in a fresh directory (the library comes from the
+    installed package, so its compiled kernels stay cached)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "Snakefile", dest)
+    for d in ("workflow", "config", "envs", "profiles", "tests/configs"):
+        shutil.copytree(ROOT / d, dest / d, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def snakemake(workdir: Path, *args, check=True, timeout=600):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def write_config(path: Path, **overrides) -> Path:
+    """The small test config with some keys replaced (nested dicts merged one level deep)."""
+    cfg = yaml.safe_load(SMALL.read_text())
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key] = {**cfg[key], **value}
+        else:
+            cfg[key] = value
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def sims_frame(results: Path) -> pd.DataFrame:
+    df = pd.concat([pd.read_parquet(p) for p in sorted((results / "sims").glob("*.parquet"))])
+    return df.sort_values(["n", "vocab", "synthetic_fraction", "seed", "generation"], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    work = project_copy(tmp_path_factory.mktemp("small"))
+    snakemake(work, "--configfile", "tests/configs/small.yaml")
+    return work / "results" / "test_small"
+
+
+# --- dry runs, lint, format -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", SHIPPED)
+def test_dry_run_of_every_shipped_config(config):
+    proc = snakemake(ROOT, "-n", "--configfile", f"config/{config}", "--quiet", "rules")
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M))
+    total = int(counts["total"])
+    print(f"{config}: {total} jobs {counts}")
+    assert 3 <= total <= 2000, f"{config} plans {total} jobs"
+    assert int(counts["simulate"]) >= 1
+
+
+def test_lint_is_clean():
+    proc = snakemake(ROOT, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_snakefmt_is_clean():
+    files = ["Snakefile", *map(str, sorted((ROOT / "workflow" / "rules").glob("*.smk")))]
+    proc = subprocess.run([sys.executable, "-m", "snakefmt", "--check", *files], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- a real run -------------------------------------------------------------------------------
+
+
+def test_every_output_with_its_columns_and_types(small_run):
+    cfg = yaml.safe_load(SMALL.read_text())
+    sims = sorted((small_run / "sims").glob("*.parquet"))
+    initial = sorted((small_run / "initial").glob("*.parquet"))
+    assert len(sims) == len(initial) == 2 * 2 * 2 * 2  # n × vocab × fraction blocks × seed blocks
+    for path in sims:
+        assert pq.read_schema(path).remove_metadata().equals(SIMS_SCHEMA)
+    for path in initial:
+        assert pq.read_schema(path).remove_metadata().equals(INITIAL_SCHEMA)
+    df = sims_frame(small_run)
+    assert len(df) == 2 * 2 * 5 * cfg["seeds"] * (cfg["generations"] + 1)
+    assert set(df["generation"]) == set(range(cfg["generations"] + 1))
+    for col in ("simpson", "max_prob", "l1_from_first", "l1_from_truth", "l2sq_from_first", "entropy"):
+        assert df[col].dtype == "float64"
+    assert df["collapsed"].dtype == bool
+
+    summary = pd.read_parquet(small_run / "summary.parquet")
+    assert len(summary) == 2 * 2 * 5 * (cfg["generations"] + 1)
+    for col in ("simpson_mean", "simpson_se", "simpson_q05", "simpson_q95", "collapse_probability", "simpson_theory"):
+        assert summary[col].dtype == "float64", col
+    # The closed form exists for every mixed cell beyond generation 0 …
+    assert summary.loc[summary["generation"] > 0, "simpson_theory"].notna().all()
+    # … and agrees with the simulation at the last generation. With 20 seeds, nearly collapsed
+    # cells make the sample standard error useless, so the error is bounded instead: σ ∈ [0, 1]
+    # gives Var σ ≤ S(1 − S) (Bhatia–Davis).
+    last = summary[summary["generation"] == cfg["generations"]]
+    theory = last["simpson_theory"]
+    z = (last["simpson_mean"] - theory) / (theory * (1 - theory) / cfg["seeds"]) ** 0.5
+    assert (z.abs() < 4).all(), last[["n", "vocab", "synthetic_fraction"]].assign(z=z)
+
+    safe = pd.read_parquet(small_run / "safe_fraction.parquet")
+    csv = pd.read_csv(small_run / "safe_fraction.csv")
+    assert len(safe) == len(csv) == 2 * 2 * 4
+    assert set(safe["criterion"]) == {"drift", "excess_error", "diversity", "collapse"}
+    for col in ("safe_fraction", "ci_low", "ci_high", "analytic_safe_fraction"):
+        assert safe[col].between(0, 1).all(), col
+    for criterion in ("drift", "excess_error", "diversity", "collapse"):
+        for ext in ("png", "pdf"):
+            figure = small_run / "figures" / f"phase_{criterion}.{ext}"
+            assert figure.stat().st_size > 10_000, figure
+
+
+def test_report_builds(small_run):
+    work = small_run.parents[1]
+    snakemake(work, "--configfile", "tests/configs/small.yaml", "--report", "report.html")
+    html = (work / "report.html").read_text(errors="ignore")
+    assert "phase_drift.png" in html and "safe_fraction.csv" in html
+
+
+# --- results never depend on how the work is cut ------------------------------------------------
+
+
+def test_results_independent_of_seed_blocks_and_cores(tmp_path, small_run):
+    reference = sims_frame(small_run)
+    work = project_copy(tmp_path / "blocks")
+    config = write_config(work / "blocks.yaml", study="blocks", seeds_per_job=7, fractions_per_job=1)
+    snakemake(work, "--configfile", config.name, "--cores", "1")
+    other = sims_frame(work / "results" / "blocks")
+    pd.testing.assert_frame_equal(reference, other, check_exact=True)
+
+
+# --- safe fraction at the extremes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "thresholds, expected",
+    [
+        ({"drift": 1e9, "excess_error": 1e9, "diversity": 0.0, "collapse": 1.0}, 1.0),
+        ({"drift": 1e-12, "excess_error": 1e-12, "diversity": 1e9, "collapse": 0.0}, 0.0),
+    ],
+)
+def test_safe_fraction_at_extreme_thresholds(tmp_path, small_run, thresholds, expected):
+    work = project_copy(tmp_path / "w")
+    shutil.copytree(small_run / "sims", work / "results" / "test_small" / "sims")
+    shutil.copytree(small_run / "initial", work / "results" / "test_small" / "initial")
+    config = write_config(work / "t.yaml", safe=thresholds)
+    snakemake(work, "results/test_small/safe_fraction.parquet", "--configfile", config.name, "--allowed-rules", "aggregate")
+    safe = pd.read_parquet(work / "results" / "test_small" / "safe_fraction.parquet")
+    assert safe["safe_fraction"].to_numpy() == pytest.approx(expected, abs=1e-6)
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+BAD = [
+    ({"grid": {"n": [-3, 10]}}, "grid.n.0"),
+    ({"grid": {"n": [0]}}, "grid.n.0"),
+    ({"grid": {"synthetic_fraction": [0.5, 1.5]}}, "grid.synthetic_fraction.1"),
+    ({"grid": {"synthetic_fraction": [-0.1]}}, "grid.synthetic_fraction.0"),
+    ({"grid": {"vocab": [1]}}, "grid.vocab.0"),
+    ({"initial": {"support": 50}}, "initial.support"),
+    ({"scenario": "replace"}, "scenario"),
+    ({"initial": {"kind": "gaussian"}}, "initial.kind"),
+    ({"seeds": 0}, "seeds"),
+    ({"generations": 0}, "generations"),
+    ({"colour": "red"}, "colour"),
+    ({"safe": {"drfit": 0.1}}, "drfit"),
+    ({"scenario": "window", "window": None}, "window"),
+    ({"initial": {"kind": "target", "s0": None}}, "initial.s0"),
+]
+
+
+@pytest.mark.parametrize("override, key", BAD, ids=[k for _, k in BAD])
+def test_invalid_config_stops_before_any_job(tmp_path, override, key):
+    work = project_copy(tmp_path / "w")
+    config = write_config(work / "bad.yaml", **override)
+    proc = snakemake(work, "--configfile", config.name, check=False)
+    message = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "invalid configuration" in message and key in message, message[-2000:]
+    assert "allowed" in message
+    assert not (work / "results").exists()
+
+
+# --- faults ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_killed_run_resumes_to_identical_results(tmp_path, small_run, sig):
+    work = project_copy(tmp_path / "w")
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/configs/small.yaml"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    sims = work / "results" / "test_small" / "sims"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(sims.glob("*.parquet"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, sig)  # the whole process group: Snakemake and its running jobs
+    proc.wait(timeout=60)
+    done = len(list(sims.glob("*.parquet")))
+    assert 0 < done < 16, f"kill landed outside the run ({done} of 16 jobs done)"
+    if sig == signal.SIGKILL:  # no chance to release the lock: Snakemake's documented remedy
+        snakemake(work, "--unlock", "--configfile", "tests/configs/small.yaml")
+    snakemake(work, "--configfile", "tests/configs/small.yaml")  # the same command resumes
+    pd.testing.assert_frame_equal(sims_frame(small_run), sims_frame(work / "results" / "test_small"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(small_run / "safe_fraction.parquet"),
+        pd.read_parquet(work / "results" / "test_small" / "safe_fraction.parquet"),
+    )
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_corrupt_parquet_is_detected(tmp_path, small_run, damage):
+    work = project_copy(tmp_path / "w")
+    results = work / "results" / "test_small"
+    shutil.copytree(small_run, results)
+    victim = sorted((results / "sims").glob("*.parquet"))[3]
+    data = victim.read_bytes()
+    victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"PAR1" + os.urandom(len(data)))
+    os.utime(victim, (os.path.getmtime(small_run / "summary.parquet") - 10,) * 2)  # looks older: no rerun
+    snakemake(work, "--configfile", "tests/configs/small.yaml", "--forcerun", "aggregate", check=False)
+    log = (results / "logs" / "aggregate.log").read_text()
+    assert "not a readable Parquet file" in log and victim.name in log
