@@ -1,0 +1,245 @@
+"""Throughput of the simulation engine (DESIGN.md §7), measured in one run on this machine.
+
+For each benchmark cell it prints
+  * ours   — `simulate_cell` (compiled engine, per-replicate streams, all DESIGN §4 metrics),
+             timed after one warm-up call, so numba compilation / cache loading is excluded;
+  * limit  — the raw NumPy binomial-sampling limit: the paper.md §2.4 loop vectorised over
+             replicates with ONE Generator and no metrics: per generation
+             `rng.multinomial(n_synthetic, P)` with P the (R, vocab) current distributions, plus
+             the fixed real counts;
+  * naive  — the loop public model-collapse code writes: per replicate and generation
+             `rng.choice(vocab, n, p=p)`, `np.bincount(..., minlength=vocab)` and the same
+             per-generation metrics with NumPy (it may run a subset of the seeds and be scaled
+             linearly; the table says so);
+and the ratios ours/limit and naive/ours. Bars: (b), (c) ours ≤ 2 × limit; (a), (d) ours ≥ 100×
+faster than naive. Ratios use process CPU time by default (all three are single-threaded, so
+CPU time is what the code costs, whatever else the machine is running); wall time is printed too.
+
+Usage: .venv/bin/python benchmarks/simulate.py [--repeat 3] [--naive-seconds 4] [--clock cpu|wall] [--strict]
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numba
+import numpy as np
+
+from modelcollapse import initial
+from modelcollapse.simulate import Cell, simulate_cell
+
+ROOT = 2024
+
+# name: (description, p0 factory, n, seeds, generations, α, bar)
+CELLS = {
+    "a": (
+        "vocab 600, target s̃=52 S₀=0.1, n 10, α 1",
+        lambda: initial.target(600, 52, 0.1),
+        10,
+        100,
+        500,
+        1.0,
+        "naive",
+    ),
+    "b": ("vocab 1000, zipf 1.1, n 1000, α 0.5", lambda: initial.zipf(1000, 1.1), 1000, 100, 100, 0.5, "limit"),
+    "c": ("vocab 10⁴, zipf 1.1, n 10⁴, α 0.5", lambda: initial.zipf(10_000, 1.1), 10_000, 100, 100, 0.5, "limit"),
+    "d": ("vocab 2, uniform, n 100, α 1", lambda: initial.uniform(2), 100, 5000, 200, 1.0, "naive"),
+}
+LIMIT_BAR = 2.0  # ours ≤ 2 × the binomial limit
+NAIVE_BAR = 100.0  # ours ≥ 100 × faster than naive
+
+
+def timed(fn, repeat=1):
+    """(CPU seconds, wall seconds) of the fastest of `repeat` calls (fastest by CPU time)."""
+    best = (np.inf, np.inf)
+    for _ in range(repeat):
+        cpu, wall = time.process_time(), time.perf_counter()
+        fn()
+        now = (time.process_time() - cpu, time.perf_counter() - wall)
+        best = min(best, now)
+    return best
+
+
+def ours(p0, cell, R, G):
+    return simulate_cell(p0, cell, range(R), G, ROOT)
+
+
+def binomial_limit(p0, cell, R, G, seed=0):
+    """paper.md §2.4, vectorised over the R replicates, one Generator, no metrics."""
+    rng = np.random.default_rng(seed)
+    P0 = np.broadcast_to(p0, (R, p0.size))
+    N, n_syn, n = cell.n_real, cell.n_synthetic, cell.n
+    if N > 0:
+        real = rng.multinomial(N, P0)  # fixed real counts
+        cur = real / N
+    else:
+        real = 0
+        cur = rng.multinomial(n, P0) / n
+    for _ in range(2, G + 1):
+        cur = (real + rng.multinomial(n_syn, cur)) / n
+    return cur
+
+
+def naive(p0, cell, R, G, seed=0):
+    """Per replicate and generation: rng.choice + bincount + the metrics, with NumPy."""
+    rng = np.random.default_rng(seed)
+    vocab, N, n_syn, n = cell.vocab, cell.n_real, cell.n_synthetic, cell.n
+    out = np.empty((R, G + 1, 9))
+    for r in range(R):
+        if N > 0:
+            real = np.bincount(rng.choice(vocab, N, p=p0), minlength=vocab)
+            counts, total = real, N
+        else:
+            real = 0
+            counts, total = np.bincount(rng.choice(vocab, n, p=p0), minlength=vocab), n
+        first = counts / total
+        p = first
+        for m in range(1, G + 1):
+            if m >= 2:
+                counts = real + np.bincount(rng.choice(vocab, n_syn, p=p), minlength=vocab)
+                p = counts / n
+            nz = p[p > 0]
+            out[r, m] = (
+                (p * p).sum(),
+                p.max(),
+                np.abs(p - first).sum(),
+                np.abs(p - p0).sum(),
+                ((p - first) ** 2).sum(),
+                nz.size,
+                -(nz * np.log(nz)).sum(),
+                p.max() == 1.0,
+                p.argmax(),
+            )
+    return out
+
+
+def machine() -> str:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (
+        f"machine: nproc {usable}, CPU {model}, load average {load}\n"
+        f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}"
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="fastest of this many timings for ours and limit")
+    parser.add_argument(
+        "--naive-seconds",
+        type=float,
+        default=4.0,
+        help="time budget of the naive loop per cell: it runs the seeds that fit and is scaled linearly",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="clock of the ratios and bars: process CPU time (default; all three codes are "
+        "single-threaded, and CPU time does not count other load on the machine) or wall time",
+    )
+    parser.add_argument("--cells", default="abcd", help="which cells to run (default: abcd)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a bar fails")
+    args = parser.parse_args(argv)
+    k = 0 if args.clock == "cpu" else 1
+
+    print(machine())
+    print("ours: simulate_cell timed after one warm-up call (numba compilation and cache load excluded).")
+    print(f"ours and limit: fastest of {args.repeat} runs; naive: one run. Ratios and bars use {args.clock} time;")
+    print("throughput = replicates × generations / time (replicate·generations per second).\n")
+    rows, failed = [], False
+    for key in args.cells:
+        desc, make_p0, n, R, G, alpha, bar = CELLS[key]
+        p0 = make_p0()
+        cell = Cell("mixed", n, p0.size, alpha)
+        ours(p0, cell, 2, 2)  # warm-up: compile or load the numba cache
+        t_ours = timed(lambda: ours(p0, cell, R, G), args.repeat)
+        t_limit = timed(lambda: binomial_limit(p0, cell, R, G), args.repeat)
+        # naive: time one replicate, then run as many as fit in the budget and scale linearly
+        one = timed(lambda: naive(p0, cell, 1, G))[k]
+        R_naive = int(min(R, max(1, args.naive_seconds // max(one, 1e-9))))
+        t_naive = tuple(t * R / R_naive for t in timed(lambda: naive(p0, cell, R_naive, G, seed=1)))
+        limit_ratio, naive_ratio = t_ours[k] / t_limit[k], t_naive[k] / t_ours[k]
+        if bar == "limit":
+            ok, bar_text = limit_ratio <= LIMIT_BAR, f"ours/limit <= {LIMIT_BAR:g}"
+        else:
+            ok, bar_text = naive_ratio >= NAIVE_BAR, f"naive/ours >= {NAIVE_BAR:g}"
+        failed |= not ok
+        rows.append(
+            dict(
+                key=key,
+                desc=desc,
+                R=R,
+                G=G,
+                ours=t_ours,
+                limit=t_limit,
+                naive=t_naive,
+                R_naive=R_naive,
+                limit_ratio=limit_ratio,
+                naive_ratio=naive_ratio,
+                bar=bar_text,
+                ok=ok,
+            )
+        )
+        print(
+            f"({key}) {desc}, {R} seeds x {G} generations: ours {t_ours[k]:.3f} s, limit {t_limit[k]:.3f} s, "
+            f"naive {t_naive[k]:.2f} s"
+            + (f" (ran {R_naive}/{R} seeds, scaled x{R / R_naive:.3g})" if R_naive < R else "")
+            + f" -> {'PASS' if ok else 'FAIL'} ({bar_text})",
+            flush=True,
+        )
+
+    print(f"\n{args.clock} time (wall time in brackets):")
+    header = (
+        "cell",
+        "seeds x gens",
+        "ours s",
+        "ours rep·gen/s",
+        "limit s",
+        "naive s",
+        "ours/limit",
+        "naive/ours",
+        "bar",
+        "",
+    )
+    lines = [header]
+    for r in rows:
+        lines.append(
+            (
+                f"({r['key']})",
+                f"{r['R']} x {r['G']}",
+                f"{r['ours'][k]:.3f} [{r['ours'][1]:.3f}]",
+                f"{r['R'] * r['G'] / r['ours'][k]:,.0f}",
+                f"{r['limit'][k]:.3f} [{r['limit'][1]:.3f}]",
+                f"{r['naive'][k]:.2f} [{r['naive'][1]:.2f}]" + ("*" if r["R_naive"] < r["R"] else ""),
+                f"{r['limit_ratio']:.2f}",
+                f"{r['naive_ratio']:.0f}",
+                r["bar"],
+                "PASS" if r["ok"] else "FAIL",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+    scaled = [f"({r['key']}) {r['R_naive']} of {r['R']} seeds" for r in rows if r["R_naive"] < r["R"]]
+    if scaled:
+        print("* naive ran a subset of the seeds and was scaled linearly: " + ", ".join(scaled))
+    for r in rows:
+        print(f"({r['key']}) {r['desc']}")
+    print("\nall bars PASS" if not failed else "\nsome bars FAIL")
+    return 1 if (failed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

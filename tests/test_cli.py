@@ -1,0 +1,222 @@
+"""`python -m modelcollapse simulate …`: the Parquet it writes (DESIGN.md §4) and its bad input
+(DESIGN.md §9: non-zero exit, a message naming the flag and the allowed range, nothing written)."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import ROOT
+
+from modelcollapse import cli
+from modelcollapse.initial import initial_distribution
+from modelcollapse.simulate import METRICS, Cell, sample_sizes, simulate_cell
+
+IDENTITY = {
+    "scenario": pa.string(),
+    "n": pa.int64(),
+    "vocab": pa.int64(),
+    "synthetic_fraction": pa.float64(),
+    "n_real": pa.int64(),
+    "n_synthetic": pa.int64(),
+    "seed": pa.int64(),
+    "generation": pa.int64(),
+}
+FLOAT_METRICS = ("simpson", "max_prob", "l1_from_first", "l1_from_truth", "l2sq_from_first", "entropy")
+INITIAL_COLUMNS = {
+    "n": pa.int64(),
+    "vocab": pa.int64(),
+    "synthetic_fraction": pa.float64(),
+    "token": pa.int64(),
+    "prob": pa.float64(),
+}
+
+
+def base_args(out, **overrides):
+    args = {
+        "--scenario": "mixed",
+        "--n": "20",
+        "--vocab": "30",
+        "--synthetic-fraction": ["0.0", "0.5", "1.0"],
+        "--seeds": "6",
+        "--generations": "8",
+        "--initial": "zipf",
+        "--exponent": "1.1",
+        "--root-seed": str(ROOT),
+        "--out": str(out),
+    }
+    args.update(overrides)
+    argv = ["simulate"]
+    for key, value in args.items():
+        if value is None:
+            continue
+        argv += [key, *value] if isinstance(value, list) else [key, value]
+    return argv
+
+
+def run_cli(argv):
+    """In process: the parser and the writer are the same code as `python -m modelcollapse`."""
+    cli.main(argv)
+
+
+def test_writes_both_tables_with_design_columns(tmp_path):
+    out = tmp_path / "cell"
+    run_cli(base_args(out))
+    assert sorted(os.listdir(out)) == ["initial.parquet", "sims.parquet"]  # no temporary files left
+    sims = pq.read_table(out / "sims.parquet")
+    schema = sims.schema
+    for name, dtype in IDENTITY.items():
+        assert schema.field(name).type == dtype, name
+    for name in FLOAT_METRICS:
+        assert schema.field(name).type == pa.float64(), name
+    assert schema.field("support").type == pa.int64()
+    assert schema.field("top_token").type == pa.int64()
+    assert schema.field("collapsed").type == pa.bool_()
+    assert schema.field("collapse_time").type == pa.int64()  # null where no collapse by G
+    assert set(IDENTITY) | set(METRICS) <= set(schema.names)
+
+    df = sims.to_pandas()
+    G, seeds, fractions = 8, 6, [0.0, 0.5, 1.0]
+    assert len(df) == len(fractions) * seeds * (G + 1)
+    for (alpha, seed), group in df.groupby(["synthetic_fraction", "seed"]):
+        assert list(group["generation"]) == list(range(G + 1))
+        n_real, n_syn = sample_sizes(20, alpha)
+        assert (group["n_real"] == n_real).all() and (group["n_synthetic"] == n_syn).all()
+    assert sorted(df["synthetic_fraction"].unique()) == fractions
+    assert sorted(df["seed"].unique()) == list(range(seeds))
+    assert (df["scenario"] == "mixed").all() and (df["n"] == 20).all() and (df["vocab"] == 30).all()
+    gen0 = df[df["generation"] == 0]
+    assert gen0["l1_from_first"].isna().all() and gen0["l2sq_from_first"].isna().all()
+    assert (df[df["generation"] == 1]["l1_from_first"] == 0).all()
+
+    initial = pq.read_table(out / "initial.parquet")
+    for name, dtype in INITIAL_COLUMNS.items():
+        assert initial.schema.field(name).type == dtype, name
+    idf = initial.to_pandas()
+    assert len(idf) == len(fractions) * 30
+    p0 = initial_distribution("zipf", 30, exponent=1.1)
+    for alpha, group in idf.groupby("synthetic_fraction"):
+        assert list(group["token"]) == list(range(30))
+        np.testing.assert_array_equal(group["prob"].to_numpy(), p0)
+        assert (group["n"] == 20).all() and (group["vocab"] == 30).all()
+
+
+def test_values_equal_the_library(tmp_path):
+    run_cli(base_args(tmp_path, **{"--synthetic-fraction": ["0.5"]}))
+    df = pq.read_table(tmp_path / "sims.parquet").to_pandas()
+    p0 = initial_distribution("zipf", 30, exponent=1.1)
+    result = simulate_cell(p0, Cell("mixed", 20, 30, 0.5), range(6), 8, ROOT)
+    for k, name in enumerate(METRICS):
+        np.testing.assert_array_equal(df[name].to_numpy(dtype=float), result.metrics[..., k].ravel(), err_msg=name)
+    expected = np.repeat(result.collapse_time, 9).astype(float)
+    expected[expected < 0] = np.nan
+    np.testing.assert_array_equal(df["collapse_time"].to_numpy(dtype=float), expected)
+
+
+@pytest.mark.parametrize(
+    "scenario,extra",
+    [
+        ("mixed", {}),
+        ("window", {"--window": "3", "--synthetic-fraction": ["1.0"]}),
+        ("pool", {"--synthetic-fraction": ["1.0"]}),
+    ],
+)
+def test_first_seed_splits_are_bit_identical(tmp_path, scenario, extra):
+    """Seeds 0 … 9 in one job equal seeds 0 … 3 and 4 … 9 in two jobs (DESIGN.md §3)."""
+    common = {"--scenario": scenario, "--seeds": "10", **extra}
+    run_cli(base_args(tmp_path / "all", **common))
+    run_cli(base_args(tmp_path / "a", **{**common, "--seeds": "4", "--first-seed": "0"}))
+    run_cli(base_args(tmp_path / "b", **{**common, "--seeds": "6", "--first-seed": "4"}))
+    whole = pq.read_table(tmp_path / "all" / "sims.parquet").to_pandas()
+    parts = [pq.read_table(tmp_path / d / "sims.parquet").to_pandas() for d in ("a", "b")]
+    joined = pd.concat(parts).sort_values(["synthetic_fraction", "seed", "generation"]).reset_index(drop=True)
+    whole = whole.sort_values(["synthetic_fraction", "seed", "generation"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(joined, whole, check_exact=True)
+
+
+def test_separate_file_flags(tmp_path):
+    sims, init = tmp_path / "x" / "s.parquet", tmp_path / "y" / "i.parquet"
+    run_cli(base_args(None, **{"--out": None, "--sims-file": str(sims), "--initial-file": str(init)}))
+    assert pq.read_table(sims).num_rows == 3 * 6 * 9
+    assert pq.read_table(init).num_rows == 3 * 30
+
+
+def test_module_entry_point(tmp_path):
+    """The real command line, in a subprocess: exit 0 and both files."""
+    argv = base_args(
+        tmp_path / "out", **{"--synthetic-fraction": ["0.25"], "--initial": "target", "--support": "10", "--s0": "0.2"}
+    )
+    proc = subprocess.run([sys.executable, "-m", "modelcollapse", *argv], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "simulated" in proc.stderr
+    assert pq.read_table(tmp_path / "out" / "sims.parquet").num_rows == 6 * 9
+    prob = pq.read_table(tmp_path / "out" / "initial.parquet").column("prob").to_numpy()
+    assert abs((prob**2).sum() - 0.2) < 1e-9 and np.count_nonzero(prob) == 10
+
+
+def test_module_entry_point_rejects_bad_input(tmp_path):
+    argv = base_args(tmp_path / "out", **{"--n": "0"})
+    proc = subprocess.run([sys.executable, "-m", "modelcollapse", *argv], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "--n" in proc.stderr and ">= 1" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+BUG_SUPPORT_1 = pytest.mark.xfail(
+    strict=True,
+    reason="library bug: initial.initial_distribution raises 'the initial distribution must not be a "
+    "Dirac mass (support >= 2)', which does not start with a parameter name, so cli._flag_message "
+    "cannot name --support; and _support()'s message says 'between 1 and vocab' although 1 is invalid",
+)
+BUG_S0_MISSING = pytest.mark.xfail(
+    strict=True,
+    reason="library bug: initial.initial_distribution raises \"initial kind 'target' needs s0\", which "
+    "cli._flag_message does not map to --s0",
+)
+
+# (overrides, flag that must be named, text of the allowed range)
+INVALID = [
+    ({"--n": "0"}, "--n", ">= 1"),
+    ({"--n": "-5"}, "--n", ">= 1"),
+    ({"--n": "2.5"}, "--n", "int"),
+    ({"--vocab": "1"}, "--vocab", ">= 2"),
+    ({"--synthetic-fraction": ["1.5"]}, "--synthetic-fraction", "[0, 1]"),
+    ({"--synthetic-fraction": ["0.5", "-0.1"]}, "--synthetic-fraction", "[0, 1]"),
+    ({"--synthetic-fraction": ["nan"]}, "--synthetic-fraction", "[0, 1]"),
+    ({"--seeds": "0"}, "--seeds", ">= 1"),
+    ({"--generations": "0"}, "--generations", ">= 1"),
+    ({"--first-seed": "-1"}, "--first-seed", ">= 0"),
+    ({"--root-seed": "-1"}, "--root-seed", ">= 0"),
+    ({"--scenario": "bogus"}, "--scenario", "mixed"),
+    ({"--initial": "bogus"}, "--initial", "zipf"),
+    ({"--scenario": "window", "--synthetic-fraction": ["1.0"], "--window": "0"}, "--window", "[1, n=20]"),
+    ({"--scenario": "window", "--synthetic-fraction": ["1.0"], "--window": "21"}, "--window", "[1, n=20]"),
+    ({"--scenario": "window", "--synthetic-fraction": ["1.0"]}, "--window", "[1, n=20]"),
+    ({"--scenario": "window", "--synthetic-fraction": ["0.5"], "--window": "2"}, "--synthetic-fraction", "1.0"),
+    ({"--scenario": "accumulate", "--synthetic-fraction": ["0.5"]}, "--synthetic-fraction", "1.0"),
+    ({"--support": "31"}, "--support", "vocab=30"),
+    ({"--initial": "target", "--s0": "1.2"}, "--s0", "1)"),
+    ({"--initial": "target", "--s0": "0.01"}, "--s0", "[1/support, 1)"),
+    ({"--initial": "dirichlet", "--concentration": "0"}, "--concentration", "> 0"),
+    ({"--exponent": "-1"}, "--exponent", ">= 0"),
+    ({"--out": None}, "--out", "--sims-file"),
+    pytest.param({"--support": "1"}, "--support", "2", marks=BUG_SUPPORT_1),
+    pytest.param({"--initial": "target"}, "--s0", "s0", marks=BUG_S0_MISSING),
+]
+
+
+@pytest.mark.parametrize("overrides,flag,allowed", INVALID)
+def test_invalid_arguments_exit_nonzero_naming_flag_and_range(tmp_path, capsys, overrides, flag, allowed):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(base_args(out, **overrides))
+    assert exit_info.value.code not in (0, None)
+    err = capsys.readouterr().err
+    message = err.strip().splitlines()[-1]
+    assert flag in message, message
+    assert allowed in message, message
+    assert not out.exists() and os.listdir(tmp_path) == []  # nothing written

@@ -1,0 +1,170 @@
+"""The `paper` target: library pieces, the theorem table, and the workflow end to end (reduced config)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.figure import Figure
+
+from modelcollapse import paper, paper_figures, theory
+from modelcollapse.simulate import Cell, simulate_cell
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = REPO / "tests" / "configs" / "paper_small.yaml"
+FULL_TABLE = REPO / "results" / "paper" / "theorems.csv"
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return yaml.safe_load(SMALL.read_text())
+
+
+# --- library ------------------------------------------------------------------------------
+
+
+def test_fixed_real_cell_keeps_exact_sizes():
+    for N in (10, 100):
+        for n in (1, 10, 100, 1000):
+            cell = paper.fixed_real_cell(N, n, 600)
+            assert (cell.n_real, cell.n_synthetic, cell.n) == (N, n, N + n)
+
+
+def test_fully_synthetic_path_is_the_simulated_chain():
+    """The replayed distributions give exactly the metrics simulate_cell reports."""
+    p0 = np.array([0.5, 0.3, 0.2])
+    n, G = 12, 30
+    for seed in range(5):
+        path = paper.fully_synthetic_path(p0, n, G, 2024, seed)
+        res = simulate_cell(p0, paper.fully_synthetic_cell(n, 3), [seed], G, 2024)
+        np.testing.assert_allclose((path**2).sum(axis=1), res.metrics[0, :, paper.SIMPSON], rtol=0, atol=1e-12)
+        assert (path.max(axis=1) == 1).argmax() == max(res.collapse_time[0], 0)
+
+
+def test_simulate_until_collapsed_extends_runs_without_changing_them():
+    """Doubling G re-runs a replicate on its own stream: same T as one long run, and all collapse."""
+    p0 = paper.target_initial(50, {"support": 10, "s0": 0.3})
+    cell = paper.fully_synthetic_cell(20, 50)
+    res, fixed = paper.simulate_until_collapsed(p0, cell, range(40), 4, 7)  # G = 4 is far too short
+    long = simulate_cell(p0, cell, range(40), 5000, 7)
+    assert (res.collapse_time > 0).all()
+    np.testing.assert_array_equal(res.collapse_time, long.collapse_time)
+    np.testing.assert_array_equal(fixed, long.metrics[:, -1, paper.TOP_TOKEN])
+
+
+def test_chi_square_pools_small_cells():
+    p = np.array([0.6, 0.3, 0.09, 0.005, 0.005])
+    fixed = np.repeat(np.arange(5), [60, 30, 9, 1, 0])
+    statistic, dof, p_value = paper.chi_square_fixation(fixed, p)
+    assert dof == 3  # cells 60, 30, 9 and one pooled cell for the two tokens expecting 0.5 each
+    assert statistic == pytest.approx(0.0, abs=1e-12)
+    assert p_value == pytest.approx(1.0)
+
+
+def test_row_criteria():
+    assert paper.equality_row("c", "s", "p", 1, 1.0, 1.0 + 3.9, 1.0, 4)["result"] == "PASS"
+    assert paper.equality_row("c", "s", "p", 1, 1.0, 1.0 + 4.1, 1.0, 4)["result"] == "FAIL"
+    assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 1.0 + 3.0, 1.0, 4)["result"] == "PASS"
+    assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 1.0 + 5.0, 1.0, 4)["result"] == "FAIL"
+    assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 0.0, 0.0, 4)["result"] == "PASS"  # exact, SE = 0
+
+
+def test_printed_eq9_differs_from_corrected_where_paper_md_says():
+    """paper.md §4.3: only the '+' form gives S_1 = 1/N + (1 − 1/N) S₀."""
+    N, n, s0 = 5, 100, 0.12
+    assert theory.simpson_partial(1, N, n, s0) == pytest.approx(1 / N + (1 - 1 / N) * s0)
+    assert abs(paper.simpson_partial_as_printed(1, N, n, s0) - theory.simpson_partial(1, N, n, s0)) > 0.01
+
+
+@pytest.fixture(scope="module")
+def small_tables(cfg):
+    figures = {name: simulate(cfg) for name, simulate in paper.FIGURE_SIMULATIONS.items()}
+    theorems = {name: simulate(cfg) for name, simulate in paper.THEOREM_SIMULATIONS.items()}
+    return figures, theorems
+
+
+def test_figure2_runs_all_collapse(small_tables):
+    fig2 = small_tables[0]["fig2"]
+    assert (fig2["collapse_time"] >= 1).all()
+
+
+def test_theorem_table_small_config_passes(small_tables, cfg):
+    """Deterministic (fixed seeds): every closed form checks out even at 200 replicates."""
+    _, theorems = small_tables
+    fully, fixed = theorems["theorems_fully_synthetic"], theorems["theorems_fixed_real"]
+    table = paper.theorem_table(fully["generations"], fully["replicates"], fixed["generations"], cfg)
+    assert set(table["check"]) >= {"eq 6", "eq 7", "eq 8", "Prop 1", "Thm 2 (eq 9, corrected)", "Thm 2 S∞", "Thm 3"}
+    failed = table[table["result"] != "PASS"]
+    assert failed.empty, failed.to_string()
+
+
+def test_claims_and_markdown(small_tables, cfg):
+    figures, _ = small_tables
+    claims = paper.claims_table(figures["fig2"], figures["fig3"], figures["fig4"], figures["fig6"], cfg)
+    assert list(claims.columns) == list(paper.TABLE_COLUMNS)
+    assert set(claims["result"]) <= {"PASS", "FAIL"}
+    assert claims["simulated"].notna().all()
+    assert "## Qualitative claims" in paper.results_markdown(claims)
+
+
+def test_every_figure_draws(small_tables, cfg):
+    figures, theorems = small_tables
+    for name, draw in paper_figures.FIGURES.items():
+        assert isinstance(draw(figures[name], cfg), Figure)
+    fully, fixed = theorems["theorems_fully_synthetic"], theorems["theorems_fixed_real"]
+    plots = paper_figures.verification_figures(
+        fully["generations"], fully["replicates"], fixed["generations"], figures["fig2"], cfg
+    )
+    assert all(isinstance(figure, Figure) for figure in plots.values())
+
+
+# --- workflow -------------------------------------------------------------------------------
+
+
+def _snakemake(*args, tmp_path):
+    """Run snakemake from the repo root; use a throwaway Snakefile if the main one lacks paper.smk."""
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    main = REPO / "Snakefile"
+    if not (main.exists() and "paper.smk" in main.read_text()):
+        snakefile = tmp_path / "Snakefile"
+        snakefile.write_text(
+            f'configfile: "{REPO}/config/config.yaml"\n\n\n'
+            f'include: "{REPO}/workflow/rules/common.smk"\n'
+            f'include: "{REPO}/workflow/rules/paper.smk"\n'
+        )
+        command += ["-s", str(snakefile), "-d", str(REPO)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+def test_paper_target_end_to_end(tmp_path, cfg):
+    out = REPO / cfg["out_dir"]
+    run = _snakemake("paper", "--forceall", "--config", f"paper_config={SMALL.relative_to(REPO)}", tmp_path=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for name in ("fig1", "fig2", "fig3", "fig4", "fig6"):
+        assert (out / f"{name}.png").stat().st_size > 10_000
+        assert (out / f"{name}.pdf").exists()
+        assert not pd.read_parquet(out / "data" / f"{name}.parquet").empty
+    table = pd.read_csv(out / "theorems.csv")
+    assert (table.loc[table["kind"] == "theorem", "result"] == "PASS").all()
+    assert "checks PASS" in (out / "theorems.md").read_text()
+    assert len(list((out / "verification").glob("*.png"))) == 7
+
+
+def test_invalid_paper_config_names_the_key(tmp_path):
+    bad = yaml.safe_load(SMALL.read_text())
+    bad["fig2"]["initials"][0]["s0"] = 0.001  # below 1/support
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    run = _snakemake("paper", "-n", "--config", f"paper_config={path}", tmp_path=tmp_path)
+    assert run.returncode != 0
+    assert "fig2.initials[0]" in run.stderr + run.stdout
+
+
+@pytest.mark.skipif(not FULL_TABLE.exists(), reason="full `paper` target not run (snakemake --cores all paper)")
+def test_full_config_theorems_all_pass():
+    """The full config's theorem table, once run: every check PASS."""
+    table = pd.read_csv(FULL_TABLE)
+    assert (table["result"] == "PASS").all(), table[table["result"] != "PASS"].to_string()
