@@ -166,18 +166,6 @@ def test_module_entry_point_rejects_bad_input(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-BUG_SUPPORT_1 = pytest.mark.xfail(
-    strict=True,
-    reason="library bug: initial.initial_distribution raises 'the initial distribution must not be a "
-    "Dirac mass (support >= 2)', which does not start with a parameter name, so cli._flag_message "
-    "cannot name --support; and _support()'s message says 'between 1 and vocab' although 1 is invalid",
-)
-BUG_S0_MISSING = pytest.mark.xfail(
-    strict=True,
-    reason="library bug: initial.initial_distribution raises \"initial kind 'target' needs s0\", which "
-    "cli._flag_message does not map to --s0",
-)
-
 # (overrides, flag that must be named, text of the allowed range)
 INVALID = [
     ({"--n": "0"}, "--n", ">= 1"),
@@ -204,8 +192,8 @@ INVALID = [
     ({"--initial": "dirichlet", "--concentration": "0"}, "--concentration", "> 0"),
     ({"--exponent": "-1"}, "--exponent", ">= 0"),
     ({"--out": None}, "--out", "--sims-file"),
-    pytest.param({"--support": "1"}, "--support", "2", marks=BUG_SUPPORT_1),
-    pytest.param({"--initial": "target"}, "--s0", "s0", marks=BUG_S0_MISSING),
+    ({"--support": "1"}, "--support", "2"),
+    ({"--initial": "target"}, "--s0", "s0"),
 ]
 
 

@@ -269,11 +269,6 @@ def test_global_numpy_state_is_not_used():
         pytest.param(
             ("window", 10, 5, 1.0, 2.5),
             r"window must be an integer",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="library bug: simulate.check_cell accepts a non-integer window (2.5); "
-                "simulate_cell then dies in numba typing (np.zeros((2.5, vocab))) in run_chain",
-            ),
         ),
     ],
 )
@@ -289,19 +284,14 @@ GOOD_P0 = np.full(5, 0.2)
 @pytest.mark.parametrize(
     "p0,seeds,generations,match",
     [
-        (GOOD_P0, [], 5, "seeds must be a non-empty list of integers >= 0"),
-        (GOOD_P0, [-1, 2], 5, "seeds must be a non-empty list of integers >= 0"),
-        (GOOD_P0, [[0, 1]], 5, "seeds must be a non-empty list of integers >= 0"),
+        (GOOD_P0, [], 5, "seeds must be a non-empty list of integers in"),
+        (GOOD_P0, [-1, 2], 5, "seeds must be a non-empty list of integers in"),
+        (GOOD_P0, [[0, 1]], 5, "seeds must be a non-empty list of integers in"),
         pytest.param(
             GOOD_P0,
             [0.5, 1.7],
             5,
             "seeds must be",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="library bug: simulate._check_run casts seeds with np.asarray(dtype=int64), "
-                "so non-integer seeds 0.5, 1.7 are silently truncated to 0, 1",
-            ),
         ),
         (GOOD_P0, range(3), 0, "generations must be an integer >= 1"),
         (GOOD_P0, range(3), -2, "generations must be an integer >= 1"),
@@ -315,11 +305,6 @@ GOOD_P0 = np.full(5, 0.2)
             range(3),
             5,
             "initial distribution",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="library bug: simulate._check_run lets a NaN p0 through (every comparison "
-                "with NaN is False) and the chain runs on garbage; add `not np.isfinite(p0).all()`",
-            ),
         ),
     ],
 )

@@ -110,23 +110,23 @@ def test_dispatch_matches_kinds():
     "kwargs,match",
     [
         (dict(kind="gaussian", vocab=10), "initial kind must be one of"),
-        (dict(kind="zipf", vocab=10, support=11), "support must be between"),
-        (dict(kind="uniform", vocab=10, support=11), "support must be between"),
-        (dict(kind="dirichlet", vocab=10, support=11), "support must be between"),
-        (dict(kind="target", vocab=10, support=11, s0=0.5), "support must be between"),
-        (dict(kind="zipf", vocab=10, support=0), "support must be between"),
+        (dict(kind="zipf", vocab=10, support=11), "support must be an integer between"),
+        (dict(kind="uniform", vocab=10, support=11), "support must be an integer between"),
+        (dict(kind="dirichlet", vocab=10, support=11), "support must be an integer between"),
+        (dict(kind="target", vocab=10, support=11, s0=0.5), "support must be an integer between"),
+        (dict(kind="zipf", vocab=10, support=0), "support must be an integer between"),
         (dict(kind="target", vocab=10, s0=1.0), "s0 must be in"),
         (dict(kind="target", vocab=10, s0=1.5), "s0 must be in"),
         (dict(kind="target", vocab=10, s0=0.05), "s0 must be in"),  # below 1/support = 0.1
         (dict(kind="target", vocab=10, support=4, s0=0.2), "s0 must be in"),  # below 1/4
         (dict(kind="target", vocab=10, s0=-0.1), "s0 must be in"),
-        (dict(kind="target", vocab=10), "needs s0"),
+        (dict(kind="target", vocab=10), r"s0 \(the target"),
         (dict(kind="dirichlet", vocab=10, concentration=0.0), "concentration must be > 0"),
         (dict(kind="dirichlet", vocab=10, concentration=-1.0), "concentration must be > 0"),
         (dict(kind="zipf", vocab=10, exponent=-0.5), "exponent must be >= 0"),
         (dict(kind="zipf", vocab=1), "vocab must be >= 2"),
-        (dict(kind="zipf", vocab=10, support=1), "Dirac"),  # one token: total collapse at generation 0
-        (dict(kind="uniform", vocab=10, support=1), "Dirac"),
+        (dict(kind="zipf", vocab=10, support=1), "support must be an integer between 2"),  # one token: total collapse at generation 0
+        (dict(kind="uniform", vocab=10, support=1), "support must be an integer between 2"),
     ],
 )
 def test_invalid_initial_raises(kwargs, match):

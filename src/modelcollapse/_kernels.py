@@ -106,8 +106,14 @@ def _truth_metrics(p0, row):
 
 
 @numba.njit(cache=True)
-def _nonzero(probs):
-    return np.flatnonzero(probs > 0)
+def _nonzero(x, out):
+    """Write the indices of x > 0 into out; return the view of the filled part (no allocation)."""
+    k = 0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 @numba.njit(cache=True)
@@ -120,7 +126,8 @@ def run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, ou
     Absorbing states stop the sampling: the remaining rows repeat the last one.
     """
     vocab = p0.shape[0]
-    p0_idx = _nonzero(p0)
+    p0_idx = np.flatnonzero(p0 > 0)
+    idx = np.empty(vocab, np.int64)  # scratch for the tokens with positive probability
     _truth_metrics(p0, out[0])
 
     first_size = n_real if (n_real > 0 and (scenario == MIXED or scenario == FRESH)) else n
@@ -149,6 +156,7 @@ def run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, ou
     dirac_run = 1 if out[1, COLLAPSED] == 1.0 else 0  # consecutive identical Dirac models
 
     probs = counts / total
+    new = np.zeros(vocab, np.int64)
     last = 1
     for m in range(2, generations + 1):
         if scenario == MIXED or scenario == ACCUMULATE:
@@ -159,19 +167,19 @@ def run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, ou
             break
         if scenario == WINDOW and dirac_run >= window:
             break
-        new = np.zeros(vocab, np.int64)
+        new[:] = 0
         if scenario == MIXED:
             new[:] = fixed
             if n_synthetic > 0:
-                draw_multinomial(gen, n_synthetic, probs, _nonzero(probs), new)
+                draw_multinomial(gen, n_synthetic, probs, _nonzero(probs, idx), new)
             total = n_real + n_synthetic
         elif scenario == FRESH:
             if n_real > 0:
                 draw_multinomial(gen, n_real, p0, p0_idx, new)
-            draw_multinomial(gen, n_synthetic, probs, _nonzero(probs), new)
+            draw_multinomial(gen, n_synthetic, probs, _nonzero(probs, idx), new)
             total = n_real + n_synthetic
         elif scenario == ACCUMULATE:
-            draw_multinomial(gen, n, probs, _nonzero(probs), fixed)
+            draw_multinomial(gen, n, probs, _nonzero(probs, idx), fixed)
             new[:] = fixed
             total = m * n
         elif scenario == WINDOW:
@@ -181,7 +189,7 @@ def run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, ou
                     draw_multinomial(gen, per_source, p0, p0_idx, new)
                 else:
                     src = history[(t - 1) % window]
-                    draw_multinomial(gen, per_source, src, _nonzero(src), new)
+                    draw_multinomial(gen, per_source, src, _nonzero(src, idx), new)
                 total += per_source
         else:  # POOL: each sample's source generation is uniform on 0 … m−1
             sources = np.zeros(m, np.int64)
@@ -193,10 +201,11 @@ def run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, ou
                     draw_multinomial(gen, sources[t], p0, p0_idx, new)
                 else:
                     src = history[t - 1]
-                    draw_multinomial(gen, sources[t], src, _nonzero(src), new)
+                    draw_multinomial(gen, sources[t], src, _nonzero(src, idx), new)
             total = n
         _metrics(new, total, p0, first, first_size, out[m])
-        probs = new / total
+        for i in range(vocab):
+            probs[i] = new[i] / total
         if keep > 0:
             history[(m - 1) % keep] = probs
         if out[m, COLLAPSED] == 1.0:

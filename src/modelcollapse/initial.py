@@ -11,8 +11,8 @@ INITIAL_DOMAIN = 1
 
 def _support(vocab: int, support: int | None) -> int:
     support = vocab if support is None else support
-    if not 1 <= support <= vocab:
-        raise ValueError(f"support must be between 1 and vocab={vocab}, got {support}")
+    if int(support) != support or not 2 <= support <= vocab:
+        raise ValueError(f"support must be an integer between 2 and vocab={vocab}, got {support}")
     return support
 
 
@@ -99,7 +99,7 @@ def initial_distribution(
         p = dirichlet(vocab, concentration, root_seed, support)
     elif kind == "target":
         if s0 is None:
-            raise ValueError("initial kind 'target' needs s0 (the target Σp²)")
+            raise ValueError("s0 (the target Σp²) is required by initial kind 'target'")
         p = target(vocab, vocab if support is None else support, s0)
     else:
         raise ValueError(f"initial kind must be one of {', '.join(INITIAL_KINDS)}, got {kind!r}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels
+from .seeding import pcg64_state, seed_sequence_states
 
 SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
 METRICS = (
@@ -76,22 +77,25 @@ def check_cell(cell: Cell) -> None:
             f"by the scenario), got {cell.synthetic_fraction}"
         )
     if cell.scenario == "window":
-        if cell.window is None or not 1 <= cell.window <= cell.n:
+        if cell.window is None or int(cell.window) != cell.window or not 1 <= cell.window <= cell.n:
             raise ValueError(f"window must be an integer in [1, n={cell.n}] for scenario 'window', got {cell.window}")
 
 
-def replicate_stream(root_seed: int, cell: Cell, seed: int) -> np.random.SeedSequence:
-    """The SeedSequence of replicate `seed` of `cell`: keyed by (root seed, scenario, n, vocab,
-    synthetic_fraction, seed), never by the job that runs it (DESIGN.md §3)."""
-    key = (
+def stream_key(cell: Cell) -> tuple:
+    """The cell's part of every replicate's spawn key."""
+    return (
         REPLICATE_DOMAIN,
         SCENARIOS.index(cell.scenario),
         int(cell.n),
         int(cell.vocab),
         int(round(cell.synthetic_fraction * 1_000_000)),
-        int(seed),
     )
-    return np.random.SeedSequence(root_seed, spawn_key=key)
+
+
+def replicate_stream(root_seed: int, cell: Cell, seed: int) -> np.random.SeedSequence:
+    """The SeedSequence of replicate `seed` of `cell`: keyed by (root seed, scenario, n, vocab,
+    synthetic_fraction, seed), never by the job that runs it (DESIGN.md §3)."""
+    return np.random.SeedSequence(root_seed, spawn_key=stream_key(cell) + (int(seed),))
 
 
 @dataclass
@@ -108,31 +112,38 @@ class CellResult:
         return self.metrics.shape[1] - 1
 
 
-def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int) -> tuple[np.ndarray, np.ndarray]:
+def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int) -> tuple[np.ndarray, np.ndarray]:
     p0 = np.ascontiguousarray(p0, dtype=float)
     if p0.shape != (cell.vocab,):
         raise ValueError(f"initial distribution has {p0.size} tokens, vocab is {cell.vocab}")
-    if (p0 < 0).any() or abs(p0.sum() - 1.0) > 1e-9 or p0.max() >= 1.0:
+    if not np.isfinite(p0).all() or (p0 < 0).any() or abs(p0.sum() - 1.0) > 1e-9 or p0.max() >= 1.0:
         raise ValueError("initial distribution must be non-negative, sum to 1 and not be a Dirac mass")
     if int(generations) != generations or generations < 1:
         raise ValueError(f"generations must be an integer >= 1, got {generations}")
-    seeds = np.asarray(seeds, dtype=np.int64)
-    if seeds.ndim != 1 or seeds.size == 0 or (seeds < 0).any():
-        raise ValueError("seeds must be a non-empty list of integers >= 0")
-    return p0, seeds
+    raw = np.asarray(seeds)
+    if raw.ndim != 1 or raw.size == 0 or not np.issubdtype(raw.dtype, np.integer) or (raw < 0).any() or (raw >= 2**32).any():
+        raise ValueError(f"seeds must be a non-empty list of integers in [0, 2**32), got {seeds!r}")
+    if int(root_seed) != root_seed or root_seed < 0:
+        raise ValueError(f"root_seed must be an integer >= 0, got {root_seed!r}")
+    return p0, raw.astype(np.int64)
 
 
 def simulate_cell(
     p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
 ) -> CellResult:
     """Simulate replicates `seeds` of `cell` for generations 0 … G (compiled engine)."""
-    p0, seeds = _check_run(p0, cell, seeds, generations)
+    p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
     metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
     collapse_time = np.empty(seeds.size, np.int64)
     scenario = SCENARIOS.index(cell.scenario)
     window = cell.window or 1
-    for r, seed in enumerate(seeds):
-        gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
+    # One generator, re-seeded per replicate with exactly the state of
+    # PCG64(replicate_stream(root_seed, cell, seed)), computed for all seeds at once.
+    states = seed_sequence_states(root_seed, stream_key(cell), seeds)
+    bit_generator = np.random.PCG64()
+    gen = np.random.Generator(bit_generator)
+    for r in range(seeds.size):
+        bit_generator.state = pcg64_state(states[r])
         collapse_time[r] = _kernels.run_chain(
             gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r]
         )
@@ -144,7 +155,7 @@ def simulate_reference(
 ) -> CellResult:
     """Plain-NumPy transcription of DESIGN.md §2 (paper.md §2.4): one `gen.multinomial` per
     source and generation, no shortcuts. Slow; it is what the compiled engine is tested against."""
-    p0, seeds = _check_run(p0, cell, seeds, generations)
+    p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
     n, n_real, n_syn, K = cell.n, cell.n_real, cell.n_synthetic, cell.window or 1
     metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
     collapse_time = np.full(seeds.size, -1, np.int64)

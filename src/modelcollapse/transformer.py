@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import math
 import os
-import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -70,20 +69,23 @@ PRESETS: dict[str, TransformerPreset] = {
         device="auto",
     ),
     # Sized so that 3 settings x 10 generations + generation 0 run in under 20 minutes on a 2-core CPU.
+    # CPU stand-in (this project's choice): 3 settings x 10 generations + generation 0 in about 11 minutes on a
+    # 2-core CPU. Shorter context and more, smaller batches than Table 1 learn fastest per CPU second; without
+    # dropout, as short trainings of a small model do not overfit the real text.
     "small": TransformerPreset(
         name="small",
-        block_size=64,
+        block_size=32,
         n_embd=64,
         n_layer=2,
         n_head=4,
         dropout=0.0,
-        learning_rate=1e-3,
-        batch_size=64,
-        max_iters=600,
+        learning_rate=3e-3,
+        batch_size=32,
+        max_iters=1500,
         corpus_chars=100_000,
         eval_windows=128,
         eval_points=12,
-        sample_streams=256,
+        sample_streams=250,
         device="cpu",
     ),
     # Seconds end to end: for tests only, its numbers mean nothing.
@@ -447,6 +449,263 @@ def next_char_distributions(model: CharTransformer, contexts: np.ndarray, batch_
     return torch.cat(rows).numpy()
 
 
-def mean_l1_distance(p: np.ndarray, q: np.ndarray) -> float:
-    """Mean over contexts (rows) of ‖p(·|ctx) − q(·|ctx)‖₁, the drift of Figure 5 (twice the TV distance)."""
-    return float(np.abs(p - q).sum(axis=1).mean())
+
+# ---------------------------------------------------------------------------------------------------------------
+# The recursive experiment (§4.1, Figure 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+REAL_DATA_CHOICES = {
+    # paper.md §6 [R]: p^(0) is declared the ground truth, so "real" data are samples from it. They are drawn once
+    # and reused at every generation, as the statistical model's fixed real set (paper.md §9.3).
+    "ground_truth_samples": "real = fixed sample of p(0) (drawn once)",
+    # The alternative: a contiguous chunk of the real text's train split, drawn once.
+    "real_text": "real = fixed chunk of the real train text",
+}
+
+# Purposes of the derived random streams (see derive_seed).
+_SEED_TRAINING, _SEED_SYNTHETIC, _SEED_CONTEXTS, _SEED_REAL_POOL, _SEED_VALIDATION = range(5)
+
+
+@dataclass(frozen=True)
+class TransformerExperiment:
+    """Everything that fixes the result of one job of the experiment, apart from the setting and generation."""
+
+    preset: TransformerPreset
+    corpus_chars: int  # characters of each generation's training corpus (synthetic + real)
+    n_contexts: int  # contexts sampled from p^(0) on which the drift is measured (300 in the paper)
+    real_data: str  # one of REAL_DATA_CHOICES
+    temperature: float  # sampling temperature of synthetic text (paper: not stated; 1 = the model itself)
+    validation_fraction: float  # held-out tail of the real text for the validation loss
+    seed: int
+    threads: int  # torch CPU threads
+
+    @classmethod
+    def from_config(cls, config: dict) -> TransformerExperiment:
+        """Build from the transformer config (keys as in config/transformer.yaml; others are ignored)."""
+        preset = get_preset(config["preset"])
+        if config.get("real_data") not in REAL_DATA_CHOICES:
+            raise ValueError(f"real_data must be one of {sorted(REAL_DATA_CHOICES)}, not {config.get('real_data')!r}")
+        corpus_chars = config.get("corpus_chars") or preset.corpus_chars
+        return cls(
+            preset=preset,
+            corpus_chars=int(corpus_chars),
+            n_contexts=int(config["n_contexts"]),
+            real_data=config["real_data"],
+            temperature=float(config["temperature"]),
+            validation_fraction=float(config["validation_fraction"]),
+            seed=int(config["seed"]),
+            threads=int(config["torch_threads"]),
+        )
+
+
+def setting_key(synthetic_fraction: float) -> int:
+    """Integer key of a setting for seeding: the synthetic fraction in per mille."""
+    return int(round(1000 * synthetic_fraction))
+
+
+def prepare_text(text: str, validation_fraction: float) -> tuple[str, np.ndarray, np.ndarray]:
+    """Vocabulary, train tokens and held-out validation tokens of the real text."""
+    vocabulary = build_vocabulary(text)
+    return (vocabulary, *split_train_validation(encode(text, vocabulary), validation_fraction))
+
+
+@dataclass
+class GroundTruth:
+    """Generation 0 and what every later generation shares with it."""
+
+    model: CharTransformer
+    vocabulary: str
+    contexts: np.ndarray  # (n_contexts, block_size) token ids sampled from p^(0)
+    real_pool: np.ndarray  # corpus_chars token ids; a setting uses its first (1 - fraction) * corpus_chars
+    val_loss: pd.DataFrame  # iteration, val_loss
+    next_char_probabilities: np.ndarray  # p^(0)(· | context), (n_contexts, vocab)
+
+
+def train_ground_truth(text: str, experiment: TransformerExperiment) -> GroundTruth:
+    """Train p^(0) on the real text's train split and draw the fixed contexts and real data from it.
+
+    The paper declares a model trained on tiny-shakespeare the ground truth p^(0) (§4.1), so that later
+    generations differ from it by statistical error only. The drift contexts are generated by p^(0) (Fig. 5).
+    """
+    configure_torch(experiment.threads)
+    preset = experiment.preset
+    vocabulary, train, validation = prepare_text(text, experiment.validation_fraction)
+    windows = validation_windows(
+        validation, preset.block_size, preset.eval_windows, derive_seed(experiment.seed, _SEED_VALIDATION)
+    )
+    model, val_loss = train_model(
+        train, len(vocabulary), preset, derive_seed(experiment.seed, _SEED_TRAINING, 0, 0), windows
+    )
+    contexts = sample_contexts(model, vocabulary, experiment)
+    if experiment.real_data == "ground_truth_samples":
+        real_pool = sample_corpus(
+            model,
+            experiment.corpus_chars,
+            vocabulary.index(SAMPLE_START_CHAR),
+            preset.sample_streams,
+            experiment.temperature,
+            derive_seed(experiment.seed, _SEED_REAL_POOL),
+        )
+    else:
+        rng = np.random.default_rng(derive_seed(experiment.seed, _SEED_REAL_POOL))
+        start = int(rng.integers(0, len(train) - experiment.corpus_chars + 1))
+        real_pool = train[start : start + experiment.corpus_chars].copy()
+    return GroundTruth(
+        model=model,
+        vocabulary=vocabulary,
+        contexts=contexts,
+        real_pool=real_pool,
+        val_loss=val_loss,
+        next_char_probabilities=next_char_distributions(model, contexts),
+    )
+
+
+def sample_contexts(model: CharTransformer, vocabulary: str, experiment: TransformerExperiment) -> np.ndarray:
+    """n_contexts full-length contexts generated by p^(0) at temperature 1 (Figure 5's 300 random contexts).
+
+    Each is the last block_size characters of a 2·block_size stream, so that it need not start at the stream's
+    initial newline.
+    """
+    block_size = experiment.preset.block_size
+    generator = torch.Generator().manual_seed(derive_seed(experiment.seed, _SEED_CONTEXTS))
+    streams = sample_streams(
+        model, vocabulary.index(SAMPLE_START_CHAR), experiment.n_contexts, 2 * block_size, 1.0, generator
+    )
+    return streams[:, -block_size:]
+
+
+def training_corpus(
+    previous_model: CharTransformer,
+    real_pool: np.ndarray,
+    vocabulary: str,
+    synthetic_fraction: float,
+    generation: int,
+    experiment: TransformerExperiment,
+) -> np.ndarray:
+    """Generation m's corpus: synthetic_fraction · corpus_chars sampled from p^(m-1), the rest real (§2.2, §4.1).
+
+    Fully Synthetic is fraction 1; the paper's mixes are 0.5 and 0.2. The real part is the same at every
+    generation, as the statistical model's fixed real set.
+    """
+    n_synthetic = int(round(synthetic_fraction * experiment.corpus_chars))
+    synthetic = sample_corpus(
+        previous_model,
+        n_synthetic,
+        vocabulary.index(SAMPLE_START_CHAR),
+        experiment.preset.sample_streams,
+        experiment.temperature,
+        derive_seed(experiment.seed, _SEED_SYNTHETIC, setting_key(synthetic_fraction), generation),
+    )
+    real = real_pool[: experiment.corpus_chars - n_synthetic]
+    return np.concatenate([real, synthetic])
+
+
+@dataclass
+class Generation:
+    """One generation m ≥ 1 of one setting."""
+
+    model: CharTransformer
+    corpus: np.ndarray  # the token ids it was trained on
+    val_loss: pd.DataFrame  # iteration, val_loss
+    next_char_probabilities: np.ndarray  # p^(m)(· | context), (n_contexts, vocab)
+
+
+def train_generation(
+    text: str,
+    previous_model: CharTransformer,
+    contexts: np.ndarray,
+    real_pool: np.ndarray,
+    synthetic_fraction: float,
+    generation: int,
+    experiment: TransformerExperiment,
+) -> Generation:
+    """Train generation m ≥ 1: a fresh model of the same size on text sampled from p^(m-1), mixed with real data.
+
+    As in the paper, every generation uses the architecture and hyperparameters of p^(0) (§4.1, Table 1); the
+    validation loss is always measured on the held-out real text.
+    """
+    if generation < 1:
+        raise ValueError("generation 0 is the ground truth: use train_ground_truth")
+    configure_torch(experiment.threads)
+    preset = experiment.preset
+    vocabulary, _, validation = prepare_text(text, experiment.validation_fraction)
+    corpus = training_corpus(previous_model, real_pool, vocabulary, synthetic_fraction, generation, experiment)
+    windows = validation_windows(
+        validation, preset.block_size, preset.eval_windows, derive_seed(experiment.seed, _SEED_VALIDATION)
+    )
+    training_seed = derive_seed(experiment.seed, _SEED_TRAINING, setting_key(synthetic_fraction), generation)
+    model, val_loss = train_model(corpus, len(vocabulary), preset, training_seed, windows)
+    return Generation(
+        model=model,
+        corpus=corpus,
+        val_loss=val_loss,
+        next_char_probabilities=next_char_distributions(model, contexts),
+    )
+
+
+def experiment_metadata(experiment: TransformerExperiment) -> dict:
+    """The preset and every choice the paper leaves open, for the output files and the figure."""
+    preset = experiment.preset
+    return {
+        "preset": asdict(preset),
+        "device": str(select_device(preset.device)),
+        "corpus_chars": experiment.corpus_chars,
+        "n_contexts": experiment.n_contexts,
+        "real_data": experiment.real_data,
+        "real_data_description": REAL_DATA_CHOICES[experiment.real_data],
+        "temperature": experiment.temperature,
+        "validation_fraction": experiment.validation_fraction,
+        "seed": experiment.seed,
+        "torch_threads": experiment.threads,
+        "torch_version": torch.__version__,
+        "choices": [
+            f"preset '{preset.name}': context {preset.block_size}, n_embd {preset.n_embd}, {preset.n_layer} layers, "
+            f"{preset.n_head} heads, dropout {preset.dropout}, lr {preset.learning_rate:g}, "
+            f"batch {preset.batch_size}, {preset.max_iters} iterations",
+            f"p(0): trained on the first {1 - experiment.validation_fraction:.0%} of tiny-shakespeare; "
+            f"validation loss on the last {experiment.validation_fraction:.0%} (real text) for every generation",
+            f"each generation: fresh model trained on {experiment.corpus_chars:,} characters; "
+            f"synthetic part sampled at temperature {experiment.temperature:g} from the previous generation",
+            REAL_DATA_CHOICES[experiment.real_data],
+            f"drift: mean over {experiment.n_contexts} full-length contexts sampled from p(0)",
+            "sampling: streams start at a newline; contexts of block/2 to block characters (key-value cache)",
+            "optimiser: AdamW (0.9, 0.99), weight decay 0.1, 2% warm-up, cosine to lr/10 (nanoGPT)",
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def save_ground_truth(path: str, ground_truth: GroundTruth) -> None:
+    """Write p^(0)'s weights with the vocabulary, contexts and real pool the later generations need."""
+    torch.save(
+        {
+            "state_dict": ground_truth.model.state_dict(),
+            "vocabulary": ground_truth.vocabulary,
+            "contexts": torch.as_tensor(ground_truth.contexts),
+            "real_pool": torch.as_tensor(ground_truth.real_pool),
+        },
+        path,
+    )
+
+
+def load_ground_truth_assets(path: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """Vocabulary, contexts and real pool saved by save_ground_truth."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    return saved["vocabulary"], saved["contexts"].numpy(), saved["real_pool"].numpy()
+
+
+def save_model(path: str, model: CharTransformer) -> None:
+    """Write a later generation's weights."""
+    torch.save({"state_dict": model.state_dict()}, path)
+
+
+def load_model(path: str, vocab_size: int, preset: TransformerPreset) -> CharTransformer:
+    """A model saved by save_model or save_ground_truth, in eval mode on the preset's device."""
+    model = CharTransformer(vocab_size, preset).to(select_device(preset.device))
+    saved = torch.load(path, map_location=select_device(preset.device), weights_only=True)
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()
