@@ -12,6 +12,8 @@ rule aggregate:
         ),
     log:
         f"{RESULTS}/logs/aggregate.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/aggregate.tsv"
     conda:
         "../../envs/modelcollapse.yaml"
     params:

@@ -18,6 +18,8 @@ rule phase_diagrams:
         },
     log:
         f"{RESULTS}/logs/phase_diagrams.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/phase_diagrams.tsv"
     conda:
         "../../envs/modelcollapse.yaml"
     params:

@@ -4,6 +4,8 @@ rule simulate:
         initial=f"{RESULTS}/initial/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.parquet",
     log:
         f"{RESULTS}/logs/simulate/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/simulate/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.tsv"
     conda:
         "../../envs/modelcollapse.yaml"
     params:
