@@ -12,9 +12,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/plot.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:
     default_target: True
     input:
         get_final_output(),
+        paper_outputs(),

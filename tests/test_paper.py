@@ -121,6 +121,42 @@ def test_every_figure_draws(small_tables, cfg):
     assert all(isinstance(figure, Figure) for figure in plots.values())
 
 
+# --- config and schema ------------------------------------------------------------------------
+
+SCHEMA = REPO / "workflow" / "schemas" / "paper.schema.yaml"
+
+
+def _schema_nodes(node, key=""):
+    """(key, node) of every property, depth first."""
+    for name, child in node.get("properties", {}).items():
+        yield f"{key}{name}", child
+        yield from _schema_nodes(child, f"{key}{name}.")
+
+
+def test_schema_documents_every_key_and_closes_every_object():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    for key, node in _schema_nodes(schema):
+        assert node.get("description") and "default" in node, key
+        if "properties" in node:
+            assert node.get("additionalProperties") is False, key
+    assert schema["additionalProperties"] is False
+
+
+def test_shipped_config_is_valid_and_equals_the_schema_defaults():
+    import jsonschema
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    shipped = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    jsonschema.Draft202012Validator(schema).validate(shipped)
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(SMALL.read_text()))
+    for key, node in _schema_nodes(schema):
+        if "properties" not in node:
+            value = shipped
+            for part in key.split("."):
+                value = value[part]
+            assert value == node["default"], key
+
+
 # --- workflow -------------------------------------------------------------------------------
 
 

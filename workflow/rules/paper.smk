@@ -1,0 +1,220 @@
+# Target `paper` (also part of `all`): Figures 1, 2, 3, 4, 6, the theorem table and the verification
+# plots of Seddik et al. 2024 (README "Reproducing the paper"). Its own config file is
+# config["paper_config"], validated here, before any rule is defined, against
+# workflow/schemas/paper.schema.yaml.
+import yaml
+from snakemake.utils import validate
+
+with open(config.get("paper_config", "config/paper.yaml")) as handle:
+    PAPER_CONFIG = yaml.safe_load(handle) or {}
+validate(PAPER_CONFIG, "../schemas/paper.schema.yaml")
+
+
+# Rules across keys that the JSON schema cannot say; each message names the key. (Written as
+# comprehensions: `snakemake --lint` wants no function definitions beside rules.)
+PAPER_INITIALS = [
+    ("reference_initial", PAPER_CONFIG["reference_initial"]),
+    *[
+        (f"fig2.initials[{i}]", spec)
+        for i, spec in enumerate(PAPER_CONFIG["fig2"]["initials"])
+    ],
+    *[
+        (
+            f"fig4.s0[{i}]",
+            {"support": PAPER_CONFIG["reference_initial"]["support"], "s0": s0},
+        )
+        for i, s0 in enumerate(PAPER_CONFIG["fig4"]["s0"])
+    ],
+]
+PAPER_INCREASING = {  # the claims compare neighbouring panels
+    "fig3.synthetic": PAPER_CONFIG["fig3"]["synthetic"],
+    "fig4.s0": PAPER_CONFIG["fig4"]["s0"],
+    "fig6.windows": PAPER_CONFIG["fig6"]["windows"],
+}
+PAPER_LIMITS = [  # (key, value, largest allowed, what the limit is)
+    (
+        "fig6.windows",
+        max(PAPER_CONFIG["fig6"]["windows"]),
+        PAPER_CONFIG["fig6"]["n"],
+        "fig6.n",
+    ),
+    (
+        "fig1.panels",
+        max(PAPER_CONFIG["fig1"]["panels"]),
+        PAPER_CONFIG["fig1"]["generations"],
+        "fig1.generations",
+    ),
+    (
+        "fig1.contexts",
+        PAPER_CONFIG["fig1"]["contexts"],
+        PAPER_CONFIG["fig1"]["total_samples"],
+        "fig1.total_samples",
+    ),
+    (
+        "theorems.fixed_real.checked_generations",
+        max(PAPER_CONFIG["theorems"]["fixed_real"]["checked_generations"]),
+        PAPER_CONFIG["theorems"]["fixed_real"]["generations"],
+        "theorems.fixed_real.generations",
+    ),
+]
+PAPER_PROBLEMS = [
+    *[
+        f"config key '{key}': support {spec['support']} exceeds vocab {PAPER_CONFIG['vocab']}"
+        for key, spec in PAPER_INITIALS
+        if spec["support"] > PAPER_CONFIG["vocab"]
+    ],
+    *[
+        f"config key '{key}': s0 {spec['s0']}; allowed: [1/support, 1) = [{1 / spec['support']:.4g}, 1)"
+        for key, spec in PAPER_INITIALS
+        if not 1 / spec["support"] <= spec["s0"] < 1
+    ],
+    *[
+        f"config key '{key}': {values}; allowed: increasing values"
+        for key, values in PAPER_INCREASING.items()
+        if list(values) != sorted(values)
+    ],
+    *[
+        f"config key '{key}': {value}; allowed: at most {limit_key} = {limit}"
+        for key, value, limit, limit_key in PAPER_LIMITS
+        if value > limit
+    ],
+]
+if PAPER_PROBLEMS:
+    raise ValueError("invalid paper configuration:\n  " + "\n  ".join(PAPER_PROBLEMS))
+
+PAPER = PAPER_CONFIG["out_dir"]
+PAPER_FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6"]
+PAPER_VERIFICATION = [
+    "eq6_simpson_fully_synthetic",
+    "eq7_collapse_probability",
+    "eq8_collapse_time",
+    "prop1_fixation",
+    "thm2_simpson_fixed_real",
+    "thm2_stationary",
+    "thm3_drift_bound",
+]
+PAPER_THEOREM_DATA = {
+    "fully_synthetic": f"{PAPER}/data/theorems_fully_synthetic.parquet",
+    "collapse_times": f"{PAPER}/data/theorems_collapse_times.parquet",
+    "fixed_real": f"{PAPER}/data/theorems_fixed_real.parquet",
+}
+
+
+# Every final file of the `paper` target (figures, theorem table, verification plots); `rule all`
+# includes paper_outputs().
+paper_outputs = lambda: [
+    *expand(f"{PAPER}/{{figure}}.{{ext}}", figure=PAPER_FIGURES, ext=["png", "pdf"]),
+    f"{PAPER}/theorems.csv",
+    f"{PAPER}/theorems.md",
+    *expand(f"{PAPER}/verification/{{plot}}.png", plot=PAPER_VERIFICATION),
+]
+
+
+rule paper:
+    input:
+        paper_outputs(),
+    localrule: True
+
+
+rule paper_theorems_fully_synthetic_data:
+    output:
+        generations=PAPER_THEOREM_DATA["fully_synthetic"],
+        replicates=PAPER_THEOREM_DATA["collapse_times"],
+    log:
+        f"{PAPER}/logs/data_theorems_fully_synthetic.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        cfg=PAPER_CONFIG,
+        experiment="theorems_fully_synthetic",
+    script:
+        "../scripts/paper_simulate.py"
+
+
+rule paper_theorems_fixed_real_data:
+    output:
+        generations=PAPER_THEOREM_DATA["fixed_real"],
+    log:
+        f"{PAPER}/logs/data_theorems_fixed_real.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        cfg=PAPER_CONFIG,
+        experiment="theorems_fixed_real",
+    script:
+        "../scripts/paper_simulate.py"
+
+
+# One fat job per figure (simulate, keep the table, draw), each with its own report caption.
+for paper_figure in PAPER_FIGURES:
+
+    rule:
+        name:
+            f"paper_{paper_figure}"
+        output:
+            table=f"{PAPER}/data/{paper_figure}.parquet",
+            png=report(
+                f"{PAPER}/{paper_figure}.png",
+                caption=f"../report/paper_{paper_figure}.rst",
+                category="Paper",
+                subcategory="Figures",
+            ),
+            pdf=f"{PAPER}/{paper_figure}.pdf",
+        log:
+            f"{PAPER}/logs/{paper_figure}.log",
+        conda:
+            "../../envs/modelcollapse.yaml"
+        params:
+            cfg=PAPER_CONFIG,
+            figure=paper_figure,
+        script:
+            "../scripts/paper_figure.py"
+
+
+rule paper_theorems:
+    input:
+        **PAPER_THEOREM_DATA,
+        fig2=f"{PAPER}/data/fig2.parquet",
+        fig3=f"{PAPER}/data/fig3.parquet",
+        fig4=f"{PAPER}/data/fig4.parquet",
+        fig6=f"{PAPER}/data/fig6.parquet",
+    output:
+        csv=report(
+            f"{PAPER}/theorems.csv",
+            caption="../report/paper_theorems.rst",
+            category="Paper",
+            subcategory="Theorems and claims",
+        ),
+        markdown=f"{PAPER}/theorems.md",
+    log:
+        f"{PAPER}/logs/theorems.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        cfg=PAPER_CONFIG,
+    script:
+        "../scripts/paper_theorems.py"
+
+
+rule paper_verification:
+    input:
+        **PAPER_THEOREM_DATA,
+        fig2=f"{PAPER}/data/fig2.parquet",
+    output:
+        [
+            report(
+                f"{PAPER}/verification/{plot}.png",
+                caption="../report/paper_verification.rst",
+                category="Paper",
+                subcategory="Verification",
+            )
+            for plot in PAPER_VERIFICATION
+        ],
+    log:
+        f"{PAPER}/logs/verification.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        cfg=PAPER_CONFIG,
+    script:
+        "../scripts/paper_verification.py"
