@@ -10,6 +10,9 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
 from .aggregate import CRITERIA, LARGER_IS_WORSE  # noqa: E402
 
+# Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
+LOG_COLOUR = {"drift"}
+
 
 def _edges(values, log=False):
     """Cell edges around sorted centres (geometric midpoints on a log axis)."""
@@ -31,14 +34,20 @@ def phase_diagram(stats, safe, criterion: str, threshold: float, title: str = ""
     bounds = safe[safe["criterion"] == criterion]
     vocabs = sorted(data["vocab"].unique())
     fig, axes = plt.subplots(1, len(vocabs), figsize=(4.6 * len(vocabs) + 1.2, 4.4), sharey=True, squeeze=False)
-    values = data["value"].to_numpy()
+    log = criterion in LOG_COLOUR and threshold > 0
+
+    def colour_value(v):
+        return np.log10(np.clip(v, threshold / 100, None)) if log else v
+
+    values = colour_value(data["value"].to_numpy())
+    centre = colour_value(threshold)
     lo, hi = np.nanmin(values), np.nanmax(values)
     cmap = "RdBu_r" if LARGER_IS_WORSE[criterion] else "RdBu"  # blue safe, red unsafe
-    norm = TwoSlopeNorm(vcenter=threshold, vmin=min(lo, threshold - 1e-9), vmax=max(hi, threshold + 1e-9))
+    norm = TwoSlopeNorm(vcenter=centre, vmin=min(lo, centre - 1e-9), vmax=max(hi, centre + 1e-9))
     for ax, vocab in zip(axes[0], vocabs):
         grid = data[data["vocab"] == vocab].pivot(index="n", columns="synthetic_fraction", values="value")
         alphas, ns = grid.columns.to_numpy(), grid.index.to_numpy()
-        mesh = ax.pcolormesh(_edges(alphas), _edges(ns, log=True), grid.to_numpy(), cmap=cmap, norm=norm)
+        mesh = ax.pcolormesh(_edges(alphas), _edges(ns, log=True), colour_value(grid.to_numpy()), cmap=cmap, norm=norm)
         ax.set_yscale("log")
         b = bounds[bounds["vocab"] == vocab].sort_values("n")
         err = np.vstack([b["safe_fraction"] - b["ci_low"], b["ci_high"] - b["safe_fraction"]]).clip(min=0)
@@ -53,9 +62,14 @@ def phase_diagram(stats, safe, criterion: str, threshold: float, title: str = ""
     axes[0, 0].set_ylabel("training-set size n (log scale)")
     axes[0, 0].set_yticks(ns, [str(v) for v in ns])
     axes[0, 0].minorticks_off()
-    axes[0, -1].legend(loc="lower left", fontsize=8, framealpha=0.85)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.45, -0.12))
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
     cbar = fig.colorbar(mesh, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
     cbar.set_label(f"{CRITERIA[criterion]}  (unsafe if {direction} {threshold:g})")
+    if log:
+        ticks = [t for t in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3) if lo <= np.log10(t) <= hi]
+        cbar.set_ticks(np.log10(ticks), labels=[f"{t:g}" for t in ticks])
+        cbar.set_label(f"{CRITERIA[criterion]}, log scale  (unsafe if {direction} {threshold:g})")
     fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=0.995)
     return fig
