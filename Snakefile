@@ -20,3 +20,8 @@ rule all:
     input:
         get_final_output(),
         paper_outputs(),
+
+
+rule study:
+    input:
+        get_final_output(),

@@ -59,7 +59,7 @@ def sims_frame(results: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     work = project_copy(tmp_path_factory.mktemp("small"))
-    snakemake(work, "--configfile", "tests/configs/small.yaml")
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml")
     return work / "results" / "test_small"
 
 
@@ -68,7 +68,7 @@ def small_run(tmp_path_factory):
 
 @pytest.mark.parametrize("config", SHIPPED)
 def test_dry_run_of_every_shipped_config(config):
-    proc = snakemake(ROOT, "-n", "--configfile", f"config/{config}", "--quiet", "rules")
+    proc = snakemake(ROOT, "-n", "--forceall", "--configfile", f"config/{config}", "--quiet", "rules")
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M))
     total = int(counts["total"])
     print(f"{config}: {total} jobs {counts}")
@@ -134,7 +134,7 @@ def test_every_output_with_its_columns_and_types(small_run):
 
 def test_report_builds(small_run):
     work = small_run.parents[1]
-    snakemake(work, "--configfile", "tests/configs/small.yaml", "--report", "report.html")
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--report", "report.html")
     html = (work / "report.html").read_text(errors="ignore")
     assert "phase_drift.png" in html and "safe_fraction.csv" in html
 
@@ -148,7 +148,7 @@ def test_results_independent_of_seed_blocks_and_cores(tmp_path, small_run):
     reference = sims_frame(small_run).query("n == 10").reset_index(drop=True)
     work = project_copy(tmp_path / "blocks")
     config = write_config(work / "blocks.yaml", study="blocks", seeds_per_job=7, fractions_per_job=2, grid={"n": [10]})
-    snakemake(work, "--configfile", config.name, "--cores", "1")
+    snakemake(work, "study", "--configfile", config.name, "--cores", "1")
     other = sims_frame(work / "results" / "blocks")
     pd.testing.assert_frame_equal(reference, other, check_exact=True)
 
@@ -211,7 +211,7 @@ def test_invalid_config_stops_before_any_job(tmp_path, override, key):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_run_resumes_to_identical_results(tmp_path, small_run, sig):
     work = project_copy(tmp_path / "w")
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/configs/small.yaml"]
+    cmd = [sys.executable, "-m", "snakemake", "study", "--cores", "2", "--configfile", "tests/configs/small.yaml"]
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     sims = work / "results" / "test_small" / "sims"
     deadline = time.time() + 120
@@ -223,7 +223,7 @@ def test_killed_run_resumes_to_identical_results(tmp_path, small_run, sig):
     assert 0 < done < 16, f"kill landed outside the run ({done} of 16 jobs done)"
     if sig == signal.SIGKILL:  # no chance to release the lock: Snakemake's documented remedy
         snakemake(work, "--unlock", "--configfile", "tests/configs/small.yaml")
-    snakemake(work, "--configfile", "tests/configs/small.yaml")  # the same command resumes
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml")  # the same command resumes
     pd.testing.assert_frame_equal(sims_frame(small_run), sims_frame(work / "results" / "test_small"), check_exact=True)
     pd.testing.assert_frame_equal(
         pd.read_parquet(small_run / "safe_fraction.parquet"),
@@ -240,6 +240,6 @@ def test_corrupt_parquet_is_detected(tmp_path, small_run, damage):
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"PAR1" + os.urandom(len(data)))
     os.utime(victim, (os.path.getmtime(small_run / "summary.parquet") - 10,) * 2)  # looks older: no rerun
-    snakemake(work, "--configfile", "tests/configs/small.yaml", "--forcerun", "aggregate", check=False)
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--forcerun", "aggregate", check=False)
     log = (results / "logs" / "aggregate.log").read_text()
     assert "not a readable Parquet file" in log and victim.name in log
