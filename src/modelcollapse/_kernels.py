@@ -42,7 +42,7 @@ def draw_multinomial(gen, m, probs, idx, out):
 
 @numba.njit(cache=True)
 def _metrics(counts, total, p0, first, first_total, row):
-    """Fill one metric row from integer counts (p = counts / total), DESIGN.md §4."""
+    """Fill one metric row (generation m ≥ 1) from integer counts, p = counts / total (DESIGN.md §4)."""
     sq = 0  # Σ c² is an exact integer: simpson is then identical in every engine
     cmax = 0
     top = 0
@@ -62,15 +62,14 @@ def _metrics(counts, total, p0, first, first_total, row):
                 cmax = c
                 top = i
         l1_truth += abs(p - p0[i])
-        if first_total > 0:
-            d = p - first[i] / first_total
-            l1_first += abs(d)
-            l2_first += d * d
+        d = p - first[i] / first_total
+        l1_first += abs(d)
+        l2_first += d * d
     row[SIMPSON] = sq / (total * total)
     row[MAX_PROB] = cmax / total
     row[L1_TRUTH] = l1_truth
-    row[L1_FIRST] = l1_first if first_total > 0 else np.nan
-    row[L2SQ_FIRST] = l2_first if first_total > 0 else np.nan
+    row[L1_FIRST] = l1_first
+    row[L2SQ_FIRST] = l2_first
     row[SUPPORT] = supp
     row[ENTROPY] = ent
     row[COLLAPSED] = 1.0 if cmax == total else 0.0
