@@ -11,8 +11,6 @@ set -euo pipefail
 
 T0=$(date +%s.%N)
 STATE_DIR=${MODELCOLLAPSE_SLURM_STATE:-/run/modelcollapse-slurm}
-# reverse of up.sh's start order
-DAEMONS=(slurmd slurmctld slurmdbd mariadbd munged)
 
 log() { echo "down.sh: $*"; }
 die() { echo "down.sh: ERROR: $*" >&2; exit 1; }
@@ -52,30 +50,44 @@ if recorded_pid slurmctld >/dev/null; then
     fi
 fi
 
+# stop_phase NAME...: SIGTERM the named recorded daemons together, wait for
+# all of them (SIGKILL after a timeout), and forget their records.
 stopped=()
-for d in "${DAEMONS[@]}"; do
-    f="$STATE_DIR/$d.pid"
-    [[ -f $f ]] || continue
-    if pid=$(recorded_pid "$d"); then
-        start=$(proc_start "$pid")
-        kill -TERM "$pid" 2>/dev/null || true
-        # mariadbd flushes InnoDB on shutdown: give it longer
-        limit=$([[ $d == mariadbd ]] && echo 600 || echo 150)   # x 0.1 s
-        for _ in $(seq "$limit"); do
-            same_process "$pid" "$start" || break
+stop_phase() {
+    local d pid t0 names=() pids=() starts=() i
+    t0=$(date +%s.%N)
+    for d in "$@"; do
+        [[ -f $STATE_DIR/$d.pid ]] || continue
+        if pid=$(recorded_pid "$d"); then
+            names+=("$d"); pids+=("$pid"); starts+=("$(proc_start "$pid")")
+            kill -TERM "$pid" 2>/dev/null || true
+        else
+            log "$d: recorded process is gone already"
+            rm -f "$STATE_DIR/$d.pid"
+        fi
+    done
+    # up to 60 s (mariadbd flushes InnoDB on shutdown), then SIGKILL
+    for i in "${!pids[@]}"; do
+        for _ in $(seq 600); do
+            same_process "${pids[i]}" "${starts[i]}" || break
             sleep 0.1
         done
-        if same_process "$pid" "$start"; then
-            log "$d (pid $pid) ignored SIGTERM; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            for _ in $(seq 50); do same_process "$pid" "$start" || break; sleep 0.1; done
-            same_process "$pid" "$start" && die "$d (pid $pid) survived SIGKILL"
+        if same_process "${pids[i]}" "${starts[i]}"; then
+            log "${names[i]} (pid ${pids[i]}) ignored SIGTERM for 60 s; sending SIGKILL"
+            kill -KILL "${pids[i]}" 2>/dev/null || true
+            for _ in $(seq 50); do same_process "${pids[i]}" "${starts[i]}" || break; sleep 0.1; done
+            same_process "${pids[i]}" "${starts[i]}" && die "${names[i]} (pid ${pids[i]}) survived SIGKILL"
         fi
-        stopped+=("$d:$pid")
-    else
-        log "$d: recorded process is gone already"
-    fi
-    rm -f "$f"
-done
+        rm -f "$STATE_DIR/${names[i]}.pid"
+        stopped+=("${names[i]}:${pids[i]}")
+    done
+    (( ${#pids[@]} )) && log "stopped ${names[*]} in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
+    return 0
+}
+# slurmd and slurmctld first (slurmctld reports to slurmdbd on the way out),
+# then slurmdbd, then its database and munged, which the others authenticate with.
+stop_phase slurmd slurmctld
+stop_phase slurmdbd
+stop_phase mariadbd munged
 rm -rf "$STATE_DIR"
 log "stopped ${stopped[*]:-nothing} in $(elapsed) s"

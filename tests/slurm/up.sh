@@ -45,6 +45,9 @@ die() { echo "up.sh: ERROR: $*" >&2; exit 1; }
 elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (it installs packages and starts system daemons); try: sudo $0"
+# The daemons inherit the working directory and umask: use neutral ones.
+cd /
+umask 022
 
 # ---------------------------------------------------------------- helpers ---
 # /proc start time (clock ticks since boot) of a PID: together with the PID
