@@ -15,6 +15,13 @@ include: "workflow/rules/plot.smk"
 include: "workflow/rules/paper.smk"
 
 
+# Targets only collect files: never worth a cluster job.
+localrules:
+    all,
+    study,
+    paper,
+
+
 rule all:
     default_target: True
     input:
