@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TORCH  := $(VENV)/.installed-transformer
 
-.PHONY: venv run test bench lint clean
+.PHONY: venv run test bench transformer-env transformer test-slurm clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,14 +15,33 @@ $(STAMP): envs/requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The default study and the paper's figures.
 run: venv
 	$(BIN)/snakemake --cores all
 
+# Every test; the Figure 5 test runs when torch is installed (`make transformer-env`), and the
+# SLURM tests are skipped unless `make test-slurm` brings up a cluster.
 test: venv
 	$(BIN)/pytest
 
 bench: venv
 	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/workflow.py
+
+# Optional: PyTorch (CPU build, pinned) for the transformer experiment of Figure 5.
+$(TORCH): $(STAMP) envs/transformer.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r envs/transformer.txt -c envs/requirements.txt
+	touch $(TORCH)
+
+transformer-env: $(TORCH)
+
+transformer: $(TORCH)
+	$(BIN)/snakemake --cores all transformer
+
+# A real one-node SLURM cluster (root, Debian packages), the SLURM tests, and always tear-down.
+test-slurm: venv
+	bash tests/slurm/up.sh
+	MODELCOLLAPSE_SLURM=1 $(BIN)/pytest tests/slurm; status=$$?; bash tests/slurm/down.sh; exit $$status
 
 clean:
 	rm -rf results .snakemake report.html

@@ -13,6 +13,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/transformer.smk"
 
 
 # Targets only collect files: never worth a cluster job.

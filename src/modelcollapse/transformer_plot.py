@@ -136,7 +136,7 @@ def check_drift_claim(
 
 
 def _choices_text(meta: Mapping, claim: pd.DataFrame | None) -> str:
-    lines = [f"Choices not fixed by the paper (this project's): {len(meta.get('choices', []))}"]
+    lines = ["Choices the paper leaves open (this project's):"]
     lines += [f"• {choice}" for choice in meta.get("choices", [])]
     lines.append(
         f"seed {meta.get('seed')}, {meta.get('torch_threads')} torch thread(s), device {meta.get('device')}, "
@@ -159,11 +159,16 @@ def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt
     validation loss on held-out real text against training iteration (log scale), one curve per generation,
     with the ground truth p^(0) dashed. The preset and every choice the paper leaves open are written below.
     """
+    # Styles as context managers: drawing this figure must not restyle the caller's other figures.
+    with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
+        return _draw_fig5(drift, val_loss, meta)
+
+
+def _draw_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt.Figure:
     fractions = sorted(drift.synthetic_fraction.unique(), reverse=True)
     n_panels = 1 + len(fractions)
     n_rows = int(np.ceil(n_panels / 2))
-    sns.set_theme(style="whitegrid", context="paper")
-    figure, axes = plt.subplots(n_rows, 2, figsize=(11, 4.2 * n_rows + 2.0), squeeze=False)
+    figure, axes = plt.subplots(n_rows, 2, figsize=(11, 4.2 * n_rows + 1.6), squeeze=False)
     axes = axes.ravel()
 
     drift_axis = axes[0]
@@ -196,11 +201,11 @@ def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt
         axis.set_xlabel("training iteration")
         axis.set_ylabel("validation loss (nats/char, real text)")
         axis.set_title(setting_label(fraction))
-    # Zoom on the converged part: the first iterations sit at ln(vocab) ≈ 4.2 for every model.
-    finals = val_loss.groupby(["setting", "generation"]).val_loss.last()
-    low, high = finals.min(), val_loss.val_loss.quantile(0.5)
+    # One scale for the three loss panels, so that the settings compare at a glance.
+    low, high = val_loss.val_loss.min(), val_loss.val_loss.max()
+    margin = 0.03 * (high - low)
     for axis in loss_axes:
-        axis.set_ylim(low - 0.1, max(high, finals.max()) + 0.2)
+        axis.set_ylim(low - margin, high + margin)
     if len(loss_axes):
         loss_axes[0].legend(ncol=2, fontsize="small")
     for axis in axes[n_panels:]:
@@ -212,6 +217,8 @@ def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt
         f"Recursive training of a character transformer on tiny-shakespeare (Seddik et al. 2024, Fig. 5) — "
         f"preset '{preset}'"
     )
-    figure.text(0.01, 0.005, _choices_text(meta, claim), fontsize=7, va="bottom", ha="left", family="monospace")
-    figure.tight_layout(rect=(0, 1.9 / (4.2 * n_rows + 2.0), 1, 0.97))
+    choices = _choices_text(meta, claim)
+    figure.text(0.01, 0.005, choices, fontsize=7, va="bottom", ha="left", family="monospace")
+    text_height = 0.12 * (choices.count("\n") + 1) + 0.15  # inches: 7-pt monospace lines
+    figure.tight_layout(rect=(0, text_height / figure.get_figheight(), 1, 0.97))
     return figure
