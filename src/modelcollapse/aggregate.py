@@ -82,8 +82,7 @@ def summarize(df: pd.DataFrame, initial: pd.DataFrame, generations: int) -> pd.D
     out["generation"] = np.tile(gen, len(cells))
     out["seeds"] = np.full(len(cells) * gen.size, R)
     for m in SUMMARY_METRICS:
-        a = arrays[m]  # NaN only where the metric is undefined for every seed (generation 0)
-        # NaN (generation 0 of the distances to p⁽¹⁾) propagates, as it should.
+        a = arrays[m]  # the distances to p⁽¹⁾ are NaN at generation 0 for every seed: kept NaN
         out[f"{m}_mean"] = a.mean(axis=1).ravel()
         out[f"{m}_se"] = (a.std(axis=1, ddof=1) / np.sqrt(R)).ravel()
         for q, v in zip(QUANTILES, np.quantile(a, QUANTILES, axis=1)):
@@ -98,8 +97,8 @@ def summarize(df: pd.DataFrame, initial: pd.DataFrame, generations: int) -> pd.D
 def theory_columns(cells: pd.DataFrame, s0, support, gen) -> dict:
     """Closed forms per (cell, generation), NaN where none applies (other scenarios, m = 0)."""
     shape = (len(cells), gen.size)
-    cols = {k: np.full(shape, np.nan) for k in ("simpson_theory", "l2sq_from_first_theory",
-                                                 "collapse_probability_lower", "collapse_probability_upper")}
+    names = ("simpson_theory", "l2sq_from_first_theory", "collapse_probability_lower", "collapse_probability_upper")
+    cols = {name: np.full(shape, np.nan) for name in names}
     m = gen[1:]
     for i, c in enumerate(cells.itertuples(index=False)):
         if c.scenario != "mixed":
