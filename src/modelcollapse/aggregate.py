@@ -4,6 +4,7 @@
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import theory
 from .io import INITIAL_SCHEMA, SIMS_SCHEMA, read_checked
@@ -71,10 +72,10 @@ def initial_stats(cells: pd.DataFrame, initial: pd.DataFrame):
 # --- summary ----------------------------------------------------------------------------------
 
 
-def summarize(df: pd.DataFrame, initial: pd.DataFrame, generations: int) -> pd.DataFrame:
+def summarize(cells, arrays, collapse_time, initial: pd.DataFrame, generations: int) -> pd.DataFrame:
     """Per (cell, generation): mean, standard error and quantiles of each metric, the collapse
-    probability P(T ≤ m), and the closed forms where one exists (DESIGN.md §4)."""
-    cells, arrays, collapse_time = cell_arrays(df, generations)
+    probability P(T ≤ m), and the closed forms where one exists (DESIGN.md §4).
+    The first three arguments are what `cell_arrays` returns."""
     _, s0, support = initial_stats(cells, initial)
     gen = np.arange(generations + 1)
     R = collapse_time.shape[1]
@@ -273,21 +274,40 @@ def thm3_safe_fraction(n: int, vocab: int, eps: float, alphas) -> float:
     return best
 
 
+def paths_by_grid_row(paths) -> list[list]:
+    """Group per-job tables by their (n, vocab), read from the files themselves (names are
+    cosmetic); a file that cannot be read is its own group, so that reading it reports it."""
+    groups: dict = {}
+    for path in paths:
+        try:
+            first = pq.ParquetFile(path).read_row_group(0, columns=["n", "vocab"]).slice(0, 1).to_pylist()[0]
+            key = (first["n"], first["vocab"])
+        except Exception:
+            key = path
+        groups.setdefault(key, []).append(path)
+    return list(groups.values())
+
+
 def aggregate_study(sims_paths, initial_paths, config: dict):
-    """(summary, safe_fraction) tables of one study, from its per-job Parquet files."""
-    G, seeds = config["generations"], config["seeds"]
-    df = read_sims(sims_paths, G, seeds)
+    """(summary, safe_fraction) tables of one study, from its per-job Parquet files.
+
+    One (n, vocab) row of the grid at a time: the safe fraction is a property of such a row, and
+    memory stays that of one row, not of the whole study."""
+    G, seeds, safe = config["generations"], config["seeds"], config["safe"]
     initial = read_initial(initial_paths)
-    summary = summarize(df, initial, G)
-    cells, arrays, collapse_time = cell_arrays(df, G)
-    p0, s0, _ = initial_stats(cells, initial)
-    samples = criterion_samples(arrays, collapse_time, s0, G)
-    analytic = None
-    if config["scenario"] == "mixed":  # the closed forms describe fixed real data
-        p0_by_vocab = {c.vocab: p for c, p in zip(cells.itertuples(), p0)}
-        analytic = analytic_safe_fractions(p0_by_vocab, sorted(cells["n"].unique()), config["safe"], G, "mixed")
-    safe = safe_fraction_table(cells, samples, config["safe"], config["safe"]["bootstrap"], config["root_seed"], analytic)
-    return summary, safe
+    summaries, tables = [], []
+    for paths in paths_by_grid_row(sims_paths):
+        cells, arrays, collapse_time = cell_arrays(read_sims(paths, G, seeds), G)
+        summaries.append(summarize(cells, arrays, collapse_time, initial, G))
+        p0, s0, _ = initial_stats(cells, initial)
+        samples = criterion_samples(arrays, collapse_time, s0, G)
+        analytic = None
+        if config["scenario"] == "mixed":  # the closed forms describe fixed real data
+            analytic = analytic_safe_fractions({cells["vocab"][0]: p0[0]}, [cells["n"][0]], safe, G, "mixed")
+        tables.append(safe_fraction_table(cells, samples, safe, safe["bootstrap"], config["root_seed"], analytic))
+    key = ["scenario", "n", "vocab"]
+    summary = pd.concat(summaries, ignore_index=True).sort_values(key + ["synthetic_fraction", "generation"], ignore_index=True)
+    return summary, pd.concat(tables, ignore_index=True).sort_values(key + ["criterion"], ignore_index=True)
 
 
 def cell_statistics(summary: pd.DataFrame) -> pd.DataFrame:
