@@ -4,10 +4,9 @@
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from . import theory
-from .io import INITIAL_SCHEMA, SIMS_SCHEMA, read_checked
+from .io import INITIAL_SCHEMA, SIMS_SCHEMA, open_checked, read_checked
 from .simulate import METRICS, sample_sizes
 
 CELL = ["scenario", "n", "vocab", "synthetic_fraction", "n_real", "n_synthetic"]
@@ -276,15 +275,11 @@ def thm3_safe_fraction(n: int, vocab: int, eps: float, alphas) -> float:
 
 def paths_by_grid_row(paths) -> list[list]:
     """Group per-job tables by their (n, vocab), read from the files themselves (names are
-    cosmetic); a file that cannot be read is its own group, so that reading it reports it."""
+    cosmetic). Every file is opened here, so a damaged one stops the aggregation at once."""
     groups: dict = {}
     for path in paths:
-        try:
-            first = pq.ParquetFile(path).read_row_group(0, columns=["n", "vocab"]).slice(0, 1).to_pylist()[0]
-            key = (first["n"], first["vocab"])
-        except Exception:
-            key = path
-        groups.setdefault(key, []).append(path)
+        first = open_checked(path).read_row_group(0, columns=["n", "vocab"]).slice(0, 1).to_pylist()[0]
+        groups.setdefault((first["n"], first["vocab"]), []).append(path)
     return list(groups.values())
 
 

@@ -104,11 +104,19 @@ def write_parquet(table: pa.Table, path) -> None:
         raise
 
 
+def open_checked(path) -> pq.ParquetFile:
+    """Open a Parquet file; a corrupt or truncated one raises a ValueError naming it."""
+    try:
+        return pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
+
+
 def read_checked(path, schema: pa.Schema, expected_rows: int | None = None) -> pa.Table:
     """Read a Parquet file and fail loudly if it is corrupt, truncated or of another schema."""
     try:
-        table = pq.read_table(path)
-    except Exception as err:  # pyarrow raises several types for a damaged file
+        table = open_checked(path).read()
+    except (OSError, pa.ArrowException) as err:  # damage past the footer shows only when read
         raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
     if not table.schema.remove_metadata().equals(schema):
         raise ValueError(f"{path}: columns or types differ from the expected schema:\n{table.schema}")
