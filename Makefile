@@ -38,10 +38,15 @@ transformer-env: $(TORCH)
 transformer: $(TORCH)
 	$(BIN)/snakemake --cores all transformer
 
-# A real one-node SLURM cluster (root, Debian packages), the SLURM tests, and always tear-down.
+# The SLURM tests on a real one-node cluster on this machine (root, apt-get): tests/slurm/up.sh
+# starts it, down.sh always stops it again, even when a test fails or the run is interrupted.
+# Exit status: the tests' (1 if only down.sh failed).
 test-slurm: venv
-	bash tests/slurm/up.sh
-	MODELCOLLAPSE_SLURM=1 $(BIN)/pytest tests/slurm; status=$$?; bash tests/slurm/down.sh; exit $$status
+	@status=0; \
+	trap 'bash tests/slurm/down.sh; exit 130' INT TERM; \
+	bash tests/slurm/up.sh && MODELCOLLAPSE_SLURM=1 $(BIN)/pytest tests/slurm || status=$$?; \
+	bash tests/slurm/down.sh || { [ $$status -ne 0 ] || status=1; }; \
+	exit $$status
 
 clean:
 	rm -rf results .snakemake report.html

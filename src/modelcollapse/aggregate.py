@@ -44,12 +44,17 @@ def read_sims(paths, generations: int, seeds: int) -> pd.DataFrame:
 
 
 def read_initial(paths) -> pd.DataFrame:
-    """Initial distributions, one per (n, vocab, synthetic_fraction); seed blocks must agree."""
-    df = pa.concat_tables([read_checked(p, INITIAL_SCHEMA) for p in paths]).to_pandas()
-    key = ["n", "vocab", "synthetic_fraction", "token"]
-    if df.groupby(key)["prob"].nunique().max() > 1:
-        raise ValueError("seed blocks of one cell wrote different initial distributions")
-    return df.drop_duplicates(key).sort_values(key, ignore_index=True)
+    """Initial distributions, one per (n, vocab, synthetic_fraction). Every seed block of a cell
+    writes the same one: each is checked against the first and only that one is kept."""
+    key = ["n", "vocab", "synthetic_fraction"]
+    kept: dict = {}
+    for path in paths:
+        for cell, table in read_checked(path, INITIAL_SCHEMA).to_pandas().groupby(key, sort=False):
+            if cell not in kept:
+                kept[cell] = table
+            elif not np.array_equal(kept[cell]["prob"].to_numpy(), table["prob"].to_numpy()):
+                raise ValueError(f"{path}: cell {cell} has another initial distribution than its other seed blocks")
+    return pd.concat(kept.values()).sort_values(key + ["token"], ignore_index=True)
 
 
 def cell_arrays(df: pd.DataFrame, generations: int):
@@ -302,7 +307,9 @@ def aggregate_study(sims_paths, initial_paths, config: dict):
         tables.append(safe_fraction_table(cells, samples, safe, safe["bootstrap"], config["root_seed"], analytic))
     key = ["scenario", "n", "vocab"]
     summary = pd.concat(summaries, ignore_index=True).sort_values(key + ["synthetic_fraction", "generation"], ignore_index=True)
-    return summary, pd.concat(tables, ignore_index=True).sort_values(key + ["criterion"], ignore_index=True)
+    safe_table = pd.concat(tables, ignore_index=True)
+    order = safe_table["criterion"].map(list(CRITERIA).index)
+    return summary, safe_table.assign(_order=order).sort_values(key + ["_order"]).drop(columns="_order").reset_index(drop=True)
 
 
 def cell_statistics(summary: pd.DataFrame) -> pd.DataFrame:
