@@ -114,6 +114,15 @@ def test_mean_simpson_matches_theorem2(name):
     assert simpson_statistic(result, cell, s0_of(P0[CASES[name][0]])) < Z_LIMIT
 
 
+def run_broken(name, broken):
+    """A deliberately broken simulator: "fresh" real data instead of fixed, "n-1" samples per
+    generation, or theory compared at the wrong generation ("m+1", "m-1": the returned shift)."""
+    result, first, cell = run(
+        name, scenario="fresh" if broken == "fresh" else "mixed", n_offset=-1 if broken == "n-1" else 0
+    )
+    return result, first, cell, {"m+1": 1, "m-1": -1}.get(broken, 0)
+
+
 @pytest.mark.parametrize(
     "name,broken",
     [
@@ -128,10 +137,7 @@ def test_mean_simpson_matches_theorem2(name):
     ],
 )
 def test_mean_simpson_detects_broken_simulator(name, broken):
-    result, _, cell = run(
-        name, scenario="fresh" if broken == "fresh" else "mixed", n_offset=-1 if broken == "n-1" else 0
-    )
-    shift = {"m+1": 1, "m-1": -1}.get(broken, 0)
+    result, _, cell, shift = run_broken(name, broken)
     assert simpson_statistic(result, cell, s0_of(P0[CASES[name][0]]), shift) > Z_LIMIT
 
 
@@ -180,10 +186,7 @@ def test_mean_drift_matches_stationary_theory(name):
     ],
 )
 def test_mean_drift_detects_broken_simulator(name, broken):
-    result, first, cell = run(
-        name, scenario="fresh" if broken == "fresh" else "mixed", n_offset=-1 if broken == "n-1" else 0
-    )
-    shift = {"m+1": 1, "m-1": -1}.get(broken, 0)
+    result, first, cell, shift = run_broken(name, broken)
     assert drift_statistic(result, first, cell, shift) > Z_LIMIT
 
 
