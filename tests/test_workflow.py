@@ -212,7 +212,16 @@ def test_invalid_config_stops_before_any_job(tmp_path, override, key):
 def test_killed_run_resumes_to_identical_results(tmp_path, small_run, sig):
     work = project_copy(tmp_path / "w")
     cmd = [sys.executable, "-m", "snakemake", "study", "--cores", "2", "--configfile", "tests/configs/small.yaml"]
-    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        # A shell without job control starts background commands with SIGINT ignored, and Python
+        # keeps an inherited SIG_IGN: give Snakemake the default, as at a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     sims = work / "results" / "test_small" / "sims"
     deadline = time.time() + 120
     while time.time() < deadline and len(list(sims.glob("*.parquet"))) < 2:

@@ -104,6 +104,8 @@ def start(workdir: Path, args, log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            # Let SIGINT reach Snakemake even when this runs from a shell that ignores it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
 
