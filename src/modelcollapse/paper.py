@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from . import initial, theory
 from .io import write_parquet
-from .simulate import METRICS, Cell, CellResult, replicate_stream, simulate_cell
+from .simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
 
 SIMPSON, COLLAPSED, DRIFT, TOP_TOKEN = (
     METRICS.index(name) for name in ("simpson", "collapsed", "l1_from_first", "top_token")
@@ -145,24 +145,11 @@ def figure1_initials(cfg: dict) -> np.ndarray:
 
 
 def fully_synthetic_path(p0, n: int, generations: int, root_seed: int, seed: int) -> np.ndarray:
-    """The distributions p⁽⁰⁾ … p⁽ᴳ⁾ of one fully synthetic replicate (paper.md §2.4), shape (G+1, s).
-
-    `simulate_cell` reports only metrics, and a ternary plot needs every coordinate. This replays
-    the replicate on the same stream with NumPy's multinomial over the tokens with p > 0 (the
-    draw the compiled kernel transcribes), so it is the chain whose metrics simulate_cell reports.
-    """
+    """The distributions p⁽⁰⁾ … p⁽ᴳ⁾ of one fully synthetic replicate, shape (G+1, s): a ternary
+    plot needs every coordinate, `simulate_cell` reports only metrics, and `reference_path` is
+    the same chain on the same stream."""
     p = np.asarray(p0, dtype=float)
-    cell = fully_synthetic_cell(n, p.size)
-    gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
-    path = np.empty((generations + 1, p.size))
-    path[0] = p
-    for m in range(1, generations + 1):
-        counts = np.zeros(p.size, np.int64)
-        support = np.flatnonzero(p > 0)
-        counts[support] = gen.multinomial(n, p[support])
-        p = counts / n
-        path[m] = p
-    return path
+    return reference_path(p, fully_synthetic_cell(n, p.size), seed, generations, root_seed)
 
 
 def simulate_figure1(cfg: dict) -> pd.DataFrame:

@@ -150,55 +150,64 @@ def simulate_cell(
     return CellResult(cell, seeds, metrics, collapse_time)
 
 
-def simulate_reference(
-    p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
-) -> CellResult:
-    """Plain-NumPy transcription of DESIGN.md §2 (paper.md §2.4): one `gen.multinomial` per
-    source and generation, no shortcuts. Slow; it is what the compiled engine is tested against."""
-    p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
+def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root_seed: int) -> np.ndarray:
+    """One replicate's distributions p⁽⁰⁾ … p⁽ᴳ⁾, shape (G+1, vocab), by a plain-NumPy
+    transcription of DESIGN.md §2 (paper.md §2.4): one `gen.multinomial` per source and
+    generation, no shortcuts. Slow; it is what the compiled engine is tested against, and the
+    same stream as `simulate_cell`'s replicate `seed`."""
+    p0, _ = _check_run(p0, cell, [seed], generations, root_seed)
     n, n_real, n_syn, K = cell.n, cell.n_real, cell.n_synthetic, cell.window or 1
-    metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
-    collapse_time = np.full(seeds.size, -1, np.int64)
 
-    def draw(gen, size, p):
+    def draw(size, p):
         counts = np.zeros(cell.vocab, np.int64)
         nz = np.flatnonzero(p > 0)
         counts[nz] = gen.multinomial(size, p[nz])
         return counts
 
+    gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
+    models = [p0]  # p⁽⁰⁾, p⁽¹⁾, …
+    first_size = n_real if n_real > 0 and cell.scenario in ("mixed", "fresh") else n
+    real = draw(first_size, p0)
+    kept = real.copy()
+    counts, total = real, first_size
+    for m in range(1, generations + 1):
+        if m >= 2:
+            prev = models[-1]
+            if cell.scenario == "mixed":
+                counts = (real if n_real > 0 else 0) + draw(n_syn, prev)
+                total = n
+            elif cell.scenario == "fresh":
+                counts = draw(n_real, p0) + draw(n_syn, prev)
+                total = n
+            elif cell.scenario == "accumulate":
+                kept = kept + draw(n, prev)
+                counts, total = kept, m * n
+            elif cell.scenario == "window":
+                sources = range(max(0, m - K), m)
+                counts = sum(draw(n // K, models[t]) for t in sources)
+                total = len(sources) * (n // K)
+            else:
+                per_source = gen.multinomial(n, np.full(m, 1.0 / m))
+                counts = sum(draw(k, models[t]) for t, k in enumerate(per_source) if k > 0)
+                total = n
+        models.append(counts / total)
+    return np.array(models)
+
+
+def simulate_reference(
+    p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
+) -> CellResult:
+    """`simulate_cell` by the reference transcription (`reference_path`) and NumPy metrics."""
+    p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
+    metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
+    collapse_time = np.full(seeds.size, -1, np.int64)
     for r, seed in enumerate(seeds):
-        gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
-        models = [p0]  # p⁽⁰⁾, p⁽¹⁾, …
-        first_size = n_real if n_real > 0 and cell.scenario in ("mixed", "fresh") else n
-        real = draw(gen, first_size, p0)
-        kept = real.copy()
-        counts, total = real, first_size
-        for m in range(1, generations + 1):
-            if m >= 2:
-                prev = models[-1]
-                if cell.scenario == "mixed":
-                    counts = (real if n_real > 0 else 0) + draw(gen, n_syn, prev)
-                    total = n
-                elif cell.scenario == "fresh":
-                    counts = draw(gen, n_real, p0) + draw(gen, n_syn, prev)
-                    total = n
-                elif cell.scenario == "accumulate":
-                    kept = kept + draw(gen, n, prev)
-                    counts, total = kept, m * n
-                elif cell.scenario == "window":
-                    sources = range(max(0, m - K), m)
-                    counts = sum(draw(gen, n // K, models[t]) for t in sources)
-                    total = len(sources) * (n // K)
-                else:
-                    per_source = gen.multinomial(n, np.full(m, 1.0 / m))
-                    counts = sum(draw(gen, k, models[t]) for t, k in enumerate(per_source) if k > 0)
-                    total = n
-            p = counts / total
-            models.append(p)
-            metrics[r, m] = reference_metrics(p, p0, models[1])
-            if collapse_time[r] < 0 and p.max() == 1.0:
-                collapse_time[r] = m
+        path = reference_path(p0, cell, seed, generations, root_seed)
         metrics[r, 0] = reference_metrics(p0, p0, None)
+        for m in range(1, generations + 1):
+            metrics[r, m] = reference_metrics(path[m], p0, path[1])
+        collapsed = np.flatnonzero(path[1:].max(axis=1) == 1.0)
+        collapse_time[r] = collapsed[0] + 1 if collapsed.size else -1
     return CellResult(cell, seeds, metrics, collapse_time)
 
 
