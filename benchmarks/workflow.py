@@ -1,11 +1,12 @@
 """Where the wall time of a sweep goes: Snakemake versus the jobs versus the simulation.
 
-Runs the study's targets (simulate → aggregate → phase diagrams, not the paper) from scratch in a
+Runs the study's targets (simulate → refine → merge → phase diagrams, not the paper) from scratch in a
 scratch copy of the project, then reads Snakemake's per-job `benchmark:` files and the simulate
 jobs' own timing lines. Prints
   * wall       — the whole `snakemake` command;
   * jobs       — the jobs' critical path: Σ simulate-job wall time (process start, imports,
-                 work, writing) / cores, then the aggregate and plot jobs, which run alone;
+                 work, writing) / cores, then Σ refine-job time / cores (the per-row
+                 refinement and summaries), then the merge and plot jobs, which run alone;
   * simulation — Σ time inside the library's simulation and Parquet writing / cores used;
   * Snakemake  — wall − jobs: DAG building, scheduling, job spawning, bookkeeping.
 
@@ -45,19 +46,26 @@ def main() -> None:
             sys.exit(proc.stdout[-3000:] + proc.stderr[-3000:])
         wall = time.perf_counter() - start
         results = work / "results" / config["study"]
-        bench = {p.stem: pd.read_csv(p, sep="\t")["s"].iloc[0] for p in (results / "benchmarks").rglob("*.tsv")}
-        simulate_jobs = [v for k, v in bench.items() if k.startswith("n")]
+        bench = {
+            str(p.relative_to(results / "benchmarks").with_suffix("")): pd.read_csv(p, sep="\t")["s"].iloc[0]
+            for p in (results / "benchmarks").rglob("*.tsv")
+        }
+        simulate_jobs = [v for k, v in bench.items() if k.startswith("simulate/")]
+        refine_jobs = [v for k, v in bench.items() if k.startswith("refine/")]
         inside = [
             float(re.search(r"total_seconds=([\d.]+)", p.read_text()).group(1))
             for p in (results / "logs" / "simulate").glob("*.log")
         ]
-    # Critical path: the simulate jobs share the cores; aggregate and plots run alone after them.
-    jobs = sum(simulate_jobs) / args.cores + bench.get("aggregate", 0) + bench.get("phase_diagrams", 0)
+    # Critical path: simulate jobs, then refine jobs, share the cores; merge and plots run alone.
+    after = sum(refine_jobs) / args.cores + bench.get("merge", 0) + bench.get("phase_diagrams", 0)
+    jobs = sum(simulate_jobs) / args.cores + after
     simulation = sum(inside) / args.cores
-    print(f"study {config['study']}: {len(simulate_jobs)} simulate jobs + aggregate + phase diagrams, --cores {args.cores}")
+    print(f"study {config['study']}: {len(simulate_jobs)} simulate + {len(refine_jobs)} refine jobs + merge + phase "
+          f"diagrams, --cores {args.cores}")
     print(f"wall                      {wall:7.1f} s")
     print(f"jobs (critical path)      {jobs:7.1f} s   of which simulate jobs {sum(simulate_jobs) / args.cores:.1f} s, "
-          f"aggregate {bench.get('aggregate', 0):.1f} s, phase diagrams {bench.get('phase_diagrams', 0):.1f} s")
+          f"refine jobs {sum(refine_jobs) / args.cores:.1f} s, merge {bench.get('merge', 0):.1f} s, "
+          f"phase diagrams {bench.get('phase_diagrams', 0):.1f} s")
     print(f"simulation inside jobs    {simulation:7.1f} s   ({sum(inside):.1f} s on one core)")
     print(f"Snakemake (wall − jobs)   {wall - jobs:7.1f} s   = {(wall - jobs) / wall:.0%} of the wall time")
     print(f"job start-up (simulate jobs − simulation) {sum(simulate_jobs) / args.cores - simulation:.1f} s")

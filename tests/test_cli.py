@@ -21,6 +21,7 @@ IDENTITY = {
     "n": pa.int64(),
     "vocab": pa.int64(),
     "synthetic_fraction": pa.float64(),
+    "effective_fraction": pa.float64(),
     "n_real": pa.int64(),
     "n_synthetic": pa.int64(),
     "seed": pa.int64(),
@@ -28,9 +29,7 @@ IDENTITY = {
 }
 FLOAT_METRICS = ("simpson", "max_prob", "l1_from_first", "l1_from_truth", "l2sq_from_first", "entropy")
 INITIAL_COLUMNS = {
-    "n": pa.int64(),
     "vocab": pa.int64(),
-    "synthetic_fraction": pa.float64(),
     "token": pa.int64(),
     "prob": pa.float64(),
 }
@@ -86,6 +85,7 @@ def test_writes_both_tables_with_design_columns(tmp_path):
         assert list(group["generation"]) == list(range(G + 1))
         n_real, n_syn = sample_sizes(20, alpha)
         assert (group["n_real"] == n_real).all() and (group["n_synthetic"] == n_syn).all()
+        assert (group["effective_fraction"] == n_syn / 20).all()
     assert sorted(df["synthetic_fraction"].unique()) == fractions
     assert sorted(df["seed"].unique()) == list(range(seeds))
     assert (df["scenario"] == "mixed").all() and (df["n"] == 20).all() and (df["vocab"] == 30).all()
@@ -96,13 +96,21 @@ def test_writes_both_tables_with_design_columns(tmp_path):
     initial = pq.read_table(out / "initial.parquet")
     for name, dtype in INITIAL_COLUMNS.items():
         assert initial.schema.field(name).type == dtype, name
-    idf = initial.to_pandas()
-    assert len(idf) == len(fractions) * 30
-    p0 = initial_distribution("zipf", 30, exponent=1.1)
-    for alpha, group in idf.groupby("synthetic_fraction"):
-        assert list(group["token"]) == list(range(30))
-        np.testing.assert_array_equal(group["prob"].to_numpy(), p0)
-        assert (group["n"] == 20).all() and (group["vocab"] == 30).all()
+    idf = initial.to_pandas()  # one p(0) per vocabulary, whatever the cells
+    assert list(idf["token"]) == list(range(30)) and (idf["vocab"] == 30).all()
+    np.testing.assert_array_equal(idf["prob"].to_numpy(), initial_distribution("zipf", 30, exponent=1.1))
+
+
+def test_real_data_frame_cells_by_counts(tmp_path):
+    """--n-real N --n-synthetic k: cells of N + k samples, the same streams as by fraction."""
+    run_cli(base_args(tmp_path / "a", **{"--n": None, "--synthetic-fraction": None, "--n-real": "10", "--n-synthetic": ["0", "10", "30"]}))
+    df = pq.read_table(tmp_path / "a" / "sims.parquet").to_pandas()
+    assert sorted(df["n"].unique()) == [10, 20, 40] and (df["n_real"] == 10).all()
+    assert sorted(df["effective_fraction"].unique()) == [0.0, 0.5, 0.75]
+    run_cli(base_args(tmp_path / "b", **{"--synthetic-fraction": ["0.5"]}))
+    same = pq.read_table(tmp_path / "b" / "sims.parquet").to_pandas()
+    by_count = df[df["n"] == 20].reset_index(drop=True)
+    pd.testing.assert_frame_equal(by_count[list(METRICS)], same[list(METRICS)])
 
 
 def test_values_equal_the_library(tmp_path):
@@ -142,7 +150,7 @@ def test_separate_file_flags(tmp_path):
     sims, init = tmp_path / "x" / "s.parquet", tmp_path / "y" / "i.parquet"
     run_cli(base_args(None, **{"--out": None, "--sims-file": str(sims), "--initial-file": str(init)}))
     assert pq.read_table(sims).num_rows == 3 * 6 * 9
-    assert pq.read_table(init).num_rows == 3 * 30
+    assert pq.read_table(init).num_rows == 30
 
 
 def test_module_entry_point(tmp_path):
@@ -194,6 +202,9 @@ INVALID = [
     ({"--out": None}, "--out", "--sims-file"),
     ({"--support": "1"}, "--support", "2"),
     ({"--initial": "target"}, "--s0", "s0"),
+    ({"--n": None, "--synthetic-fraction": None, "--n-real": "0", "--n-synthetic": ["0"]}, "--n-real", ">= 0"),
+    ({"--n": None, "--n-real": "10"}, "--n-real", "--n-synthetic"),
+    ({"--synthetic-fraction": None, "--n-synthetic": ["21"]}, "--n-synthetic", "[0, n=20]"),
 ]
 
 

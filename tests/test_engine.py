@@ -314,17 +314,34 @@ def test_invalid_run_raises(engine, p0, seeds, generations, match):
         engine(p0, GOOD_CELL, seeds, generations, ROOT)
 
 
-def test_sample_sizes():
+def test_sample_sizes_round_half_up_without_float_noise():
     assert sample_sizes(10, 0.5) == (5, 5)
     assert sample_sizes(10, 0.0) == (10, 0)
     assert sample_sizes(10, 1.0) == (0, 10)
-    assert sample_sizes(3, 0.5) == (2, 1)  # n_real = round((1 − α)n) (round half to even)
-    for n in (1, 7, 100):
-        for a in np.linspace(0, 1, 21):
+    assert sample_sizes(3, 0.5) == (2, 1)  # 1.5 real rounds up
+    assert sample_sizes(1, 0.5) == (1, 0)  # 0.5 real rounds up (half to even would give 0)
+    assert sample_sizes(10, 0.15) == (9, 1)  # 8.5 real as written, though (1 − 0.15)·10 = 8.4999… in floats
+    assert sample_sizes(10, 0.25) == (8, 2)  # 7.5 rounds up
+    for n in (1, 7, 100, 10**12):
+        for k in range(0, 21):
+            a = k / 20
             real, syn = sample_sizes(n, a)
-            assert real + syn == n and real == round((1 - a) * n) and 0 <= real <= n
+            exact = (20 - k) * n  # 20 (1 − α) n, an integer
+            assert real + syn == n and real == (2 * exact + 20) // 40 and 0 <= real <= n
     cell = Cell("mixed", 7, 5, 0.3)
     assert (cell.n_real, cell.n_synthetic) == sample_sizes(7, 0.3)
+
+
+def test_cells_with_the_same_counts_share_their_streams():
+    p0 = initial.zipf(5, 1.1)
+    a, b = Cell("mixed", 10, 5, 0.2), Cell("mixed", 10, 5, 0.25)  # both 2 synthetic samples
+    assert a.n_synthetic == b.n_synthetic == 2
+    np.testing.assert_array_equal(simulate_cell(p0, a, range(5), 6, ROOT).metrics, simulate_cell(p0, b, range(5), 6, ROOT).metrics)
+    c = Cell.from_counts("mixed", 5, 8, 2)
+    assert (c.n, c.effective_fraction, c.synthetic_fraction) == (10, 0.2, 0.2)
+    np.testing.assert_array_equal(simulate_cell(p0, a, range(5), 6, ROOT).metrics, simulate_cell(p0, c, range(5), 6, ROOT).metrics)
+    with pytest.raises(ValueError, match="does not give 3"):
+        Cell.from_counts("mixed", 5, 7, 3, requested=0.2)
 
 
 # --- cheap invariants of each scenario ----------------------------------------------------------

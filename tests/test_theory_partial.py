@@ -6,7 +6,7 @@ Theorem 2's expectation is over the real data too: every replicate draws its own
 
 Every statistical test has "broken simulator" twins computing the same statistic with the same
 helper that must reach |z| > 4: (a) fresh instead of fixed real data (scenario "fresh" is exactly
-that), (b) n − 1 samples per generation (simulate n − 1, compare with the theory at n),
+that), (b) n − 1 samples per generation (one real sample fewer; compare with the theory at n),
 (c) generations shifted by one (compare row m with the theory at m ± 1).
 """
 
@@ -59,8 +59,8 @@ def _run(name, scenario, n_offset):
     replicate `seed` is its N real samples (paper.md §2.4)."""
     key, n, alpha, R = CASES[name]
     p0 = P0[key]
-    cell = Cell(scenario, n + n_offset, p0.size, alpha)
     theory_cell = Cell("mixed", n, p0.size, alpha)
+    cell = Cell.from_counts(scenario, p0.size, theory_cell.n_real + n_offset, theory_cell.n_synthetic)
     G = drift_generations(theory_cell.n_synthetic, theory_cell.n_synthetic / n)
     seeds = range(R)
     result = simulate_cell(p0, cell, seeds, G, ROOT)

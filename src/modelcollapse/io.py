@@ -10,14 +10,13 @@ import pyarrow.parquet as pq
 
 from .simulate import INTEGER_METRICS, METRICS, CellResult
 
-IDENTITY = ("scenario", "n", "vocab", "synthetic_fraction", "n_real", "n_synthetic", "seed", "generation")
-
 SIMS_SCHEMA = pa.schema(
     [
         ("scenario", pa.string()),
         ("n", pa.int64()),
         ("vocab", pa.int64()),
-        ("synthetic_fraction", pa.float64()),
+        ("synthetic_fraction", pa.float64()),  # as requested
+        ("effective_fraction", pa.float64()),  # n_synthetic / n
         ("n_real", pa.int64()),
         ("n_synthetic", pa.int64()),
         ("seed", pa.int64()),
@@ -33,9 +32,7 @@ SIMS_SCHEMA = pa.schema(
 
 INITIAL_SCHEMA = pa.schema(
     [
-        ("n", pa.int64()),
         ("vocab", pa.int64()),
-        ("synthetic_fraction", pa.float64()),
         ("token", pa.int64()),
         ("prob", pa.float64()),
     ]
@@ -56,6 +53,7 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
         "n": const(cell.n, np.int64),
         "vocab": const(cell.vocab, np.int64),
         "synthetic_fraction": const(cell.synthetic_fraction, np.float64),
+        "effective_fraction": const(cell.effective_fraction, np.float64),
         "n_real": const(cell.n_real, np.int64),
         "n_synthetic": const(cell.n_synthetic, np.int64),
         "seed": np.repeat(result.seeds, G1),
@@ -75,13 +73,12 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
     return table.replace_schema_metadata({"modelcollapse": json.dumps(meta or {})})
 
 
-def initial_table(p0: np.ndarray, n: int, vocab: int, synthetic_fraction: float) -> pa.Table:
+def initial_table(p0: np.ndarray) -> pa.Table:
+    """p⁽⁰⁾ of one vocabulary: one row per token."""
     k = p0.size
     return pa.table(
         {
-            "n": np.full(k, n, np.int64),
-            "vocab": np.full(k, vocab, np.int64),
-            "synthetic_fraction": np.full(k, synthetic_fraction),
+            "vocab": np.full(k, k, np.int64),
             "token": np.arange(k, dtype=np.int64),
             "prob": np.asarray(p0, dtype=np.float64),
         },

@@ -6,7 +6,8 @@ each on its own random stream keyed by the cell and the seed (DESIGN.md §3), an
 per-(seed, generation) metric table of DESIGN.md §4 plus each replicate's collapse time.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -34,31 +35,56 @@ REPLICATE_DOMAIN = 0
 
 
 def sample_sizes(n: int, synthetic_fraction: float) -> tuple[int, int]:
-    """(n_real, n_synthetic) with n_real = round((1 − α)·n) (DESIGN.md §2)."""
-    n_real = int(round((1.0 - synthetic_fraction) * n))
-    return n_real, n - n_real
+    """(n_real, n_synthetic) with n_real = ⌊(1 − α)·n + ½⌋: half up, in exact decimal arithmetic
+    on α as written (0.15 is 0.15, not 0.1499…), so no float noise decides a count."""
+    n_real = int(((1 - Decimal(repr(float(synthetic_fraction)))) * int(n)).quantize(0, ROUND_HALF_UP))
+    return n_real, int(n) - n_real
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One grid cell: everything that identifies a replicate's stream except its seed."""
+    """One grid cell: everything that identifies a replicate's stream except its seed.
+
+    `synthetic_fraction` is the fraction as requested; the counts (n_real, n_synthetic) follow
+    from it by `sample_sizes`, or are given exactly with `Cell.from_counts`. The effective
+    fraction n_synthetic / n is what identifies the cell."""
 
     scenario: str
     n: int
     vocab: int
     synthetic_fraction: float
     window: int | None = None
+    n_synthetic: int = field(default=None, compare=False)
 
     def __post_init__(self):
         check_cell(self)
+        if self.n_synthetic is None:
+            object.__setattr__(self, "n_synthetic", sample_sizes(self.n, self.synthetic_fraction)[1])
+
+    @classmethod
+    def from_counts(cls, scenario, vocab, n_real, n_synthetic, window=None, requested=None) -> "Cell":
+        """The cell of n_real real and n_synthetic synthetic samples per generation."""
+        n_real, n_synthetic = int(n_real), int(n_synthetic)
+        if n_real < 0 or n_synthetic < 0 or n_real + n_synthetic < 1:
+            raise ValueError(f"n_real and n_synthetic must be >= 0 with a sum >= 1, got {n_real} and {n_synthetic}")
+        n = n_real + n_synthetic
+        fraction = n_synthetic / n if requested is None else requested
+        if sample_sizes(n, fraction)[1] != n_synthetic:
+            raise ValueError(f"synthetic_fraction {fraction} does not give {n_synthetic} of {n} synthetic samples")
+        return cls(scenario, n, vocab, fraction, window, n_synthetic)
 
     @property
     def n_real(self) -> int:
-        return sample_sizes(self.n, self.synthetic_fraction)[0]
+        return self.n - self.n_synthetic
 
     @property
-    def n_synthetic(self) -> int:
-        return sample_sizes(self.n, self.synthetic_fraction)[1]
+    def effective_fraction(self) -> float:
+        return self.n_synthetic / self.n
+
+    @property
+    def first_size(self) -> int:
+        """Samples p⁽¹⁾ is trained on: n_real in mixed and fresh when there is real data, else n."""
+        return self.n_real if self.n_real > 0 and self.scenario in ("mixed", "fresh") else self.n
 
 
 def check_cell(cell: Cell) -> None:
@@ -82,19 +108,14 @@ def check_cell(cell: Cell) -> None:
 
 
 def stream_key(cell: Cell) -> tuple:
-    """The cell's part of every replicate's spawn key."""
-    return (
-        REPLICATE_DOMAIN,
-        SCENARIOS.index(cell.scenario),
-        int(cell.n),
-        int(cell.vocab),
-        int(round(cell.synthetic_fraction * 1_000_000)),
-    )
+    """The cell's part of every replicate's spawn key: integers only, so requested fractions
+    that give the same counts share their streams."""
+    return (REPLICATE_DOMAIN, SCENARIOS.index(cell.scenario), int(cell.n), int(cell.vocab), int(cell.n_synthetic))
 
 
 def replicate_stream(root_seed: int, cell: Cell, seed: int) -> np.random.SeedSequence:
     """The SeedSequence of replicate `seed` of `cell`: keyed by (root seed, scenario, n, vocab,
-    synthetic_fraction, seed), never by the job that runs it (DESIGN.md §3)."""
+    n_synthetic, seed), never by the job that runs it (docs/random-streams.md)."""
     return np.random.SeedSequence(root_seed, spawn_key=stream_key(cell) + (int(seed),))
 
 
@@ -166,7 +187,7 @@ def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root
 
     gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
     models = [p0]  # p⁽⁰⁾, p⁽¹⁾, …
-    first_size = n_real if n_real > 0 and cell.scenario in ("mixed", "fresh") else n
+    first_size = cell.first_size
     real = draw(first_size, p0)
     kept = real.copy()
     counts, total = real, first_size

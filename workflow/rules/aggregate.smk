@@ -1,9 +1,41 @@
-rule aggregate:
+# After the grid pass, each row is refined (bisection on the synthetic count, simulating the
+# probes it needs) and summarised in its own job; `merge` joins the rows.
+rule refine:
     input:
-        sims=job_table("sims"),
-        initial=job_table("initial"),
+        sims=row_sims,
+        initial=row_initial,
+    output:
+        probes=f"{RESULTS}/probes/{{row}}.parquet",
+        summary=f"{RESULTS}/rows/{{row}}/summary.parquet",
+        criteria=f"{RESULTS}/rows/{{row}}/criteria.parquet",
+        safe=f"{RESULTS}/rows/{{row}}/safe_fraction.parquet",
+    log:
+        f"{RESULTS}/logs/refine/{{row}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/refine/{{row}}.tsv"
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        row=lambda wildcards: STUDY_ROWS[wildcards.row][:2],
+        frame=FRAME,
+        scenario=lookup(dpath="scenario", within=config),
+        window=config.get("window"),
+        generations=lookup(dpath="generations", within=config),
+        seeds=lookup(dpath="seeds", within=config),
+        root_seed=lookup(dpath="root_seed", within=config),
+        safe=lookup(dpath="safe", within=config),
+    script:
+        "../scripts/refine.py"
+
+
+rule merge:
+    input:
+        summary=expand(f"{RESULTS}/rows/{{row}}/summary.parquet", row=STUDY_ROWS),
+        criteria=expand(f"{RESULTS}/rows/{{row}}/criteria.parquet", row=STUDY_ROWS),
+        safe=expand(f"{RESULTS}/rows/{{row}}/safe_fraction.parquet", row=STUDY_ROWS),
     output:
         summary=f"{RESULTS}/summary.parquet",
+        criteria=f"{RESULTS}/criteria.parquet",
         safe=f"{RESULTS}/safe_fraction.parquet",
         safe_csv=report(
             f"{RESULTS}/safe_fraction.csv",
@@ -11,12 +43,10 @@ rule aggregate:
             category="Safe synthetic fraction",
         ),
     log:
-        f"{RESULTS}/logs/aggregate.log",
+        f"{RESULTS}/logs/merge.log",
     benchmark:
-        f"{RESULTS}/benchmarks/aggregate.tsv"
+        f"{RESULTS}/benchmarks/merge.tsv"
     conda:
         "../../envs/modelcollapse.yaml"
-    params:
-        config=config,
     script:
-        "../scripts/aggregate.py"
+        "../scripts/merge.py"

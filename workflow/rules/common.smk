@@ -4,6 +4,9 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+
+import modelcollapse.safe
+import modelcollapse.simulate
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
@@ -46,6 +49,14 @@ def config_errors(config, schema):
 def cross_key_errors(config):
     """Rules that involve several keys, which the JSON schema cannot say."""
     grid, initial = config["grid"], config["initial"]
+    budget = {"n", "synthetic_fraction"} & set(grid)
+    real = {"n_real", "n_synthetic"} & set(grid)
+    if bool(budget) == bool(real) or len(budget | real) != 2:
+        yield (
+            f"config key 'grid': has {', '.join(sorted(budget | real)) or 'neither pair'}; allowed: exactly one pair, "
+            "n with synthetic_fraction (budget frame) or n_real with n_synthetic (real-data frame)"
+        )
+        return
     support = initial.get("support")
     if support is not None and support > min(grid["vocab"]):
         yield f"config key 'initial.support': {support} exceeds the smallest grid.vocab {min(grid['vocab'])}; allowed: 2 … min(vocab)"
@@ -53,18 +64,21 @@ def cross_key_errors(config):
         s0, k = initial.get("s0"), support or min(grid["vocab"])
         if s0 is None or not 1 / k <= s0 < 1:
             yield f"config key 'initial.s0': {s0} with kind target; allowed: a number in [1/support, 1) = [{1 / k:.4g}, 1)"
+    sizes = grid.get("n") or [r + s for r in grid["n_real"] for s in grid["n_synthetic"]]
     if config["scenario"] == "window":
         K = config.get("window")
-        if K is None or K > min(grid["n"]):
-            yield f"config key 'window': {K} with scenario window; allowed: an integer in [1, min(grid.n) = {min(grid['n'])}]"
-    if config["scenario"] in ("accumulate", "window", "pool") and grid[
-        "synthetic_fraction"
-    ] != [1.0]:
-        yield f"config key 'grid.synthetic_fraction': {grid['synthetic_fraction']} with scenario {config['scenario']}; allowed: [1.0] (the scenario sets its sources)"
+        if K is None or K > min(sizes):
+            yield f"config key 'window': {K} with scenario window; allowed: an integer in [1, smallest n = {min(sizes)}]"
+    if config["scenario"] in ("accumulate", "window", "pool") and grid.get("synthetic_fraction") != [1.0]:
+        yield f"config key 'grid': scenario {config['scenario']} sets its own sources; allowed: grid.n with grid.synthetic_fraction [1.0]"
 
 
 def check_config(config, schema_path):
     schema = yaml.safe_load(Path(schema_path).read_text())
+    grid = config.setdefault("grid", {})
+    if not {"n_real", "n_synthetic"} & set(grid):  # the budget frame's default grid
+        for key in ("n", "synthetic_fraction"):
+            grid.setdefault(key, schema["properties"]["grid"]["properties"][key]["examples"][0])
     problems = list(config_errors(config, schema))
     if not problems:
         validate(config, schema_path)  # fills in the defaults
@@ -80,7 +94,8 @@ check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 RESULTS = f"results/{config['study']}"
 GRID = config["grid"]
-CRITERIA = ["drift", "excess_error", "diversity", "collapse"]
+CRITERIA = list(modelcollapse.safe.CRITERIA)
+FRAME = "budget" if "n" in GRID else "real_data"
 
 # Jobs import the library from this checkout, whatever environment runs them (venv, conda
 # env, SLURM node); the interpreter is the one running Snakemake unless a conda env has its own.
@@ -93,50 +108,97 @@ PYTHON = (
 os.environ.update(PYTHONPATH=LIBRARY)
 
 
+def study_rows():
+    """{row name: (size, vocab, {n_synthetic: requested fraction})} of the study's grid pass."""
+    rows = {}
+    for size in GRID["n"] if FRAME == "budget" else GRID["n_real"]:
+        for vocab in GRID["vocab"]:
+            row = modelcollapse.safe.Row(config["scenario"], FRAME, size, vocab, config.get("window"))
+            probes = row.grid(
+                fractions=GRID.get("synthetic_fraction", ()),
+                counts=GRID.get("n_synthetic", ()),
+                log_real_shares=GRID.get("log_real_shares", False),
+            )
+            if config["scenario"] in ("accumulate", "window", "pool"):
+                probes = {size: 1.0}  # the scenario sets its own sources
+            rows[f"{'n' if FRAME == 'budget' else 'N'}{size}_vocab{vocab}"] = (size, vocab, probes)
+    return rows
+
+
+def same_count_messages():
+    """Requested fractions that give the same counts are one cell: say which, once."""
+    for name, (size, _, probes) in STUDY_ROWS.items():
+        for a in GRID.get("synthetic_fraction", ()):
+            k = modelcollapse.simulate.sample_sizes(size, a)[1]
+            if probes.get(k) != a and name.endswith(f"_vocab{GRID['vocab'][0]}"):
+                yield f"n={size}: synthetic_fraction {a} gives {k} synthetic samples, as {probes[k]} does: simulated once"
+
+
+STUDY_ROWS = study_rows()
+for message in same_count_messages():
+    print(message, file=sys.stderr)
+
+
 def blocks(count, size):
     """Consecutive index ranges of at most `size`: [(first, last), …]."""
     return [(i, min(i + size, count) - 1) for i in range(0, count, size)]
 
 
 SEED_BLOCKS = blocks(config["seeds"], config["seeds_per_job"])
-FRACTION_BLOCKS = blocks(len(GRID["synthetic_fraction"]), config["fractions_per_job"])
+
+
+def cell_blocks(row):
+    """The row's grid probes, in blocks of at most fractions_per_job."""
+    return blocks(len(STUDY_ROWS[row][2]), config["fractions_per_job"])
 
 
 wildcard_constraints:
-    n=r"\d+",
+    row=r"[nN]\d+_vocab\d+",
     vocab=r"\d+",
     fblock=r"\d+",
     sblock=r"\d+",
 
 
-def job_table(kind):
-    """All per-job Parquet files of one kind (sims or initial) of the study."""
+def row_sims(wildcards):
+    """The grid-pass simulation tables of one row."""
     return expand(
-        f"{RESULTS}/{kind}/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.parquet",
-        n=GRID["n"],
-        vocab=GRID["vocab"],
-        fblock=range(len(FRACTION_BLOCKS)),
+        f"{RESULTS}/sims/{wildcards.row}_f{{fblock}}_s{{sblock}}.parquet",
+        fblock=range(len(cell_blocks(wildcards.row))),
         sblock=range(len(SEED_BLOCKS)),
     )
 
 
-def simulate_args(wildcards):
-    """Command-line arguments of one simulate job (python -m modelcollapse simulate)."""
-    first, last = FRACTION_BLOCKS[int(wildcards.fblock)]
-    seed_first, seed_last = SEED_BLOCKS[int(wildcards.sblock)]
+def row_initial(wildcards):
+    return f"{RESULTS}/initial/vocab{STUDY_ROWS[wildcards.row][1]}.parquet"
+
+
+def initial_args(vocab):
+    """Command-line flags of the initial distribution (shared by every job that needs p⁽⁰⁾)."""
     initial = config["initial"]
-    args = [
-        f"--scenario {config['scenario']}",
-        f"--n {wildcards.n} --vocab {wildcards.vocab}",
-        "--synthetic-fraction",
-        *map(str, GRID["synthetic_fraction"][first : last + 1]),
-        f"--first-seed {seed_first} --seeds {seed_last - seed_first + 1}",
-        f"--generations {config['generations']} --root-seed {config['root_seed']}",
-        f"--initial {initial['kind']} --exponent {initial['exponent']}",
-    ]
+    args = [f"--vocab {vocab} --root-seed {config['root_seed']}", f"--initial {initial['kind']} --exponent {initial['exponent']}"]
     for key in ("support", "s0", "concentration"):
         if initial.get(key) is not None:
             args.append(f"--{key} {initial[key]}")
+    return args
+
+
+def simulate_args(wildcards):
+    """Command-line arguments of one simulate job (python -m modelcollapse simulate)."""
+    size, vocab, probes = STUDY_ROWS[wildcards.row]
+    first, last = cell_blocks(wildcards.row)[int(wildcards.fblock)]
+    counts = list(probes)[first : last + 1]
+    seed_first, seed_last = SEED_BLOCKS[int(wildcards.sblock)]
+    if FRAME == "budget":
+        cells = ["--n", str(size), "--synthetic-fraction", *(repr(probes[k]) for k in counts)]
+    else:
+        cells = ["--n-real", str(size), "--n-synthetic", *map(str, counts)]
+    args = [
+        f"--scenario {config['scenario']}",
+        *cells,
+        f"--first-seed {seed_first} --seeds {seed_last - seed_first + 1}",
+        f"--generations {config['generations']}",
+        *initial_args(vocab),
+    ]
     if config.get("window") is not None:
         args.append(f"--window {config['window']}")
     return " ".join(args)
@@ -146,6 +208,7 @@ def get_final_output():
     """Everything `rule all` builds for the study."""
     return [
         f"{RESULTS}/summary.parquet",
+        f"{RESULTS}/criteria.parquet",
         f"{RESULTS}/safe_fraction.parquet",
         f"{RESULTS}/safe_fraction.csv",
         *expand(

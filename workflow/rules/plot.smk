@@ -1,6 +1,6 @@
 rule phase_diagrams:
     input:
-        summary=f"{RESULTS}/summary.parquet",
+        criteria=f"{RESULTS}/criteria.parquet",
         safe=f"{RESULTS}/safe_fraction.parquet",
     output:
         **{
@@ -23,7 +23,12 @@ rule phase_diagrams:
     conda:
         "../../envs/modelcollapse.yaml"
     params:
-        config=config,
         criteria=CRITERIA,
+        study=lookup(dpath="study", within=config),
+        scenario=lookup(dpath="scenario", within=config),
+        generations=lookup(dpath="generations", within=config),
+        seeds=lookup(dpath="seeds", within=config),
+        initial=lookup(dpath="initial/kind", within=config),
+        safe=lookup(dpath="safe", within=config),
     script:
         "../scripts/phase_diagrams.py"

@@ -1,11 +1,24 @@
+rule initial:
+    output:
+        f"{RESULTS}/initial/vocab{{vocab}}.parquet",
+    log:
+        f"{RESULTS}/logs/initial/vocab{{vocab}}.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        python=PYTHON,
+        args=lambda wildcards: " ".join(initial_args(wildcards.vocab)),
+    shell:
+        "'{params.python}' -m modelcollapse initial {params.args} --initial-file '{output}' 2> '{log}'"
+
+
 rule simulate:
     output:
-        sims=f"{RESULTS}/sims/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.parquet",
-        initial=f"{RESULTS}/initial/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.parquet",
+        f"{RESULTS}/sims/{{row}}_f{{fblock}}_s{{sblock}}.parquet",
     log:
-        f"{RESULTS}/logs/simulate/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.log",
+        f"{RESULTS}/logs/simulate/{{row}}_f{{fblock}}_s{{sblock}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/simulate/n{{n}}_vocab{{vocab}}_f{{fblock}}_s{{sblock}}.tsv"
+        f"{RESULTS}/benchmarks/simulate/{{row}}_f{{fblock}}_s{{sblock}}.tsv"
     conda:
         "../../envs/modelcollapse.yaml"
     params:
@@ -13,5 +26,4 @@ rule simulate:
         args=simulate_args,
     # The library's own command line: imports NumPy, numba and pyarrow only, so jobs start fast.
     shell:
-        "{params.python} -m modelcollapse simulate {params.args}"
-        " --sims-file {output.sims} --initial-file {output.initial} 2> {log}"
+        "'{params.python}' -m modelcollapse simulate {params.args} --sims-file '{output}' 2> '{log}'"
