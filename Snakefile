@@ -16,11 +16,14 @@ include: "workflow/rules/paper.smk"
 include: "workflow/rules/transformer.smk"
 
 
-# Targets only collect files: never worth a cluster job.
+# Targets only collect files, `initial` writes one small table, `merge` concatenates the rows:
+# never worth a cluster job.
 localrules:
     all,
     study,
     paper,
+    initial,
+    merge,
 
 
 rule all:

@@ -94,7 +94,8 @@ def test_every_output_with_its_columns_and_types(small_run):
     cfg = yaml.safe_load(SMALL.read_text())
     sims = sorted((small_run / "sims").glob("*.parquet"))
     initial = sorted((small_run / "initial").glob("*.parquet"))
-    assert len(sims) == len(initial) == 2 * 2 * 2 * 2  # n × vocab × fraction blocks × seed blocks
+    assert len(sims) == 2 * 2 * 2 * 2  # n × vocab × fraction blocks × seed blocks
+    assert len(initial) == 2  # one p(0) per vocabulary, written once
     for path in sims:
         assert pq.read_schema(path).remove_metadata().equals(SIMS_SCHEMA)
     for path in initial:
@@ -106,8 +107,14 @@ def test_every_output_with_its_columns_and_types(small_run):
         assert df[col].dtype == "float64"
     assert df["collapsed"].dtype == bool
 
+    assert (df["effective_fraction"] == df["n_synthetic"] / df["n"]).all()
+    probes = pd.concat([pd.read_parquet(p) for p in sorted((small_run / "probes").glob("*.parquet"))])
+    assert not probes.empty and probes["generation"].max() == cfg["generations"]
+
     summary = pd.read_parquet(small_run / "summary.parquet")
-    assert len(summary) == 2 * 2 * 5 * (cfg["generations"] + 1)
+    grid = summary[~summary["probe"]]
+    assert len(grid) == 2 * 2 * 5 * (cfg["generations"] + 1)
+    assert len(summary) - len(grid) == probes.groupby(["n", "vocab", "n_synthetic"]).ngroups * (cfg["generations"] + 1)
     for col in ("simpson_mean", "simpson_se", "simpson_q05", "simpson_q95", "collapse_probability", "simpson_theory"):
         assert summary[col].dtype == "float64", col
     # The closed form exists for every mixed cell beyond generation 0 …
@@ -116,6 +123,9 @@ def test_every_output_with_its_columns_and_types(small_run):
     # cells make the sample standard error useless, so the error is bounded instead: σ ∈ [0, 1]
     # gives Var σ ≤ S(1 − S) (Bhatia–Davis).
     last = summary[summary["generation"] == cfg["generations"]]
+    point_mass = last["simpson_theory"] == 1.0  # one real sample: σ = 1 exactly, no error to scale by
+    assert (last.loc[point_mass, "simpson_mean"] == 1.0).all()
+    last = last[~point_mass]
     theory = last["simpson_theory"]
     z = (last["simpson_mean"] - theory) / (theory * (1 - theory) / cfg["seeds"]) ** 0.5
     assert (z.abs() < 4).all(), last[["n", "vocab", "synthetic_fraction"]].assign(z=z)
@@ -124,8 +134,15 @@ def test_every_output_with_its_columns_and_types(small_run):
     csv = pd.read_csv(small_run / "safe_fraction.csv")
     assert len(safe) == len(csv) == 2 * 2 * 4
     assert set(safe["criterion"]) == {"drift", "excess_error", "diversity", "collapse"}
-    for col in ("safe_fraction", "ci_low", "ci_high", "analytic_safe_fraction"):
-        assert safe[col].between(0, 1).all(), col
+    for col in ("safe_fraction", "ci_low", "ci_high", "safe_fraction_conservative", "analytic_safe_fraction"):
+        assert safe[col].dropna().between(0, 1).all(), col
+    both = safe.dropna(subset=["safe_fraction", "ci_low", "ci_high"])
+    assert ((both["ci_low"] <= both["safe_fraction"]) & (both["safe_fraction"] <= both["ci_high"])).all()
+    assert (safe["max_synthetic"] == (safe["safe_fraction"] * safe["n"]).round()).all()
+    # the refined bracket: at most safe.resolution wide, or two adjacent synthetic counts
+    inner = safe.dropna(subset=["bracket_high"])
+    width = inner["bracket_high"] - inner["bracket_low"]
+    assert ((width <= 0.01 + 1e-12) | (width * inner["n"] <= 1 + 1e-9)).all()
     for criterion in ("drift", "excess_error", "diversity", "collapse"):
         for ext in ("png", "pdf"):
             figure = small_run / "figures" / f"phase_{criterion}.{ext}"
@@ -168,9 +185,15 @@ def test_safe_fraction_at_extreme_thresholds(tmp_path, small_run, thresholds, ex
     shutil.copytree(small_run / "sims", work / "results" / "test_small" / "sims")
     shutil.copytree(small_run / "initial", work / "results" / "test_small" / "initial")
     config = write_config(work / "t.yaml", safe=thresholds)
-    snakemake(work, "results/test_small/safe_fraction.parquet", "--configfile", config.name, "--allowed-rules", "aggregate")
+    rules = ("--allowed-rules", "refine", "merge")
+    snakemake(work, "results/test_small/safe_fraction.parquet", "--configfile", config.name, *rules)
     safe = pd.read_parquet(work / "results" / "test_small" / "safe_fraction.parquet")
-    assert safe["safe_fraction"].to_numpy() == pytest.approx(expected, abs=1e-6)
+    if expected == 1.0:
+        assert (safe["safe_fraction"] == 1.0).all() and safe["note"].str.contains("boundary is not reached").all()
+    else:  # nothing with synthetic data is safe: at most the all-real probe, or nothing at all
+        judged = safe[safe["criterion"] != "collapse"]  # P(T ≤ G) = 0 is within 0: still safe
+        assert (judged["safe_fraction"].fillna(0.0) == 0.0).all()
+        assert safe.loc[safe["safe_fraction"].isna(), "note"].str.contains("no safe fraction").all()
 
 
 # --- bad input -------------------------------------------------------------------------------------
@@ -190,6 +213,9 @@ BAD = [
     ({"safe": {"drfit": 0.1}}, "drfit"),
     ({"scenario": "window", "window": None}, "window"),
     ({"initial": {"kind": "target", "s0": None}}, "initial.s0"),
+    ({"grid": {"n_real": [10], "n_synthetic": [5]}}, "grid"),  # both frames at once
+    ({"grid": {"n_synthetic": [-1]}}, "grid.n_synthetic.0"),
+    ({"safe": {"resolution": 0}}, "safe.resolution"),
 ]
 
 
@@ -249,6 +275,37 @@ def test_corrupt_parquet_is_detected(tmp_path, small_run, damage):
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"PAR1" + os.urandom(len(data)))
     os.utime(victim, (os.path.getmtime(small_run / "summary.parquet") - 10,) * 2)  # looks older: no rerun
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--forcerun", "aggregate", check=False)
-    log = (results / "logs" / "aggregate.log").read_text()
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--forcerun", "refine", check=False)
+    row = victim.name.split("_f")[0]
+    log = (results / "logs" / "refine" / f"{row}.log").read_text()
     assert "not a readable Parquet file" in log and victim.name in log
+
+
+# --- the two frames and the grid ----------------------------------------------------------------
+
+
+def test_same_counts_are_simulated_once_and_the_dry_run_says_so(tmp_path):
+    work = project_copy(tmp_path / "w")
+    config = write_config(work / "dup.yaml", study="dup", grid={"n": [10], "vocab": [10], "synthetic_fraction": [0.0, 0.2, 0.25]})
+    proc = snakemake(work, "-n", "study", "--configfile", config.name)
+    assert "n=10: synthetic_fraction 0.25 gives 2 synthetic samples, as 0.2 does: simulated once" in proc.stderr
+    snakemake(work, "study", "--configfile", config.name)
+    sims = sims_frame(work / "results" / "dup")
+    assert sorted(sims["n_synthetic"].unique()) == [0, 2] and sorted(sims["synthetic_fraction"].unique()) == [0.0, 0.2]
+
+
+def test_real_data_frame_end_to_end(tmp_path):
+    """grid.n_real with grid.n_synthetic: N real samples kept, synthetic samples added; the
+    safe fraction is reported per N, as a fraction and as the largest safe synthetic count."""
+    work = project_copy(tmp_path / "w")
+    grid = {"n": None, "synthetic_fraction": None, "n_real": [20, 50], "vocab": [10], "n_synthetic": [5, 20, 80]}
+    config = write_config(work / "real.yaml", study="real", grid=grid, seeds=20, seeds_per_job=20)
+    snakemake(work, "study", "--configfile", config.name)
+    results = work / "results" / "real"
+    sims = sims_frame(results)
+    assert set(sims["n_real"]) == {20, 50} and set(sims["n_synthetic"]) == {0, 5, 20, 80}
+    safe = pd.read_parquet(results / "safe_fraction.parquet")
+    assert (safe["frame"] == "real_data").all() and safe["n"].isna().all() and set(safe["n_real"]) == {20, 50}
+    known = safe.dropna(subset=["safe_fraction"])
+    assert (known["safe_fraction"] == known["max_synthetic"] / (known["n_real"] + known["max_synthetic"])).all()
+    assert (results / "figures" / "phase_drift.png").stat().st_size > 10_000

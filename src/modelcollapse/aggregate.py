@@ -148,6 +148,19 @@ def study_row(row: Row, sims: pd.DataFrame, p0, config: dict, simulate) -> dict:
             "safe": table}
 
 
+def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int) -> dict:
+    """`study_row` of a row simulated here and now: the grid probes ({n_synthetic: requested
+    fraction}, `Row.grid`), then refinement, in one process. The numbers are those the workflow
+    writes for the same row, seeds and root seed."""
+    from .simulate import simulate_cell
+
+    def simulate(cell):
+        return simulate_cell(p0, cell, range(seeds), config["generations"], config["root_seed"])
+
+    tables = [sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items()]
+    return study_row(row, sort_sims(pa.concat_tables(tables).to_pandas()), p0, config, simulate)
+
+
 def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict, is_probe) -> pd.DataFrame:
     """Per cell and criterion: the mean statistic at G and its standard error, whether the
     estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""

@@ -12,15 +12,15 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from .safe import LARGER_IS_WORSE, STATISTIC  # noqa: E402
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
-LOG_COLOUR = {"drift"}
-ALPHA_TICKS = (0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1)
+LOG_COLOUR = {"drift", "excess_error"}
+ALPHA_TICKS = (0, 0.25, 0.5, 0.75, 0.9, 0.99, 1)
 
 
 def _stretch(alpha):
     """x position of a synthetic fraction: linear, plus log10 of the real share, so that
     0.9, 0.99 and 0.999, where the boundaries of large n lie, get room of their own."""
     a = np.asarray(alpha, dtype=float)
-    return 2 * a - np.log10(1 - np.clip(a, 0, 1) + 1e-4)
+    return 2 * a - np.log10(1 - np.clip(a, 0, 1) + 1e-3)
 
 
 _DENSE = np.linspace(0, 1, 200_001)
@@ -72,7 +72,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
             tiles = data[(data["vocab"] == vocab) & (data[size_key] == size)].sort_values("effective_fraction")
             if tiles.empty:
                 continue
-            x_edges = np.clip(_unstretch(_edges(_stretch(tiles["effective_fraction"].to_numpy()))), 0, 1)
+            x_edges = np.clip(_edges(tiles["effective_fraction"].to_numpy()), 0, 1)  # nearest probe
             ax.pcolormesh(x_edges, y_edges[j : j + 2], colour_value(tiles["value"].to_numpy())[None, :], cmap=cmap, norm=norm)
             special = (tiles["degenerate"] | tiles["real_sample_decides"]).to_numpy()
             for k in np.flatnonzero(special):
@@ -89,20 +89,20 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
         ax.set_xlim(0, 1)
         ax.set_xticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
         ax.set_title(f"vocab = {vocab}")
-        ax.set_xlabel("effective synthetic fraction α = n_synthetic / n")
+    fig.supxlabel("effective synthetic fraction α = n_synthetic / n (axis stretched towards 1)", y=-0.03)
     axes[0, 0].set_ylabel(f"{'training-set size n' if size_key == 'n' else 'real samples N'} (log scale)")
     axes[0, 0].set_yticks(sizes, [str(v) for v in sizes])
     axes[0, 0].minorticks_off()
     handles, labels = axes[0, 0].get_legend_handles_labels()
     handles.append(Patch(facecolor="0.85", edgecolor="0.45", hatch="///", label="not judged by colour"))
     labels.append("hatched: p(1) a point mass, or decided by the real sample alone")
-    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.45, -0.14))
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.45, -0.2))
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
     mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(mappable, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
-    cbar.set_label(f"{STATISTIC[criterion].split(' (')[0]}  (unsafe if {direction} {threshold:g})")
+    cbar.set_label(f"{STATISTIC[criterion].split(' (p̂')[0]}  (unsafe if {direction} {threshold:g})")
     if log:
-        ticks = [t for t in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3) if lo <= np.log10(t) <= hi]
+        ticks = [t for t in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30) if lo <= np.log10(t) <= hi]
         cbar.set_ticks(np.log10(ticks), labels=[f"{t:g}" for t in ticks])
     fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=0.995)
     return fig

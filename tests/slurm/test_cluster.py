@@ -41,6 +41,7 @@ SIMULATE_JOBS = (
     * math.ceil(len(SMALL["grid"]["synthetic_fraction"]) / SMALL["fractions_per_job"])
     * math.ceil(SMALL["seeds"] / SMALL["seeds_per_job"])
 )
+REFINE_JOBS = len(SMALL["grid"]["n"]) * len(SMALL["grid"]["vocab"])  # one per (n, vocab) row
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
 GROUP_SIZE = PROFILE["group-components"]["sims"]
 
@@ -178,7 +179,8 @@ def outputs(results: Path) -> list[Path]:
     """Every table of the study, relative to its results directory."""
     tables = [p.relative_to(results) for p in results.glob("sims/*.parquet")]
     tables += [p.relative_to(results) for p in results.glob("initial/*.parquet")]
-    tables += [Path(p) for p in ("summary.parquet", "safe_fraction.parquet", "safe_fraction.csv")]
+    tables += [p.relative_to(results) for p in results.glob("probes/*.parquet")]
+    tables += [Path(p) for p in ("summary.parquet", "criteria.parquet", "safe_fraction.parquet", "safe_fraction.csv")]
     return sorted(tables)
 
 
@@ -234,10 +236,11 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
     jobs = sacct_jobs(name)
     assert jobs, f"sacct knows no job named {name}"
     assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
-    # One SLURM job per group of GROUP_SIZE simulate jobs, plus aggregate and phase_diagrams.
-    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + 2 < SIMULATE_JOBS, jobs
+    # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row and
+    # phase_diagrams (initial and merge are local rules).
+    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + 1, jobs
     # Inside the jobs, one srun step per Snakemake job: every simulate job ran on the cluster.
-    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + 2, jobs
+    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + 1, jobs
     assert max(steps for _, steps in jobs.values()) == min(GROUP_SIZE, SIMULATE_JOBS), jobs
 
 

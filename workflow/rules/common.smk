@@ -64,21 +64,30 @@ def cross_key_errors(config):
         s0, k = initial.get("s0"), support or min(grid["vocab"])
         if s0 is None or not 1 / k <= s0 < 1:
             yield f"config key 'initial.s0': {s0} with kind target; allowed: a number in [1/support, 1) = [{1 / k:.4g}, 1)"
-    sizes = grid.get("n") or [r + s for r in grid["n_real"] for s in grid["n_synthetic"]]
+    sizes = grid.get("n") or [
+        r + s for r in grid["n_real"] for s in grid["n_synthetic"]
+    ]
     if config["scenario"] == "window":
         K = config.get("window")
         if K is None or K > min(sizes):
             yield f"config key 'window': {K} with scenario window; allowed: an integer in [1, smallest n = {min(sizes)}]"
-    if config["scenario"] in ("accumulate", "window", "pool") and grid.get("synthetic_fraction") != [1.0]:
+    if config["scenario"] in ("accumulate", "window", "pool") and grid.get(
+        "synthetic_fraction"
+    ) != [1.0]:
         yield f"config key 'grid': scenario {config['scenario']} sets its own sources; allowed: grid.n with grid.synthetic_fraction [1.0]"
 
 
 def check_config(config, schema_path):
     schema = yaml.safe_load(Path(schema_path).read_text())
     grid = config.setdefault("grid", {})
+    # A study file overlays config/config.yaml: `n: null` there drops the default budget pair.
+    for key in [key for key, value in grid.items() if value is None]:
+        del grid[key]
     if not {"n_real", "n_synthetic"} & set(grid):  # the budget frame's default grid
         for key in ("n", "synthetic_fraction"):
-            grid.setdefault(key, schema["properties"]["grid"]["properties"][key]["examples"][0])
+            grid.setdefault(
+                key, schema["properties"]["grid"]["properties"][key]["examples"][0]
+            )
     problems = list(config_errors(config, schema))
     if not problems:
         validate(config, schema_path)  # fills in the defaults
@@ -113,7 +122,9 @@ def study_rows():
     rows = {}
     for size in GRID["n"] if FRAME == "budget" else GRID["n_real"]:
         for vocab in GRID["vocab"]:
-            row = modelcollapse.safe.Row(config["scenario"], FRAME, size, vocab, config.get("window"))
+            row = modelcollapse.safe.Row(
+                config["scenario"], FRAME, size, vocab, config.get("window")
+            )
             probes = row.grid(
                 fractions=GRID.get("synthetic_fraction", ()),
                 counts=GRID.get("n_synthetic", ()),
@@ -121,7 +132,11 @@ def study_rows():
             )
             if config["scenario"] in ("accumulate", "window", "pool"):
                 probes = {size: 1.0}  # the scenario sets its own sources
-            rows[f"{'n' if FRAME == 'budget' else 'N'}{size}_vocab{vocab}"] = (size, vocab, probes)
+            rows[f"{'n' if FRAME == 'budget' else 'N'}{size}_vocab{vocab}"] = (
+                size,
+                vocab,
+                probes,
+            )
     return rows
 
 
@@ -175,7 +190,10 @@ def row_initial(wildcards):
 def initial_args(vocab):
     """Command-line flags of the initial distribution (shared by every job that needs p⁽⁰⁾)."""
     initial = config["initial"]
-    args = [f"--vocab {vocab} --root-seed {config['root_seed']}", f"--initial {initial['kind']} --exponent {initial['exponent']}"]
+    args = [
+        f"--vocab {vocab} --root-seed {config['root_seed']}",
+        f"--initial {initial['kind']} --exponent {initial['exponent']}",
+    ]
     for key in ("support", "s0", "concentration"):
         if initial.get(key) is not None:
             args.append(f"--{key} {initial[key]}")
@@ -189,7 +207,12 @@ def simulate_args(wildcards):
     counts = list(probes)[first : last + 1]
     seed_first, seed_last = SEED_BLOCKS[int(wildcards.sblock)]
     if FRAME == "budget":
-        cells = ["--n", str(size), "--synthetic-fraction", *(repr(probes[k]) for k in counts)]
+        cells = [
+            "--n",
+            str(size),
+            "--synthetic-fraction",
+            *(repr(probes[k]) for k in counts),
+        ]
     else:
         cells = ["--n-real", str(size), "--n-synthetic", *map(str, counts)]
     args = [

@@ -1,0 +1,105 @@
+"""Write the README's result blocks from a finished study, so that no number in them is typed by hand.
+
+Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in README.md and is
+rewritten from `results/{study}/safe_fraction.parquet`:
+
+  safe-fraction-example   one row of the study, every criterion: α*, its interval, bracket, analytic α*
+  analytic-agreement      how often the analytic α* lies in the empirical interval (widened by 1/n)
+
+Usage: .venv/bin/python docs/update_readme.py [results/default] [--check]
+(--check: exit 1 if README.md is not what the results give, writing nothing).
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_ROW = (1000, 1000)  # (n, vocab) of the worked example, when the study has it
+
+
+def fmt(x, digits=3) -> str:
+    return "–" if pd.isna(x) else f"{x:.{digits}g}"
+
+
+def analytic_inside(safe: pd.DataFrame) -> pd.Series:
+    """Whether each row's analytic α* lies in [ci_low − 1/n, ci_high + 1/n] (NaN ci_low: 0)."""
+    size = safe["n"].fillna(safe["n_real"]).astype(float)
+    low = safe["ci_low"].fillna(0.0) - 1 / size
+    high = safe["ci_high"] + 1 / size
+    return (safe["analytic_safe_fraction"] >= low - 1e-12) & (safe["analytic_safe_fraction"] <= high + 1e-12)
+
+
+def worked_example(safe: pd.DataFrame) -> str:
+    rows = safe[(safe["n"] == EXAMPLE_ROW[0]) & (safe["vocab"] == EXAMPLE_ROW[1])]
+    if rows.empty:
+        first = safe.iloc[0]
+        rows = safe[(safe["n"] == first["n"]) & (safe["vocab"] == first["vocab"])]
+    n, vocab = int(rows["n"].iloc[0]), int(rows["vocab"].iloc[0])
+    lines = [
+        f"Row n = {n}, vocab = {vocab} of the default study ({int(rows['seeds'].iloc[0])} seeds, "
+        f"{rows['confidence'].iloc[0]:.0%} bootstrap interval):",
+        "",
+        "| criterion | threshold | α\\* | interval | conservative α\\* | largest safe synthetic count | bracket | analytic α\\* (valid?) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows.itertuples():
+        valid = "yes" if r.analytic_valid else "no"
+        lines.append(
+            f"| `{r.criterion}` | {r.threshold:g} | **{fmt(r.safe_fraction)}** | [{fmt(r.ci_low)}, {fmt(r.ci_high)}] | "
+            f"{fmt(r.safe_fraction_conservative)} | {r.max_synthetic if not pd.isna(r.max_synthetic) else '–'} of {n} | "
+            f"[{fmt(r.bracket_low)}, {fmt(r.bracket_high)}] | {fmt(r.analytic_safe_fraction)} ({valid}) |"
+        )
+    strictest = rows.loc[rows["safe_fraction"].fillna(-1).idxmin()]
+    lines += [
+        "",
+        f"Read: with n = {n} samples per generation and {vocab} tokens, at most "
+        f"{fmt(strictest['safe_fraction'])} of every training set can be synthetic (criterion "
+        f"`{strictest['criterion']}`, the strictest here) before the model after G generations fails it.",
+    ]
+    return "\n".join(lines)
+
+
+def agreement(safe: pd.DataFrame) -> str:
+    inside = analytic_inside(safe)
+    lines = ["| criterion | rows where the analytic α\\* claims validity | of which inside the empirical interval (± 1/n) |", "|---|---|---|"]
+    for criterion, group in safe.groupby("criterion", sort=False):
+        valid = group["analytic_valid"].astype(bool)
+        k, m = int(inside[group.index][valid].sum()), int(valid.sum())
+        share = f"{k / m:.0%}" if m else "–"
+        lines.append(f"| `{criterion}` | {m} of {len(group)} | {k} ({share}) |")
+    return "\n".join(lines)
+
+
+def render(text: str, blocks: dict) -> str:
+    for name, body in blocks.items():
+        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(\n<!-- END {name} -->)", re.S)
+        if not pattern.search(text):
+            sys.exit(f"README.md has no block '{name}'")
+        text = pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", nargs="?", default="results/default")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    args = parser.parse_args()
+    safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
+    readme = Path(args.readme)
+    text = readme.read_text()
+    new = render(text, {"safe-fraction-example": worked_example(safe), "analytic-agreement": agreement(safe)})
+    if args.check:
+        sys.exit(0 if new == text else "README.md differs from what the results give: run docs/update_readme.py")
+    readme.write_text(new)
+    print(f"{readme}: result blocks written from {args.results}")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
