@@ -26,6 +26,7 @@ test: venv
 
 bench: venv
 	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/analytic.py
 	$(BIN)/python benchmarks/workflow.py
 
 # Optional: PyTorch (CPU build, pinned) for the transformer experiment of Figure 5.

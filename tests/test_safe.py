@@ -15,6 +15,7 @@ from modelcollapse.safe import (
     estimate,
     expected_l1_error,
     refine,
+    safe_mask,
 )
 from modelcollapse.simulate import METRICS, Cell, simulate_cell
 
@@ -204,3 +205,24 @@ def test_excess_error_baseline_is_the_all_real_model_of_the_same_size():
             assert ratio.mean() > 1.1 + Z_LIMIT * ratio.std(ddof=1) / np.sqrt(ratio.size)
         else:
             assert abs(ratio.mean() - 1) < Z_LIMIT * ratio.std(ddof=1) / np.sqrt(ratio.size)
+
+
+def test_excess_error_alpha_star_falls_when_real_data_gets_scarce():
+    """With the baseline fixed in the row, α* of `excess_error` stops where the shrinking real
+    share makes the model worse than the all-real one; the former baseline, E‖p⁽¹⁾ − p⁽⁰⁾‖₁ of the
+    same cell, grew with α and let nearly every fraction pass."""
+    from modelcollapse.aggregate import simulate_row
+
+    row = Row("mixed", "budget", 300, 100)
+    p0 = initial.zipf(100, 1.1)
+    safe = {**THRESHOLDS, "confidence": 0.95, "bootstrap": 100, "resolution": 0.01}
+    config = {"generations": 30, "root_seed": ROOT, "safe": safe}
+    grid = row.grid([i / 20 for i in range(21)], log_real_shares=True)
+    tables = simulate_row(row, p0, grid, config, seeds=100)
+    fixed = tables["safe"].set_index("criterion").loc["excess_error", "safe_fraction"]
+    summary = tables["summary"]
+    last, first = (summary[summary["generation"] == g].set_index("n_synthetic") for g in (30, 1))
+    moving = last["l1_from_truth_mean"] / first["l1_from_truth_mean"]  # the former, moving baseline
+    counts = moving.index.to_numpy()
+    k_moving = boundary(safe_mask(row, "excess_error", counts, moving.to_numpy(), 1.1))
+    assert fixed < 0.5 < counts[k_moving] / row.size

@@ -168,6 +168,11 @@ def test_results_independent_of_seed_blocks_and_cores(tmp_path, small_run):
     snakemake(work, "study", "--configfile", config.name, "--cores", "1")
     other = sims_frame(work / "results" / "blocks")
     pd.testing.assert_frame_equal(reference, other, check_exact=True)
+    # the refinement pass and α* too
+    for table in ("probes/n10_vocab10.parquet", "probes/n10_vocab100.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(small_run / table), pd.read_parquet(work / "results" / "blocks" / table))
+    ours = pd.read_parquet(work / "results" / "blocks" / "safe_fraction.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(small_run / "safe_fraction.parquet").query("n == 10").reset_index(drop=True), ours)
 
 
 # --- safe fraction at the extremes ----------------------------------------------------------------
@@ -288,7 +293,7 @@ def test_same_counts_are_simulated_once_and_the_dry_run_says_so(tmp_path):
     work = project_copy(tmp_path / "w")
     config = write_config(work / "dup.yaml", study="dup", grid={"n": [10], "vocab": [10], "synthetic_fraction": [0.0, 0.2, 0.25]})
     proc = snakemake(work, "-n", "study", "--configfile", config.name)
-    assert "n=10: synthetic_fraction 0.25 gives 2 synthetic samples, as 0.2 does: simulated once" in proc.stderr
+    assert "n=10: same synthetic counts, simulated once: 0.25 as 0.2 (2)" in proc.stderr
     snakemake(work, "study", "--configfile", config.name)
     sims = sims_frame(work / "results" / "dup")
     assert sorted(sims["n_synthetic"].unique()) == [0, 2] and sorted(sims["synthetic_fraction"].unique()) == [0.0, 0.2]

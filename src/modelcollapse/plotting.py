@@ -79,7 +79,8 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
                 ax.add_patch(Rectangle((x_edges[k], y_edges[j]), x_edges[k + 1] - x_edges[k], y_edges[j + 1] - y_edges[j],
                                        facecolor="0.85", edgecolor="0.45", hatch="///", lw=0.0))
         b = bounds[bounds["vocab"] == vocab].sort_values(size_key)
-        err = np.vstack([b["safe_fraction"] - b["ci_low"], b["ci_high"] - b["safe_fraction"]])
+        # NaN ci_low: some resamples find nothing safe; the bar then reaches 0
+        err = np.vstack([b["safe_fraction"] - b["ci_low"].fillna(0.0), b["ci_high"] - b["safe_fraction"]])
         ax.errorbar(b["safe_fraction"], b[size_key].astype(float), xerr=err, fmt="o-", color="black", ms=4, lw=1.2,
                     capsize=2, label="empirical α* (bootstrap interval)")
         valid = b[b["analytic_valid"]]

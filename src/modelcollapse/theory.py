@@ -218,27 +218,32 @@ def binomial_mean_abs_deviation(size, p):
     return np.where(inner & (nu <= size), np.exp(log_mad), 0.0)
 
 
+def _drift_model(m, n_real, n_synthetic):
+    """(draws, c_m): this project's model of token drift given p⁽¹⁾ = f (docs/theory.md).
+
+    d_i has the exact variance c_m f_i(1 − f_i) of the fixed-real recursion and the shape of a
+    centred binomial of `draws` = n / (1 − α²(1 − 1/n)) trials (n = n_synthetic), the effective
+    number of synthetic draws behind the drift, scaled to that variance: Gaussian for tokens
+    drawn many times, discrete (and with a smaller mean absolute value than a Gaussian of the
+    same variance) for tokens drawn a few times."""
+    alpha = n_synthetic / (n_real + n_synthetic)
+    return n_synthetic / (1 - alpha**2 * (1 - 1 / n_synthetic)), _drift_factor(m, n_real, n_synthetic)
+
+
+def _drift_mean_abs(f, draws, c_m):
+    """E|d| of `_drift_model`: √c_m · sd(f) · E|B − μ| / sd(B), B ~ Binomial(draws, f)."""
+    return np.sqrt(c_m) * binomial_mean_abs_deviation(draws, f) / np.sqrt(draws)
+
+
 def drift_l1_expected(m, p0, n_real, n_synthetic):
     """Approximate E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ averaged over the real draw (this project's approximation,
-    docs/theory.md). Given p⁽¹⁾ = f, token i's drift d_i has the variance of `drift_variance`,
-    c_m f_i(1 − f_i); its mean absolute value is that standard deviation times the ratio
-    E|B − μ| / sd(B) of a binomial B of the effective number of synthetic draws behind the drift,
-    n / (1 − α²(1 − 1/n)) (n = n_synthetic): √(2/π) for many draws (Gaussian), less for tokens
-    drawn a few times, where the Gaussian overestimates. The mean over f_i ~ Bin(N₁, p_i)/N₁ is
-    summed exactly; tokens absent from the real data never move."""
+    docs/theory.md): Σ_i E|d_i| with d_i given p⁽¹⁾ = f as in `_drift_model`, the mean over
+    f_i ~ Bin(N₁, p_i)/N₁ summed exactly; tokens absent from the real data never move."""
     if n_synthetic == 0:
         return 0.0
     first_size = n_real if n_real > 0 else n_synthetic
-    c_m = _drift_factor(m, n_real, n_synthetic)
-    alpha = n_synthetic / (n_real + n_synthetic)
-    draws = n_synthetic / (1 - alpha**2 * (1 - 1 / n_synthetic))
-
-    def mean_abs(f, _):
-        sd = np.sqrt(f * (1 - f))
-        ratio = binomial_mean_abs_deviation(draws, f) / np.where(sd > 0, sd * np.sqrt(draws), 1.0)
-        return np.sqrt(c_m) * sd * ratio
-
-    return _binomial_sum(np.asarray(p0, dtype=float), first_size, mean_abs)
+    draws, c_m = _drift_model(m, n_real, n_synthetic)
+    return _binomial_sum(np.asarray(p0, dtype=float), first_size, lambda f, q: _drift_mean_abs(f, draws, c_m))
 
 
 def _folded_normal_mean(mu, var):
@@ -251,11 +256,43 @@ def _folded_normal_mean(mu, var):
     return np.where(var > 0, gauss, np.abs(mu))
 
 
+def _mean_abs_shifted_poisson(mu, lam, scale):
+    """E|μ + scale_j·(X − λ_j)|, X ~ Poisson(λ_j), for μ of shape (tokens, j). The sum is
+    piecewise linear in μ, so it is read off cumulative sums over X (up to λ + 8√λ + 8) with one
+    search per μ; all columns j are searched at once in one array, each shifted past the last."""
+    from scipy.special import gammaln
+
+    x = np.arange(np.ceil(lam.max() + 8 * np.sqrt(lam.max()) + 8) + 1)
+    w = np.exp(x * np.log(lam[:, None]) - lam[:, None] - gammaln(x + 1))  # (j, X)
+    a = scale[:, None] * (x - lam[:, None])  # increasing along X
+    zero = np.zeros((lam.size, 1))
+    cw, cwa = np.hstack([zero, np.cumsum(w, axis=1)]), np.hstack([zero, np.cumsum(w * a, axis=1)])
+    shift = np.arange(lam.size) * (np.ptp(a) + np.abs(mu).max() + 1.0)
+    i = np.searchsorted((a + shift[:, None]).ravel(), (shift - mu).ravel()).reshape(mu.shape)
+    i -= np.arange(lam.size) * x.size  # position within its own column
+    cols = np.arange(lam.size)
+    return mu * (cw[:, -1] - 2 * cw[cols, i]) + (cwa[:, -1] - 2 * cwa[cols, i])
+
+
 def error_l1_expected(m, p0, n_real, n_synthetic):
     """Approximate E‖p⁽ᵐ⁾ − p⁽⁰⁾‖₁ under fixed real data (this project's approximation,
-    docs/theory.md). p⁽ᵐ⁾ − p⁽⁰⁾ = (f − p) + d with f = p⁽¹⁾ and d the drift: given f, d_i is taken
-    Gaussian with variance c_m f_i(1 − f_i) (`drift_variance`), so E|f_i − p_i + d_i| is a folded
-    normal mean, averaged exactly over f_i ~ Bin(N₁, p_i)/N₁. Exact at n_synthetic = 0."""
+    docs/theory.md). p⁽ᵐ⁾ − p⁽⁰⁾ = (f − p) + d with f = p⁽¹⁾ and d the drift of `_drift_model`:
+    E|f_i − p_i + d_i| is summed over the drift's discrete shape where the token is expected
+    fewer than 30 times among the draws (Poisson there), and is a folded normal mean of the
+    drift's variance elsewhere; averaged exactly over f_i ~ Bin(N₁, p_i)/N₁. Exact at
+    n_synthetic = 0."""
     first_size = n_real if n_real > 0 else n_synthetic
-    c_m = _drift_factor(m, n_real, n_synthetic) if n_synthetic > 0 else 0.0
-    return _binomial_sum(np.asarray(p0, dtype=float), first_size, lambda f, q: _folded_normal_mean(f - q, c_m * f * (1 - f)))
+    p = np.asarray(p0, dtype=float)
+    if n_synthetic == 0:
+        return _binomial_sum(p, first_size, lambda f, q: np.abs(f - q))
+    draws, c_m = _drift_model(m, n_real, n_synthetic)
+
+    def mean_abs(f, q):
+        mu = f - q  # (tokens, counts): f is the first model's value at each real count
+        out = _folded_normal_mean(mu, c_m * f * (1 - f))
+        j = np.flatnonzero((draws * f < 30) & (f > 0))
+        if j.size:
+            out[:, j] = _mean_abs_shifted_poisson(mu[:, j], draws * f[j], np.sqrt(c_m * (1 - f[j]) / draws))
+        return out
+
+    return _binomial_sum(p, first_size, mean_abs)

@@ -141,12 +141,16 @@ def study_rows():
 
 
 def same_count_messages():
-    """Requested fractions that give the same counts are one cell: say which, once."""
-    for name, (size, _, probes) in STUDY_ROWS.items():
-        for a in GRID.get("synthetic_fraction", ()):
-            k = modelcollapse.simulate.sample_sizes(size, a)[1]
-            if probes.get(k) != a and name.endswith(f"_vocab{GRID['vocab'][0]}"):
-                yield f"n={size}: synthetic_fraction {a} gives {k} synthetic samples, as {probes[k]} does: simulated once"
+    """Requested fractions that give the same counts are one cell: one line per n says which."""
+    for size in GRID.get("n", ()):
+        probes = next(p for s, _, p in STUDY_ROWS.values() if s == size)
+        counts = [
+            (a, modelcollapse.simulate.sample_sizes(size, a)[1])
+            for a in GRID["synthetic_fraction"]
+        ]
+        shared = [f"{a} as {probes[k]} ({k})" for a, k in counts if probes[k] != a]
+        if shared:
+            yield f"n={size}: same synthetic counts, simulated once: {', '.join(shared)}"
 
 
 STUDY_ROWS = study_rows()

@@ -1,0 +1,100 @@
+"""The analytic statistics behind `analytic_safe_fraction`, against simulation (|z| < 4).
+
+`diversity` and `collapse` are exact closed forms. `drift` and `excess_error` are this project's
+approximations (docs/theory.md); they are tested at cells like those where the default study's
+α* lies and where `analytic_valid` trusts them (at least 10 real samples), with 400 replicates,
+the size of a study's cell: within about 1 % there, they are not exact, and far from the
+boundary (α ≈ 0.5 at vocab ≥ 100) the drift approximation is up to 7 % high. Each has a broken
+twin that must fail: the drift with the constant the first version had (variance factor 3/4),
+and the excess error equal to its baseline (the all-real model of the same size).
+"""
+
+import numpy as np
+import pytest
+from conftest import ROOT, Z_LIMIT
+
+from modelcollapse import analytic, initial, theory
+from modelcollapse.safe import Row, expected_l1_error
+from modelcollapse.simulate import METRICS, simulate_cell
+
+G = 100
+SEEDS = 400
+
+
+def simulated(n, vocab, n_synthetic, exponent=1.1):
+    p0 = initial.zipf(vocab, exponent)
+    row = Row("mixed", "budget", n, vocab)
+    result = simulate_cell(p0, row.cell(n_synthetic), range(SEEDS), G, ROOT)
+    return p0, row, result
+
+
+def z(values, expected) -> float:
+    values = np.asarray(values, dtype=float)
+    return float((values.mean() - expected) / (values.std(ddof=1) / np.sqrt(values.size)))
+
+
+def at_G(result, metric):
+    return result.metrics[:, G, METRICS.index(metric)]
+
+
+# (n, vocab, n_synthetic): near the default study's drift boundaries (drift ≈ 0.1)
+DRIFT_CELLS = [(100, 100, 8), (300, 100, 35), (300, 1000, 24), (1000, 1000, 118), (3000, 10, 2760), (300, 10, 151)]
+
+
+@pytest.mark.parametrize("n, vocab, k", DRIFT_CELLS)
+def test_drift_approximation(n, vocab, k):
+    p0, row, result = simulated(n, vocab, k)
+    cell = row.cell(k)
+    expected = theory.drift_l1_expected(G, p0, cell.n_real, k)
+    assert abs(z(at_G(result, "l1_from_first"), expected)) < Z_LIMIT
+    # the wrong constant of the first version (variance × 3/4) is caught
+    assert abs(z(at_G(result, "l1_from_first"), expected * np.sqrt(0.75))) > Z_LIMIT
+
+
+# near the default study's excess-error boundaries (ratio ≈ 1.1)
+EXCESS_CELLS = [(100, 100, 15), (300, 1000, 65), (1000, 100, 112), (3000, 10, 300), (30, 1000, 10)]
+
+
+@pytest.mark.parametrize("n, vocab, k", EXCESS_CELLS)
+def test_excess_error_approximation(n, vocab, k):
+    p0, row, result = simulated(n, vocab, k)
+    cell = row.cell(k)
+    expected = theory.error_l1_expected(G, p0, cell.n_real, k)
+    assert abs(z(at_G(result, "l1_from_truth"), expected)) < Z_LIMIT
+    # the error of the all-real model of the same size (a ratio stuck at 1) is caught
+    assert abs(z(at_G(result, "l1_from_truth"), expected_l1_error(p0, n))) > Z_LIMIT
+
+
+@pytest.mark.parametrize("n, vocab, k", [(100, 10, 85), (30, 100, 16), (300, 1000, 285), (30, 10, 30)])
+def test_diversity_is_exact(n, vocab, k):
+    p0, row, result = simulated(n, vocab, k)
+    expected = analytic.statistic(row, p0, G, k)["diversity"][0]
+    assert abs(z((1 - at_G(result, "simpson")) / (1 - p0 @ p0), expected)) < Z_LIMIT
+
+
+@pytest.mark.parametrize("n, vocab, k", [(10, 10, 7), (30, 10, 27), (100, 100, 97)])
+def test_collapse_with_real_data_is_decided_by_the_real_sample(n, vocab, k):
+    """P(T ≤ G) = Σ pᵢ^n_real, and it is already reached at generation 1."""
+    p0, row, result = simulated(n, vocab, k, exponent=2.0)
+    expected = analytic.statistic(row, p0, G, k)["collapse"][0]
+    collapsed = (result.collapse_time >= 1).astype(float)
+    assert (result.collapse_time[result.collapse_time >= 1] == 1).all()
+    se = np.sqrt(expected * (1 - expected) / SEEDS)
+    assert abs(collapsed.mean() - expected) < Z_LIMIT * se
+
+
+def test_analytic_alpha_star_at_vocab_1e5_is_finite_and_valid():
+    """The closed forms scale to a large vocabulary (the benchmark times it)."""
+    row = Row("mixed", "budget", 3000, 100_000)
+    p0 = initial.zipf(100_000, 1.1)
+    thresholds = {"drift": 0.1, "excess_error": 1.1, "diversity": 0.9, "collapse": 0.05}
+    rows = analytic.analytic_safe_fractions(row, p0, G, thresholds, 0.01, list(row.grid([0.0, 0.5, 1.0], log_real_shares=True)))
+    assert all(0 <= r["analytic_safe_fraction"] <= 1 for r in rows)
+    assert all(r["analytic_valid"] for r in rows)
+
+
+def test_other_scenarios_report_nothing_with_the_reason():
+    row = Row("fresh", "budget", 100, 10)
+    rows = analytic.analytic_safe_fractions(row, initial.zipf(10, 1.1), G, {}, 0.01, [0, 100])
+    assert all(np.isnan(r["analytic_safe_fraction"]) and not r["analytic_valid"] for r in rows)
+    assert all("scenario mixed" in r["analytic_method"] for r in rows)
