@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := $(VENV)/.installed-transformer
 
-.PHONY: venv run test bench transformer-env transformer test-slurm clean
+.PHONY: venv run test test-deps bench transformer-env transformer test-slurm clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,19 @@ run: venv
 
 # Every test; the Figure 5 test runs when torch is installed (`make transformer-env`), and the
 # SLURM tests are skipped unless `make test-slurm` brings up a cluster.
-test: venv
+test: venv test-deps
 	$(BIN)/pytest
+
+# Headless Chromium opens the report in tests/test_report.py: the Debian package, installed once
+# when running as root with apt-get (elsewhere that test is skipped and says why).
+test-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  else \
+	    echo "chromium is not installed (needs root and apt-get): tests/test_report.py will be skipped" >&2; \
+	  fi; \
+	fi
 
 bench: venv
 	$(BIN)/python benchmarks/simulate.py

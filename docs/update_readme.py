@@ -3,6 +3,7 @@
 Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in README.md and is
 rewritten from `results/{study}/safe_fraction.parquet`:
 
+  results-at-a-glance     α* of the strictest criterion and of each criterion for a few (n, vocab)
   safe-fraction-example   one row of the study, every criterion: α*, its interval, bracket, analytic α*
   analytic-agreement      how often the analytic α* lies in the empirical interval (widened by 1/n)
 
@@ -24,6 +25,28 @@ EXAMPLE_ROW = (1000, 1000)  # (n, vocab) of the worked example, when the study h
 
 def fmt(x, digits=3) -> str:
     return "–" if pd.isna(x) else f"{x:.{digits}g}"
+
+
+GLANCE_N = (30, 300, 3000)  # the rows of the results-at-a-glance table, when the study has them
+
+
+def at_a_glance(safe: pd.DataFrame) -> str:
+    """α* [interval] per criterion for a few n and every vocab, the strictest first."""
+    ns = [n for n in GLANCE_N if n in set(safe["n"].dropna())] or sorted(set(safe["n"].dropna()))[:3]
+    criteria = list(dict.fromkeys(safe["criterion"]))
+    lines = [
+        "| n | vocab | strictest | " + " | ".join(f"`{c}`" for c in criteria) + " |",
+        "|---|---|---|" + "---|" * len(criteria),
+    ]
+    for (n, vocab), rows in safe[safe["n"].isin(ns)].groupby(["n", "vocab"], sort=True):
+        by = rows.set_index("criterion")
+        strictest = by["safe_fraction"].fillna(-1).idxmin()
+        cells = [f"{fmt(by.at[c, 'safe_fraction'])} [{fmt(by.at[c, 'ci_low'])}, {fmt(by.at[c, 'ci_high'])}]" for c in criteria]
+        lines.append(f"| {n} | {vocab} | **{fmt(by.at[strictest, 'safe_fraction'])}** (`{strictest}`) | " + " | ".join(cells) + " |")
+    seeds, confidence = int(safe["seeds"].iloc[0]), safe["confidence"].iloc[0]
+    lines += ["", f"α\\* [{confidence:.0%} bootstrap interval over {seeds} seeds]: the largest effective synthetic fraction "
+              "that is safe, with every smaller one, after G generations."]
+    return "\n".join(lines)
 
 
 def analytic_inside(safe: pd.DataFrame) -> pd.Series:
@@ -93,7 +116,9 @@ def main() -> None:
     safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
     readme = Path(args.readme)
     text = readme.read_text()
-    new = render(text, {"safe-fraction-example": worked_example(safe), "analytic-agreement": agreement(safe)})
+    blocks = {"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe),
+              "analytic-agreement": agreement(safe)}
+    new = render(text, blocks)
     if args.check:
         sys.exit(0 if new == text else "README.md differs from what the results give: run docs/update_readme.py")
     readme.write_text(new)

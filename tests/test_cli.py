@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT
 
 from modelcollapse import cli
+
+ROOT_DIR = __import__("pathlib").Path(__file__).resolve().parents[1]
 from modelcollapse.initial import initial_distribution
 from modelcollapse.simulate import METRICS, Cell, sample_sizes, simulate_cell
 
@@ -44,7 +46,6 @@ def base_args(out, **overrides):
         "--seeds": "6",
         "--generations": "8",
         "--initial": "zipf",
-        "--exponent": "1.1",
         "--root-seed": str(ROOT),
         "--out": str(out),
     }
@@ -199,6 +200,12 @@ INVALID = [
     ({"--initial": "target", "--s0": "0.01"}, "--s0", "[1/support, 1)"),
     ({"--initial": "dirichlet", "--concentration": "0"}, "--concentration", "> 0"),
     ({"--exponent": "-1"}, "--exponent", ">= 0"),
+    ({"--initial": "uniform", "--exponent": "2"}, "--exponent", "applies to --initial zipf"),
+    ({"--concentration": "2"}, "--concentration", "applies to --initial dirichlet"),
+    ({"--window": "2"}, "--window", "applies to --scenario window"),
+    ({"--initial": "file"}, "--initial-path", "required"),
+    ({"--initial": "file", "--initial-path": "/nonexistent.csv"}, "/nonexistent.csv", "cannot be read"),
+    ({"--out": "/proc/forbidden"}, "--out", "cannot create"),
     ({"--out": None}, "--out", "--sims-file"),
     ({"--support": "1"}, "--support", "2"),
     ({"--initial": "target"}, "--s0", "s0"),
@@ -219,3 +226,89 @@ def test_invalid_arguments_exit_nonzero_naming_flag_and_range(tmp_path, capsys, 
     assert flag in message, message
     assert allowed in message, message
     assert not out.exists() and os.listdir(tmp_path) == []  # nothing written
+
+
+# --- command-line manners ---------------------------------------------------------------------
+
+
+def test_version_and_defaults_in_help(capsys):
+    from modelcollapse import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"modelcollapse {__version__}"
+    with pytest.raises(SystemExit):
+        cli.main(["safe-fraction", "--help"])
+    text = capsys.readouterr().out
+    assert "(default: 2024)" in text and "(default: 0.1)" in text and "(default: 100)" in text
+
+
+def test_errors_are_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(base_args(tmp_path / "x", **{"--initial": "uniform", "--exponent": "2"}))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "modelcollapse simulate: error: --exponent applies to --initial zipf, not uniform"
+    ]
+
+
+def test_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):
+    progress = cli.Progress(10, "cells", quiet=False, after=0.0)
+    progress.enabled = True  # as on a terminal
+    progress.advance(4)
+    progress.close()
+    err = capsys.readouterr().err
+    assert "4/10 cells" in err and "s left" in err
+    assert not cli.Progress(10, "cells").enabled  # stderr is not a terminal under pytest
+    assert not cli.Progress(10, "cells", quiet=True).enabled
+
+
+def test_simulate_names_the_files_it_wrote(tmp_path, capsys):
+    run_cli(base_args(tmp_path / "out"))
+    assert f"wrote {tmp_path / 'out' / 'sims.parquet'}, {tmp_path / 'out' / 'initial.parquet'}" in capsys.readouterr().err
+
+
+def safe_fraction_args(*extra):
+    return ["safe-fraction", "--n", "30", "--vocab", "10", "--seeds", "20", "--generations", "20",
+            "--bootstrap", "50", *extra]
+
+
+def test_safe_fraction_prints_every_criterion(capsys):
+    cli.main(safe_fraction_args())
+    out = capsys.readouterr().out
+    for criterion in ("drift", "excess_error", "diversity", "collapse"):
+        assert f"\n{criterion} " in out
+    assert "strictest:" in out
+
+
+def test_safe_fraction_json_equals_the_library(capsys):
+    import json
+
+    import modelcollapse as mc
+
+    cli.main(safe_fraction_args("--json"))
+    rows = json.loads(capsys.readouterr().out)
+    table = mc.safe_fraction(vocab=10, n=30, seeds=20, generations=20, bootstrap=50)
+    assert [r["criterion"] for r in rows] == list(table["criterion"])
+    np.testing.assert_array_equal([r["safe_fraction"] for r in rows], table["safe_fraction"].to_numpy())
+    np.testing.assert_array_equal([r["max_synthetic"] for r in rows], table["max_synthetic"].to_numpy())
+
+
+def test_safe_fraction_analytic_only_and_criteria(capsys):
+    import json
+
+    cli.main(["safe-fraction", "--n", "1000", "--vocab", "100", "--analytic-only", "--criteria", "diversity", "--json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["criterion"] == "diversity" and row["analytic_valid"] and 0.9 < row["analytic_safe_fraction"] < 1
+
+
+def test_safe_fraction_from_a_data_file(capsys):
+    """The shipped tiny-shakespeare character frequencies: the file sets vocab (65)."""
+    import json
+
+    path = ROOT_DIR / "data" / "tinyshakespeare_chars.csv"
+    cli.main(["safe-fraction", "--n-real", "100", "--initial", "file", "--initial-path", str(path),
+              "--seeds", "20", "--generations", "20", "--bootstrap", "50", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["vocab"] for r in rows} == {65} and {r["frame"] for r in rows} == {"real_data"}
+    assert all(r["n_real"] == 100 for r in rows)

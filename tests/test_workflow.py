@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -314,3 +315,70 @@ def test_real_data_frame_end_to_end(tmp_path):
     known = safe.dropna(subset=["safe_fraction"])
     assert (known["safe_fraction"] == known["max_synthetic"] / (known["n_real"] + known["max_synthetic"])).all()
     assert (results / "figures" / "phase_drift.png").stat().st_size > 10_000
+
+
+# --- one implementation: the command line and Python give the workflow's numbers -----------------
+
+
+def test_library_safe_fraction_equals_the_workflow(small_run):
+    import modelcollapse as mc
+
+    cfg = yaml.safe_load(SMALL.read_text())
+    workflow_table = pd.read_parquet(small_run / "safe_fraction.parquet")
+    ours = mc.safe_fraction(vocab=100, n=100, seeds=cfg["seeds"], generations=cfg["generations"],
+                            bootstrap=cfg["safe"]["bootstrap"], synthetic_fractions=cfg["grid"]["synthetic_fraction"],
+                            log_real_shares=False)
+    theirs = workflow_table[(workflow_table["n"] == 100) & (workflow_table["vocab"] == 100)].reset_index(drop=True)
+    columns = ["criterion", "safe_fraction", "ci_low", "ci_high", "safe_fraction_conservative", "max_synthetic",
+               "bracket_low", "bracket_high", "analytic_safe_fraction", "note"]
+    pd.testing.assert_frame_equal(ours[columns], theirs[columns], check_dtype=False)
+
+
+def test_readme_python_blocks_run(tmp_path, small_run):
+    """Every ```python block of the README, in order, in one namespace, next to a finished study
+    at results/default (the small test study stands in for it)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks
+    shutil.copytree(small_run, tmp_path / "results" / "default")
+    code = "\n".join(blocks) + "\nassert len(table) == 4 and not frame.empty and not study.safe_fraction.empty\n"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+# --- p(0) from a data file ----------------------------------------------------------------------
+
+
+def test_initial_distribution_from_the_shipped_text(tmp_path):
+    """config/shakespeare.yaml's p(0): the character counts of the bundled text, vocab set by the file."""
+    work = project_copy(tmp_path / "w")
+    shutil.copytree(ROOT / "data", work / "data")
+    config = write_config(work / "chars.yaml", study="chars", initial={"kind": "file", "path": "data/tinyshakespeare_chars.csv"},
+                          grid={"vocab": None, "n": [30]}, seeds=10, seeds_per_job=10, generations=10)
+    snakemake(work, "study", "--configfile", config.name)
+    p0 = pd.read_parquet(work / "results" / "chars" / "initial" / "vocab65.parquet")
+    text = (ROOT / "data" / "tinyshakespeare.txt").read_text()
+    counts = np.array([text.count(c) for c in sorted(set(text))])
+    np.testing.assert_allclose(p0["prob"].to_numpy(), counts / counts.sum(), rtol=1e-15)
+    assert set(pd.read_parquet(work / "results" / "chars" / "safe_fraction.parquet")["vocab"]) == {65}
+
+
+@pytest.mark.parametrize(
+    "initial, grid, key, problem",
+    [
+        ({"kind": "file", "path": None}, {"vocab": None}, "initial.path", "missing"),
+        ({"kind": "file", "path": "nowhere.csv"}, {"vocab": None}, "initial.path", "nowhere.csv: cannot be read"),
+        ({"kind": "file", "path": "negative.csv"}, {"vocab": None}, "initial.path", "negative values"),
+        ({"kind": "file", "path": "one.csv"}, {"vocab": None}, "initial.path", "fewer than two tokens"),
+        ({"kind": "file", "path": "ok.csv"}, {"vocab": [10]}, "grid.vocab", "allowed: [3]"),
+    ],
+)
+def test_bad_initial_file_stops_before_any_job(tmp_path, initial, grid, key, problem):
+    work = project_copy(tmp_path / "w")
+    (work / "negative.csv").write_text("count\n3\n-1\n2\n")
+    (work / "one.csv").write_text("token,prob\n0,1.0\n1,0\n")
+    (work / "ok.csv").write_text("token,count\n0,5\n1,3\n2,1\n")
+    config = write_config(work / "bad.yaml", initial=initial, grid=grid)
+    proc = snakemake(work, "--configfile", config.name, check=False)
+    message = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and f"config key '{key}'" in message and problem in message, message[-2000:]
+    assert not (work / "results").exists()

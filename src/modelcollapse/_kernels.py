@@ -40,10 +40,17 @@ def draw_multinomial(gen, m, probs, idx, out):
         out[idx[last]] += left
 
 
+# Below this training-set size Σ c² ≤ total² fits in int64 (2⁶³ ≈ 9.2·10¹⁸): simpson is then an
+# exact integer ratio, identical in every engine; above it (accumulate grows total = m·n) floats.
+EXACT_TOTAL = 3_000_000_000
+
+
 @numba.njit(cache=True)
 def _metrics(counts, total, p0, first, first_total, row):
-    """Fill one metric row (generation m ≥ 1) from integer counts, p = counts / total (DESIGN.md §4)."""
-    sq = 0  # Σ c² is an exact integer: simpson is then identical in every engine
+    """Fill one metric row (generation m ≥ 1) from integer counts, p = counts / total (docs/outputs.md)."""
+    exact = total < EXACT_TOTAL
+    sq = 0  # Σ c², exact while total < EXACT_TOTAL
+    sq_float = 0.0  # Σ p², beyond
     cmax = 0
     top = 0
     supp = 0
@@ -55,7 +62,10 @@ def _metrics(counts, total, p0, first, first_total, row):
         c = counts[i]
         p = c / total
         if c > 0:
-            sq += c * c
+            if exact:
+                sq += c * c
+            else:
+                sq_float += p * p
             supp += 1
             ent -= p * np.log(p)
             if c > cmax:
@@ -65,7 +75,7 @@ def _metrics(counts, total, p0, first, first_total, row):
         d = p - first[i] / first_total
         l1_first += abs(d)
         l2_first += d * d
-    row[SIMPSON] = sq / (total * total)
+    row[SIMPSON] = sq / (total * total) if exact else sq_float
     row[MAX_PROB] = cmax / total
     row[L1_TRUTH] = l1_truth
     row[L1_FIRST] = l1_first

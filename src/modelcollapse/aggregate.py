@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import analytic, theory
-from .io import INITIAL_SCHEMA, SIMS_SCHEMA, read_checked, sims_table
+from .io import INITIAL_SCHEMA, SIMS_SCHEMA, provenance, read_checked, sims_table
 from .safe import CRITERIA, Row, criterion_values, degenerate, estimate, expected_l1_error, real_sample_decides, refine
 from .simulate import METRICS
 
@@ -25,9 +25,28 @@ def sort_sims(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[order].reset_index(drop=True)
 
 
-def read_sims(paths, generations: int, seeds: int) -> pd.DataFrame:
-    """Concatenate simulation tables; refuse corrupt files and incomplete or duplicated cells."""
+def check_provenance(path, expected: dict) -> None:
+    """Refuse a simulation table made with other parameters than the study's, naming the file
+    and the first key that differs (scenario, generations, root seed, p⁽⁰⁾, library version …)."""
+    made = provenance(path)
+    for key, value in expected.items():
+        if made.get(key) != value:
+            raise ValueError(
+                f"{path}: made with {key} = {made.get(key)!r}, this study has {value!r}; "
+                "it belongs to another run: delete it or rerun its job (snakemake --forcerun simulate)"
+            )
+
+
+def read_sims(paths, generations: int, seeds: int, expected: dict | None = None, cells=None) -> pd.DataFrame:
+    """Concatenate simulation tables; refuse corrupt files, files made with other parameters
+    (`expected` metadata), other cells than `cells` (synthetic counts) and incomplete or
+    duplicated cells."""
+    for path in paths if expected else ():
+        check_provenance(path, expected)
     df = sort_sims(pa.concat_tables([read_checked(p, SIMS_SCHEMA) for p in paths]).to_pandas())
+    found = sorted(df["n_synthetic"].unique().tolist())
+    if cells is not None and found != sorted(cells):
+        raise ValueError(f"{', '.join(map(str, paths))}: synthetic counts {found}, the study's grid has {sorted(cells)}")
     if df["scenario"].nunique() != 1:
         raise ValueError("a study has one scenario; the tables mix several")
     expected_seeds = np.arange(seeds).repeat(generations + 1)
@@ -148,14 +167,17 @@ def study_row(row: Row, sims: pd.DataFrame, p0, config: dict, simulate) -> dict:
             "safe": table}
 
 
-def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int) -> dict:
+def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None) -> dict:
     """`study_row` of a row simulated here and now: the grid probes ({n_synthetic: requested
     fraction}, `Row.grid`), then refinement, in one process. The numbers are those the workflow
-    writes for the same row, seeds and root seed."""
+    writes for the same row, seeds and root seed. `on_probe(n_synthetic)` follows progress."""
     from .simulate import simulate_cell
 
     def simulate(cell):
-        return simulate_cell(p0, cell, range(seeds), config["generations"], config["root_seed"])
+        result = simulate_cell(p0, cell, range(seeds), config["generations"], config["root_seed"])
+        if on_probe is not None:
+            on_probe(cell.n_synthetic)
+        return result
 
     tables = [sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items()]
     return study_row(row, sort_sims(pa.concat_tables(tables).to_pandas()), p0, config, simulate)

@@ -5,11 +5,11 @@ forms describe eq 17 of the paper."""
 import numpy as np
 
 from . import theory
-from .safe import CRITERIA, Row, boundary, expected_l1_error, refine, safe_mask
+from .safe import CRITERIA, Row, expected_l1_error, last_safe, refine
 
 ANALYTIC_METHOD = {
-    "drift": "Gaussian drift per token given p(1), averaged exactly over the real draw",
-    "excess_error": "Gaussian drift per token plus the exact binomial first-model error",
+    "drift": "approximate: token drift given p(1) with its exact variance and a binomial shape, exact over the real draw",
+    "excess_error": "approximate: that drift added to the exact binomial error of p(1), over the exact baseline",
     "diversity": "exact: Theorem 2 (corrected eq 9), eq 6 without real data",
     "collapse": "exact: sum p_i^n_real with real data; eq 7 upper bound without",
 }
@@ -19,26 +19,43 @@ ANALYTIC_METHOD = {
 MIN_REAL_FOR_GAUSSIAN = 10
 
 
+class _OnDemand(dict):
+    """criterion → one-element array, computed the first time it is asked for: the estimator
+    reads probes only up to the first unsafe one, so most approximations are never evaluated."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, criterion):
+        self[criterion] = value = np.array([self.compute(criterion)])
+        return value
+
+
 def statistic(row: Row, p0, generations: int, n_synthetic: int, baseline: float | None = None) -> dict:
     """Every criterion's closed-form (or approximate) statistic at G for one probe, each as a
-    one-element array, the shape `safe.refine` takes for per-seed values. `baseline` is the row's
-    `expected_l1_error` (computed here when not given)."""
+    one-element array (computed on demand), the shape `safe.refine` takes for per-seed values.
+    `baseline` is the row's `expected_l1_error` (computed here when not given)."""
     cell = row.cell(n_synthetic)
     N, k, G = cell.n_real, cell.n_synthetic, generations
-    s0 = float(p0 @ p0)
-    if N > 0:
-        S_G = theory.simpson_partial(G, N, k, s0) if k > 0 else 1 / N + (1 - 1 / N) * s0
-        collapse = float(np.sum(p0**N))
-    else:
-        S_G = theory.simpson_fully_synthetic(G, cell.n, s0)
-        collapse = float(theory.collapse_probability_bounds(G, cell.n, s0, int((p0 > 0).sum()))[1])
-    values = {
-        "drift": theory.drift_l1_expected(G, p0, N, k),
-        "excess_error": theory.error_l1_expected(G, p0, N, k) / (baseline or expected_l1_error(p0, row.baseline_size)),
-        "diversity": float((1 - S_G) / (1 - s0)),
-        "collapse": collapse,
-    }
-    return {c: np.array([v]) for c, v in values.items()}
+
+    def compute(criterion):
+        s0 = float(p0 @ p0)
+        if criterion == "drift":
+            return theory.drift_l1_expected(G, p0, N, k)
+        if criterion == "excess_error":
+            return theory.error_l1_expected(G, p0, N, k) / (baseline or expected_l1_error(p0, row.baseline_size))
+        if criterion == "diversity":
+            if N == 0:
+                S_G = theory.simpson_fully_synthetic(G, cell.n, s0)
+            else:
+                S_G = theory.simpson_partial(G, N, k, s0) if k > 0 else 1 / N + (1 - 1 / N) * s0
+            return float((1 - S_G) / (1 - s0))
+        if N > 0:  # collapse
+            return float(np.sum(p0**N))
+        return float(theory.collapse_probability_bounds(G, cell.n, s0, int((p0 > 0).sum()))[1])
+
+    return _OnDemand(compute)
 
 
 def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, resolution: float, grid_counts) -> list[dict]:
@@ -59,11 +76,9 @@ def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, re
 
     probes = {int(k): evaluate(k) for k in grid_counts}
     refine(row, probes, evaluate, thresholds, resolution)
-    counts = np.array(sorted(probes))
     out = []
     for criterion in CRITERIA:
-        stat = np.array([probes[k][criterion][0] for k in counts])
-        k = int(boundary(safe_mask(row, criterion, counts, stat, thresholds[criterion])))
+        counts, k = last_safe(row, criterion, probes, thresholds[criterion])
         alpha = float(row.fraction(counts[k])) if k >= 0 else np.nan
         valid = criterion in ("diversity", "collapse") or (
             k + 1 < counts.size and row.cell(counts[k + 1]).n_real >= MIN_REAL_FOR_GAUSSIAN

@@ -1,25 +1,69 @@
-"""Command line: `python -m modelcollapse simulate …` writes the same Parquet as the workflow.
+"""Command line of the modelcollapse library (also `python -m modelcollapse`).
 
-Imports only NumPy, numba and pyarrow (SciPy for the `target` initial kind), so a job starts fast.
+  safe-fraction   how much synthetic data is safe for my n (or N real samples) and vocabulary?
+  simulate        simulate the replicates of grid cells; writes the Parquet tables the workflow writes
+  initial         write the initial distribution p(0) of one vocabulary
+
+Each subcommand imports only what it uses (`simulate` NumPy, numba and pyarrow), so a workflow
+job starts fast.
 """
 
 import argparse
+import os
 import sys
 import time
 
+from ._version import __version__
 from .initial import INITIAL_KINDS, initial_distribution
-from .simulate import SCENARIOS, Cell, simulate_cell
+from .simulate import SCENARIOS, Cell
+
+DEFAULT_ROOT_SEED = 2024  # the default study's root_seed
+FORMATTER = argparse.ArgumentDefaultsHelpFormatter
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m modelcollapse", description=__doc__)
+    parser = argparse.ArgumentParser(prog="modelcollapse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sim = sub.add_parser("simulate", help="simulate the replicates of one grid cell")
+
+    safe = sub.add_parser(
+        "safe-fraction", formatter_class=FORMATTER,
+        help="the maximum safe synthetic fraction of one (n, vocab) or (N real samples, vocab)",
+        description="α* per criterion with its bootstrap interval and the analytic value, by the estimator and "
+        "refinement the workflow uses (README, 'The maximum safe synthetic fraction').",
+    )
+    size = safe.add_mutually_exclusive_group(required=True)
+    size.add_argument("--n", type=int, help="training-set size per generation: the budget frame")
+    size.add_argument("--n-real", type=int, help="real samples kept in every generation: the real-data frame")
+    safe.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
+    safe.add_argument("--scenario", choices=SCENARIOS, default="mixed")
+    safe.add_argument("--window", type=int, help="K for scenario window (1 … n)")
+    _initial_flags(safe)
+    safe.add_argument("--generations", type=int, default=100, help="last generation G, where the criteria are judged")
+    safe.add_argument("--seeds", type=int, default=100, help="replicates per probed cell")
+    safe.add_argument("--criteria", nargs="+", choices=("drift", "excess_error", "diversity", "collapse"),
+                      default=["drift", "excess_error", "diversity", "collapse"], help="criteria to report")
+    for name, value, text in (
+        ("drift", 0.1, "largest E||p(G) - p(1)||_1"),
+        ("excess-error", 1.1, "largest E||p(G) - p(0)||_1 / E||p_hat - p(0)||_1"),
+        ("diversity", 0.9, "smallest E[1 - sigma_G] / (1 - S0)"),
+        ("collapse", 0.05, "largest P(total collapse by G)"),
+    ):
+        safe.add_argument(f"--{name}", type=float, default=value, help=f"threshold: {text}")
+    safe.add_argument("--confidence", type=float, default=0.95, help="level of the bootstrap interval")
+    safe.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over seeds")
+    safe.add_argument("--resolution", type=float, default=0.01, help="refine until the bracket is this narrow")
+    safe.add_argument("--analytic-only", action="store_true", help="closed forms only, no simulation (scenario mixed)")
+    safe.add_argument("--json", action="store_true", help="print the table as JSON records")
+    safe.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    safe.set_defaults(run=safe_fraction_command, subparser=safe)
+
+    sim = sub.add_parser("simulate", formatter_class=FORMATTER, help="simulate the replicates of grid cells")
     sim.add_argument("--scenario", choices=SCENARIOS, default="mixed")
     size = sim.add_mutually_exclusive_group(required=True)
     size.add_argument("--n", type=int, help="training-set size per generation (>= 1): the budget frame")
     size.add_argument("--n-real", type=int, help="real samples kept (>= 0): the real-data frame, with --n-synthetic")
-    sim.add_argument("--vocab", type=int, required=True, help="vocabulary size (>= 2)")
+    sim.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
     amount = sim.add_mutually_exclusive_group(required=True)
     amount.add_argument(
         "--synthetic-fraction", type=float, nargs="+",
@@ -30,13 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--first-seed", type=int, default=0, help="replicates are first-seed … first-seed+seeds-1")
     sim.add_argument("--generations", type=int, required=True, help="last generation G (>= 1)")
     _initial_flags(sim)
-    sim.add_argument("--window", type=int, default=None, help="K for scenario window (1 … n)")
+    sim.add_argument("--window", type=int, help="K for scenario window (1 … n)")
     sim.add_argument("--out", help="directory for sims.parquet and initial.parquet")
     sim.add_argument("--sims-file", help="path of the sims table (overrides --out)")
     sim.add_argument("--initial-file", help="path of the initial table (overrides --out; not written with --sims-file alone)")
+    sim.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     sim.set_defaults(run=simulate_command, subparser=sim)
-    ini = sub.add_parser("initial", help="write the initial distribution p(0) of one vocabulary")
-    ini.add_argument("--vocab", type=int, required=True, help="vocabulary size (>= 2)")
+
+    ini = sub.add_parser("initial", formatter_class=FORMATTER, help="write the initial distribution p(0) of one vocabulary")
+    ini.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
     _initial_flags(ini)
     ini.add_argument("--initial-file", required=True, help="path of the initial table")
     ini.set_defaults(run=initial_command, subparser=ini)
@@ -45,12 +91,51 @@ def _parser() -> argparse.ArgumentParser:
 
 def _initial_flags(parser) -> None:
     """The flags that choose p(0), shared by every subcommand that needs it."""
-    parser.add_argument("--initial", choices=INITIAL_KINDS, default="zipf")
-    parser.add_argument("--exponent", type=float, default=1.1, help="zipf exponent (>= 0)")
-    parser.add_argument("--support", type=int, default=None, help="tokens with p > 0 (2 … vocab)")
-    parser.add_argument("--s0", type=float, default=None, help="target Σp² for --initial target")
-    parser.add_argument("--concentration", type=float, default=1.0, help="dirichlet concentration (> 0)")
-    parser.add_argument("--root-seed", type=int, required=True, help="root of every random stream (>= 0)")
+    parser.add_argument("--initial", choices=INITIAL_KINDS, default="zipf", help="kind of the initial distribution")
+    parser.add_argument("--exponent", type=float, help="zipf exponent (>= 0; --initial zipf, default 1.1)")
+    parser.add_argument("--support", type=int, help="tokens with p > 0 (2 … vocab; default all)")
+    parser.add_argument("--s0", type=float, help="target sum of p^2 (--initial target)")
+    parser.add_argument("--concentration", type=float, help="dirichlet concentration (> 0; --initial dirichlet, default 1)")
+    parser.add_argument("--initial-path", help="CSV or Parquet of token counts or probabilities (--initial file)")
+    parser.add_argument("--root-seed", type=int, default=DEFAULT_ROOT_SEED, help="root of every random stream (>= 0)")
+
+
+def _fail(parser, message: str) -> None:
+    """A one-line error naming the flag and what is allowed (no usage dump), exit status 2."""
+    parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+
+# Which initial kinds each flag applies to: a flag given for another kind is an error.
+APPLIES = {
+    "exponent": ("zipf",),
+    "s0": ("target",),
+    "concentration": ("dirichlet",),
+    "initial_path": ("file",),
+    "support": ("zipf", "uniform", "dirichlet", "target"),
+}
+
+
+def _check_applicable(args, parser) -> None:
+    for key, kinds in APPLIES.items():
+        if getattr(args, key) is not None and args.initial not in kinds:
+            _fail(parser, f"--{key.replace('_', '-')} applies to --initial {' or '.join(kinds)}, not {args.initial}")
+    if args.window is not None and args.scenario != "window":
+        _fail(parser, f"--window applies to --scenario window, not {args.scenario}")
+    if args.vocab is None and args.initial != "file":
+        _fail(parser, "--vocab is required (except with --initial file, whose tokens set it)")
+
+
+FLAGS = ("synthetic_fraction", "generations", "concentration", "root_seed", "exponent", "support",
+         "scenario", "window", "vocab", "seeds", "s0", "n_real", "n_synthetic", "n", "path")
+
+
+def _flag_message(message: str) -> str:
+    """Library errors start with the parameter name; show it as the command-line flag."""
+    for key in FLAGS:
+        if message.startswith(key + " "):
+            flag = "initial_path" if key == "path" else key
+            return "--" + flag.replace("_", "-") + message[len(key):]
+    return message
 
 
 def _initial(args, parser):
@@ -58,80 +143,241 @@ def _initial(args, parser):
         return initial_distribution(
             args.initial,
             args.vocab,
-            exponent=args.exponent,
+            exponent=1.1 if args.exponent is None else args.exponent,
             support=args.support,
             s0=args.s0,
-            concentration=args.concentration,
+            concentration=1.0 if args.concentration is None else args.concentration,
             root_seed=args.root_seed,
+            path=args.initial_path,
         )
     except ValueError as err:
-        parser.error(_flag_message(str(err)))
+        _fail(parser, _flag_message(str(err)))
+
+
+class Progress:
+    """One updating line on stderr for runs longer than a couple of seconds: done / total, rate,
+    time left. Silent when quiet or when stderr is not a terminal."""
+
+    def __init__(self, total: int, unit: str, quiet: bool = False, after: float = 2.0):
+        self.total, self.unit, self.after = total, unit, after
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.done, self.shown = 0, False
+
+    def advance(self, amount: int = 1) -> None:
+        self.done += amount
+        elapsed = time.perf_counter() - self.start
+        if not self.enabled or elapsed < self.after:
+            return
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate > 0 and self.total > self.done else 0.0
+        sys.stderr.write(f"\r{self.done}/{self.total} {self.unit}  {rate:.3g}/s  {left:.0f} s left   ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _writable(path: str, flag: str, parser) -> None:
+    """Refuse an output path whose folder cannot be created or written, before any work."""
+    folder = os.path.dirname(os.path.abspath(path)) if flag != "--out" else os.path.abspath(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        _fail(parser, f"{flag} {path}: cannot create {folder} ({err.strerror})")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        _fail(parser, f"{flag} {path}: {folder} is not writable")
+
+
+# --- safe-fraction -----------------------------------------------------------------------------
+
+
+def safe_fraction_command(args, parser) -> None:
+    import json
+
+    _check_applicable(args, parser)
+    for key in ("seeds", "generations", "bootstrap"):
+        if getattr(args, key) < 1:
+            _fail(parser, f"--{key} must be an integer >= 1, got {getattr(args, key)}")
+    if not 0 < args.confidence < 1 or not 0 < args.resolution <= 1:
+        _fail(parser, "--confidence must be in (0, 1) and --resolution in (0, 1]")
+    size = args.n if args.n is not None else args.n_real
+    if size < 1:
+        _fail(parser, f"--{'n' if args.n is not None else 'n-real'} must be an integer >= 1, got {size}")
+    if args.analytic_only and args.scenario != "mixed":
+        _fail(parser, "--analytic-only: the closed forms describe --scenario mixed only")
+    p0 = _initial(args, parser)
+    thresholds = {"drift": args.drift, "excess_error": args.excess_error, "diversity": args.diversity, "collapse": args.collapse}
+    options = dict(scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds,
+                   resolution=args.resolution)
+    try:
+        if args.analytic_only:
+            rows = _analytic_rows(args, p0, options)
+        else:
+            from .study import safe_fraction
+
+            progress = Progress(0, "cells simulated", args.quiet)
+            table = safe_fraction(p0=p0, n=args.n, n_real=args.n_real, seeds=args.seeds, root_seed=args.root_seed,
+                                  confidence=args.confidence, bootstrap=args.bootstrap,
+                                  on_probe=lambda _: progress.advance(), **options)
+            progress.close()
+            rows = [{k: _plain(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+    except ValueError as err:
+        _fail(parser, _flag_message(str(err)))
+    rows = [r for r in rows if r["criterion"] in args.criteria]
+    if args.json:
+        print(json.dumps(rows, indent=1, allow_nan=False, default=str))
+    else:
+        print(_format(rows, args, p0.size))
+
+
+def _plain(value):
+    """A table value as JSON has it: None for NaN and NA, Python numbers for NumPy's."""
+    value = value.item() if hasattr(value, "item") else value
+    if value is None or str(value) == "<NA>" or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def _analytic_rows(args, p0, options) -> list[dict]:
+    """The analytic columns without pandas, so the answer comes in well under a second."""
+    from .analytic import analytic_safe_fractions
+    from .safe import DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, Row
+
+    frame = "budget" if args.n is not None else "real_data"
+    row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size)
+    grid = row.grid(DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, log_real_shares=True)
+    rows = analytic_safe_fractions(row, p0, options["generations"], options["thresholds"], options["resolution"], list(grid))
+    identity = {"scenario": "mixed", "frame": frame, "vocab": p0.size, "n": args.n, "n_real": args.n_real}
+    return [{**identity, **{k: _plain(v) for k, v in r.items()}} for r in rows]
+
+
+def _num(value, digits=3) -> str:
+    return "–" if value is None or value != value else f"{value:.{digits}g}"
+
+
+def _format(rows: list[dict], args, vocab: int) -> str:
+    """A table a person reads: one line per criterion, then the strictest."""
+    size = f"n = {args.n}" if args.n is not None else f"N = {args.n_real} real samples kept"
+    lines = [
+        f"alpha* (maximum safe synthetic fraction) for {size}, vocab = {vocab}: scenario {args.scenario}, "
+        f"initial {args.initial}, G = {args.generations}"
+        + ("" if args.analytic_only else f", {args.seeds} seeds, root seed {args.root_seed}"),
+    ]
+    if args.analytic_only:
+        header = ("criterion", "analytic alpha*", "valid", "method")
+        body = [(r["criterion"], _num(r["analytic_safe_fraction"]), "yes" if r["analytic_valid"] else "no", r["analytic_method"]) for r in rows]
+    else:
+        header = ("criterion", "alpha*", f"{args.confidence:.0%} interval", "conservative", "largest safe synthetic count",
+                  "analytic (valid)")
+        body = [
+            (r["criterion"], _num(r["safe_fraction"]), f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+             _num(r["safe_fraction_conservative"]), "–" if r["max_synthetic"] is None else str(r["max_synthetic"]),
+             f"{_num(r['analytic_safe_fraction'])} ({'yes' if r['analytic_valid'] else 'no'})")
+            for r in rows
+        ]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *body)]
+    lines += ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip() for line in (header, *body)]
+    key = "analytic_safe_fraction" if args.analytic_only else "safe_fraction"
+    known = [r for r in rows if r[key] is not None and r[key] == r[key]]
+    if known:
+        strictest = min(known, key=lambda r: r[key])
+        lines.append(f"strictest: {strictest['criterion']} (alpha* = {_num(strictest[key])})")
+    lines += [f"note ({r['criterion']}): {r['note']}" for r in rows if r.get("note")]
+    return "\n".join(lines)
+
+
+# --- simulate and initial ------------------------------------------------------------------------
 
 
 def initial_command(args, parser) -> None:
     from .io import initial_table, write_parquet
 
-    write_parquet(initial_table(_initial(args, parser)), args.initial_file)
+    args.scenario, args.window = "mixed", None
+    _check_applicable(args, parser)
+    _writable(args.initial_file, "--initial-file", parser)
+    try:
+        write_parquet(initial_table(_initial(args, parser)), args.initial_file)
+    except (OSError, ValueError) as err:
+        _fail(parser, f"cannot write the results: {err}")
 
 
-FLAGS = ("synthetic_fraction", "generations", "concentration", "root_seed", "exponent", "support",
-         "scenario", "window", "vocab", "seeds", "s0", "n_real", "n_synthetic", "n")
-
-
-def _flag_message(message: str) -> str:
-    """Library errors start with the parameter name; show it as the command-line flag."""
-    for key in FLAGS:
-        if message.startswith(key + " "):
-            return "--" + key.replace("_", "-") + message[len(key):]
-    return message
+SEED_CHUNK = 250  # replicates per progress step; results do not depend on it (per-replicate streams)
 
 
 def simulate_command(args, parser) -> None:
-    import pyarrow as pa  # only once the inputs are valid
-
-    from .io import initial_table, sims_table, write_parquet
-
+    _check_applicable(args, parser)
     if not (args.out or args.sims_file):
-        parser.error("give --out DIR, or --sims-file (and optionally --initial-file)")
+        _fail(parser, "give --out DIR, or --sims-file (and optionally --initial-file)")
     if args.n_real is not None and args.synthetic_fraction is not None:
-        parser.error("--n-real takes --n-synthetic (the real-data frame), not --synthetic-fraction")
+        _fail(parser, "--n-real takes --n-synthetic (the real-data frame), not --synthetic-fraction")
     if args.n is not None and args.n_synthetic is not None and not all(0 <= k <= args.n for k in args.n_synthetic):
-        parser.error(f"--n-synthetic must be integers in [0, n={args.n}] with --n, got {args.n_synthetic}")
+        _fail(parser, f"--n-synthetic must be integers in [0, n={args.n}] with --n, got {args.n_synthetic}")
     for key in ("seeds", "generations"):
         if getattr(args, key) < 1:
-            parser.error(f"--{key} must be an integer >= 1, got {getattr(args, key)}")
+            _fail(parser, f"--{key} must be an integer >= 1, got {getattr(args, key)}")
     for key in ("first_seed", "root_seed"):
         if getattr(args, key) < 0:
-            parser.error(f"--{key.replace('_', '-')} must be an integer >= 0, got {getattr(args, key)}")
+            _fail(parser, f"--{key.replace('_', '-')} must be an integer >= 0, got {getattr(args, key)}")
+    p0 = _initial(args, parser)
+    vocab = p0.size
     try:
         if args.synthetic_fraction is not None:
-            cells = [Cell(args.scenario, args.n, args.vocab, a, args.window) for a in args.synthetic_fraction]
+            cells = [Cell(args.scenario, args.n, vocab, a, args.window) for a in args.synthetic_fraction]
         else:
             cells = [
-                Cell.from_counts(args.scenario, args.vocab, args.n_real if args.n is None else args.n - k, k, args.window)
+                Cell.from_counts(args.scenario, vocab, args.n_real if args.n is None else args.n - k, k, args.window)
                 for k in args.n_synthetic
             ]
     except ValueError as err:
-        parser.error(_flag_message(str(err)))
-    p0 = _initial(args, parser)
+        _fail(parser, _flag_message(str(err)))
+    sims_path = args.sims_file or f"{args.out}/sims.parquet"
+    initial_path = args.initial_file or (f"{args.out}/initial.parquet" if args.out else None)
+    for path, flag in ((sims_path, "--sims-file" if args.sims_file else "--out"), (initial_path, "--initial-file")):
+        if path is not None:
+            _writable(path if flag != "--out" else args.out, flag, parser)
+            if os.path.lexists(path) and not (os.path.isfile(path) and not os.path.islink(path)):
+                _fail(parser, f"{flag} {path}: exists and is not a regular file; refusing to replace it")
+
+    import numpy as np  # only once the inputs are valid
+    import pyarrow as pa
+
+    from .io import initial_digest, initial_table, sims_table, write_tables
+    from .simulate import CellResult, simulate_cell
 
     start = time.perf_counter()
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
-    skip = ("out", "sims_file", "initial_file", "run", "subparser", "command")
+    seeds = np.arange(args.first_seed, args.first_seed + args.seeds)
+    skip = ("out", "sims_file", "initial_file", "run", "subparser", "command", "quiet")
     meta = {key: value for key, value in vars(args).items() if key not in skip}
-    results = [simulate_cell(p0, cell, seeds, args.generations, args.root_seed) for cell in cells]
+    meta.update(version=__version__, initial_sha256=initial_digest(p0))  # provenance, checked by aggregation
+    progress = Progress(len(cells) * args.seeds, "replicates", args.quiet)
+    results = []
+    for cell in cells:
+        parts = []
+        for chunk in np.array_split(seeds, max(1, -(-seeds.size // SEED_CHUNK))):
+            parts.append(simulate_cell(p0, cell, chunk, args.generations, args.root_seed))
+            progress.advance(chunk.size)
+        results.append(CellResult(cell, seeds, np.concatenate([r.metrics for r in parts]),
+                                  np.concatenate([r.collapse_time for r in parts])))
+    progress.close()
     simulated = time.perf_counter() - start
     sims = pa.concat_tables([sims_table(result, meta) for result in results])
-    if args.initial_file or args.out:
-        write_parquet(initial_table(p0), args.initial_file or f"{args.out}/initial.parquet")
-    write_parquet(sims, args.sims_file or f"{args.out}/sims.parquet")
+    tables = {initial_path: initial_table(p0)} if initial_path is not None else {}
+    try:
+        write_tables({**tables, sims_path: sims})  # sims last: its presence means both are complete
+    except (OSError, ValueError) as err:
+        _fail(parser, f"cannot write the results: {err}")
     # One parsable line per job: the workflow's overhead measurement reads it from the log.
     print(
-        f"simulated scenario={args.scenario} vocab={args.vocab} cells={len(cells)} "
+        f"simulated scenario={args.scenario} vocab={vocab} cells={len(cells)} "
         f"seeds={args.seeds} generations={args.generations} seconds={simulated:.4f} "
         f"total_seconds={time.perf_counter() - start:.4f}",
         file=sys.stderr,
     )
+    if not args.quiet:
+        print("wrote " + ", ".join(p for p in (sims_path, initial_path) if p), file=sys.stderr)
 
 
 def main(argv=None) -> None:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-INITIAL_KINDS = ("zipf", "uniform", "dirichlet", "target")
+INITIAL_KINDS = ("zipf", "uniform", "dirichlet", "target", "file")
 
 # First element of a SeedSequence spawn_key: keeps initial-distribution streams apart from
 # replicate streams (simulate.REPLICATE_DOMAIN).
@@ -78,18 +78,59 @@ def target(vocab: int, support: int, s0: float) -> np.ndarray:
     return zipf(vocab, target_exponent(_support(vocab, support), s0), support)
 
 
+def from_file(path) -> np.ndarray:
+    """p⁽⁰⁾ from your data: a CSV or Parquet file of token counts or probabilities, either one
+    column or the columns `token` and `prob` (or `count`). Tokens are the rows in order (or
+    sorted by `token`); the values are normalised. One-line ValueError naming the file and the
+    problem: not readable, no usable column, negative or non-finite values, fewer than two
+    tokens with mass."""
+    import pandas as pd
+
+    name = str(path)
+    try:
+        table = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+    except Exception as err:  # pandas raises many types for a missing or malformed file
+        raise ValueError(f"initial file {name}: cannot be read as {'Parquet' if name.endswith('.parquet') else 'CSV'} ({err})") from None
+    value = [c for c in ("prob", "count") if c in table.columns]
+    if value:
+        if "token" in table.columns:
+            table = table.sort_values("token")
+        column = table[value[0]]
+    elif table.shape[1] == 1:
+        column = table.iloc[:, 0]
+    else:
+        raise ValueError(f"initial file {name}: expected one column, or 'token' with 'prob' or 'count'; got {list(table.columns)}")
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise ValueError(f"initial file {name}: column '{column.name}' has values that are not finite numbers")
+    if (values < 0).any():
+        raise ValueError(f"initial file {name}: column '{column.name}' has negative values")
+    if np.count_nonzero(values) < 2:
+        raise ValueError(f"initial file {name}: fewer than two tokens with positive mass")
+    return values / values.sum()
+
+
 def initial_distribution(
     kind: str,
-    vocab: int,
+    vocab: int | None,
     *,
     exponent: float = 1.1,
     support: int | None = None,
     s0: float | None = None,
     concentration: float = 1.0,
     root_seed: int = 0,
+    path=None,
 ) -> np.ndarray:
-    """Dispatch on `kind` (one of INITIAL_KINDS) with the config's `initial` keys."""
-    if vocab < 2:
+    """Dispatch on `kind` (one of INITIAL_KINDS) with the config's `initial` keys. With kind
+    'file', `vocab` may be None (the file sets it) or must equal the file's number of tokens."""
+    if kind == "file":
+        if path is None:
+            raise ValueError("path (a CSV or Parquet file of counts or probabilities) is required by initial kind 'file'")
+        p = from_file(path)
+        if vocab is not None and vocab != p.size:
+            raise ValueError(f"vocab must equal the {p.size} tokens of initial file {path}, got {vocab}")
+        return p
+    if vocab is None or vocab < 2:
         raise ValueError(f"vocab must be >= 2, got {vocab}")
     if kind == "zipf":
         p = zipf(vocab, exponent, support)

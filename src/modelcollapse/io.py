@@ -1,8 +1,10 @@
 """Parquet tables of DESIGN.md §4, written atomically, read back with their schema checked."""
 
+import contextlib
 import json
 import os
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -86,25 +88,71 @@ def initial_table(p0: np.ndarray) -> pa.Table:
     )
 
 
+def initial_digest(p0) -> str:
+    """SHA-256 of p⁽⁰⁾'s float64 bytes: one fingerprint for every parameter of the initial
+    distribution (its kind, exponent, support, file contents …)."""
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(p0, dtype=np.float64).tobytes()).hexdigest()
+
+
+def provenance(path) -> dict:
+    """The parameters a simulation table was made with (its `modelcollapse` metadata)."""
+    metadata = open_checked(path).schema_arrow.metadata or {}
+    return json.loads(metadata.get(b"modelcollapse", b"{}"))
+
+
 def write_parquet(table: pa.Table, path) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".parquet")
-    os.close(fd)
+    """Write one table atomically (`write_tables`)."""
+    write_tables({path: table})
+
+
+def _refuse_special(path: str) -> None:
+    if os.path.lexists(path) and not (os.path.isfile(path) and not os.path.islink(path)):
+        raise ValueError(f"{path}: exists and is not a regular file (a device, FIFO, folder or link); refusing to replace it")
+
+
+def write_tables(tables: dict) -> None:
+    """Write {path: table} as one unit (an Arrow table, or text such as a CSV rendering): every
+    table to a temporary file beside its target, then the renames, in the given order (put the
+    file that marks completion last), so a reader never sees half a file and a failure leaves no
+    new file. The targets must be regular files or
+    absent; pages carry checksums (`read_checked` verifies them); the files get the permissions
+    the umask gives (mkstemp's are 0600); an OS error (a full disk, say) is raised as it is.
+    Temporaries left by a killed earlier write of the same target are removed."""
+    umask = os.umask(0)
+    os.umask(umask)
+    written = []
     try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
+        for path, table in tables.items():
+            path = os.fspath(path)
+            _refuse_special(path)
+            directory, name = os.path.split(path)
+            directory = directory or "."
+            os.makedirs(directory, exist_ok=True)
+            for stale in Path(directory).glob(f".{name}.*.tmp"):
+                stale.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+            os.close(fd)
+            written.append((tmp, path))
+            if isinstance(table, str):  # a text rendering beside the tables (the CSV)
+                Path(tmp).write_text(table)
+            else:
+                pq.write_table(table, tmp, write_page_checksum=True)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in written:
+            os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        for tmp, _ in written:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
 
 
 def open_checked(path) -> pq.ParquetFile:
     """Open a Parquet file; a corrupt or truncated one raises a ValueError naming it."""
     try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(path, page_checksum_verification=True)
     except Exception as err:  # pyarrow raises several types for a damaged file
         raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
 

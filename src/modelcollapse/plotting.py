@@ -1,4 +1,8 @@
-"""Phase diagrams of the safe synthetic fraction (docs/safe-fraction.md), seaborn/matplotlib."""
+"""Figures of the safe synthetic fraction (docs/safe-fraction.md), seaborn/matplotlib: the phase
+diagram of each criterion and the α*(n) figure of a study, and the report's α* table."""
+
+import base64
+import html
 
 import matplotlib
 
@@ -7,9 +11,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.ticker import NullLocator  # noqa: E402
 
-from .safe import LARGER_IS_WORSE, STATISTIC  # noqa: E402
+from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC  # noqa: E402
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
 LOG_COLOUR = {"drift", "excess_error"}
@@ -41,18 +47,53 @@ def _edges(values, log=False):
     return np.exp(mid) if log else mid
 
 
+def _size_key(frame):
+    """The column that sizes a row: n in the budget frame, n_real in the real-data frame."""
+    return "n" if (frame == "budget").all() else "n_real"
+
+
+def _size_label(size_key):
+    return f"{'training-set size n' if size_key == 'n' else 'real samples N'} (log scale)"
+
+
+def _vocab_panels(vocabs, sharey):
+    """One panel per vocabulary, side by side."""
+    sns.set_theme(style="white", context="notebook")
+    return plt.subplots(1, len(vocabs), figsize=(5.2 * len(vocabs) + 1.2, 4.6), sharey=sharey, squeeze=False)
+
+
+def _size_ticks(axis, sizes):
+    """Ticks at exactly the study's sizes on a log axis (x or y of one panel)."""
+    axis.set_ticks(sizes, [str(v) for v in sizes])
+    axis.set_minor_locator(NullLocator())
+
+
+def _interval(bounds):
+    """Lower and upper end of α*'s bootstrap interval. NaN ci_low: some resamples find nothing
+    safe, so the interval reaches 0."""
+    return bounds["ci_low"].fillna(0.0).to_numpy(float), bounds["ci_high"].to_numpy(float)
+
+
+def _analytic(bounds, size_key):
+    """(size, analytic α*) where the analytic α* is valid, NaN elsewhere (a gap in its line)."""
+    return bounds[size_key].astype(float), bounds["analytic_safe_fraction"].where(bounds["analytic_valid"])
+
+
+def _bottom_legend(fig, handles, labels, ncol, y=-0.2):
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, bbox_to_anchor=(0.45, y))
+
+
 def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str = ""):
     """Heatmap of one criterion's statistic over (effective synthetic fraction × n), one panel
     per vocab, coloured so that the threshold is white (blue safe, red unsafe). Tiles the
     estimator does not judge by colour are hatched: p⁽¹⁾ a point mass (one real sample), or a
     statistic decided by the real sample alone. On top: the empirical α* with exactly its
     bootstrap interval, and the analytic α* (dashed) where it is valid."""
-    sns.set_theme(style="white", context="notebook")
     data = criteria[criteria["criterion"] == criterion]
     bounds = safe[safe["criterion"] == criterion]
-    size_key = "n" if (data["frame"] == "budget").all() else "n_real"
+    size_key = _size_key(data["frame"])
     vocabs = sorted(data["vocab"].unique())
-    fig, axes = plt.subplots(1, len(vocabs), figsize=(5.2 * len(vocabs) + 1.2, 4.6), sharey=True, squeeze=False)
+    fig, axes = _vocab_panels(vocabs, sharey=True)
     log = criterion in LOG_COLOUR and threshold > 0
 
     def colour_value(v):
@@ -79,25 +120,24 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
                 ax.add_patch(Rectangle((x_edges[k], y_edges[j]), x_edges[k + 1] - x_edges[k], y_edges[j + 1] - y_edges[j],
                                        facecolor="0.85", edgecolor="0.45", hatch="///", lw=0.0))
         b = bounds[bounds["vocab"] == vocab].sort_values(size_key)
-        # NaN ci_low: some resamples find nothing safe; the bar then reaches 0
-        err = np.vstack([b["safe_fraction"] - b["ci_low"].fillna(0.0), b["ci_high"] - b["safe_fraction"]])
+        low, high = _interval(b)
+        err = np.vstack([b["safe_fraction"] - low, high - b["safe_fraction"]])
         ax.errorbar(b["safe_fraction"], b[size_key].astype(float), xerr=err, fmt="o-", color="black", ms=4, lw=1.2,
                     capsize=2, label="empirical α* (bootstrap interval)")
         valid = b[b["analytic_valid"]]
         if not valid.empty:
-            ax.plot(valid["analytic_safe_fraction"], valid[size_key].astype(float), "--", color="0.25", marker="s", ms=3,
-                    mfc="white", label="analytic α* (where valid)")
+            sizes_valid, analytic = _analytic(valid, size_key)
+            ax.plot(analytic, sizes_valid, "--", color="0.25", marker="s", ms=3, mfc="white", label="analytic α* (where valid)")
         ax.set_xlim(0, 1)
         ax.set_xticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
         ax.set_title(f"vocab = {vocab}")
     fig.supxlabel("effective synthetic fraction α = n_synthetic / n (axis stretched towards 1)", y=-0.03)
-    axes[0, 0].set_ylabel(f"{'training-set size n' if size_key == 'n' else 'real samples N'} (log scale)")
-    axes[0, 0].set_yticks(sizes, [str(v) for v in sizes])
-    axes[0, 0].minorticks_off()
+    axes[0, 0].set_ylabel(_size_label(size_key))
+    _size_ticks(axes[0, 0].yaxis, sizes)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     handles.append(Patch(facecolor="0.85", edgecolor="0.45", hatch="///", label="not judged by colour"))
     labels.append("hatched: p(1) a point mass, or decided by the real sample alone")
-    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.45, -0.2))
+    _bottom_legend(fig, handles, labels, ncol=3)
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
     mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(mappable, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
@@ -107,3 +147,166 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
         cbar.set_ticks(np.log10(ticks), labels=[f"{t:g}" for t in ticks])
     fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=0.995)
     return fig
+
+
+def _threshold_label(criterion, threshold):
+    """'drift ≤ 0.1': the criterion and when it is safe."""
+    return f"{criterion} {'≤' if LARGER_IS_WORSE[criterion] else '≥'} {threshold:g}"
+
+
+def strictest(safe):
+    """Per row (n or n_real, vocab): the lowest α* over the criteria (`safe_fraction`) and the
+    criteria that reach it (`criteria`, a tuple: ties are all strictest). A criterion with nothing
+    safe at all (α* NaN) is the strictest, drawn at α* = 0."""
+    size_key = _size_key(safe["frame"])
+    alpha = safe.assign(alpha=safe["safe_fraction"].fillna(-1.0))  # nothing safe is below everything
+    lowest = alpha.groupby([size_key, "vocab"])["alpha"].transform("min")
+    at_min = alpha[np.isclose(alpha["alpha"], lowest, rtol=0, atol=1e-12)]
+    rows = at_min.groupby([size_key, "vocab"], sort=True).agg(alpha=("alpha", "first"), criteria=("criterion", tuple))
+    return rows.reset_index().assign(safe_fraction=lambda r: r["alpha"].clip(lower=0.0)).drop(columns="alpha")
+
+
+def safe_fraction_figure(safe, title: str = ""):
+    """α*(n): one panel per vocab, x the row size (n, or N in the real-data frame; log scale),
+    y the empirical α* of each criterion with its bootstrap interval as a band, the analytic α*
+    dashed where it is valid, and the strictest criterion (the lowest α* of the row) as a thick
+    black line under the others. A criterion with nothing safe in a row is a cross at 0."""
+    size_key = _size_key(safe["frame"])
+    vocabs = sorted(safe["vocab"].unique())
+    sizes = np.sort(safe[size_key].unique().astype(int))
+    fig, axes = _vocab_panels(vocabs, sharey=True)
+    palette = sns.color_palette("colorblind")
+    colours = dict(zip(CRITERIA, [palette[i] for i in (0, 1, 2, 4)]))  # no two reds
+    criteria = [c for c in CRITERIA if c in set(safe["criterion"])]
+    lowest = strictest(safe)
+    for ax, vocab in zip(axes[0], vocabs):
+        ax.set_xscale("log")
+        row = lowest[lowest["vocab"] == vocab].sort_values(size_key)
+        ax.plot(row[size_key].astype(float), row["safe_fraction"], color="black", lw=7, alpha=0.65, solid_capstyle="round",
+                zorder=2)
+        for criterion in criteria:
+            b = safe[(safe["vocab"] == vocab) & (safe["criterion"] == criterion)].sort_values(size_key)
+            x, colour = b[size_key].astype(float), colours[criterion]
+            low, high = _interval(b)
+            ax.fill_between(x, low, high, color=colour, alpha=0.18, lw=0, zorder=1)
+            ax.plot(x, b["safe_fraction"], "o-", color=colour, ms=4, lw=1.6, zorder=3)
+            nothing = b["safe_fraction"].isna()
+            ax.plot(x[nothing], np.zeros(nothing.sum()), "X", color=colour, mec="white", ms=10, mew=0.8, zorder=4)
+            ax.plot(*_analytic(b, size_key), "--", color=colour, lw=1.3, zorder=3)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlim(sizes[0] / 1.3, sizes[-1] * 1.3)
+        _size_ticks(ax.xaxis, sizes)
+        ax.grid(axis="y", color="0.9", lw=0.8)
+        ax.set_title(f"vocab = {vocab}")
+    fig.supxlabel(_size_label(size_key), y=-0.01)
+    axes[0, 0].set_ylabel("maximum safe synthetic fraction α*")
+    thresholds = safe.groupby("criterion")["threshold"].first()
+    handles = [Line2D([], [], color=colours[c], marker="o", ms=4, lw=1.6) for c in criteria]
+    labels = [f"α* of {_threshold_label(c, thresholds[c])}" for c in criteria]
+    handles += [
+        Line2D([], [], color="black", lw=7, alpha=0.65),
+        Patch(facecolor="0.5", alpha=0.3, lw=0),
+        Line2D([], [], color="0.3", ls="--", lw=1.3),
+    ]
+    confidence = safe["confidence"].iloc[0] if "confidence" in safe else 0.95
+    labels += [
+        "strictest criterion (lowest α* of the row)",
+        f"band: {confidence:.0%} bootstrap interval of α* (from 0 when resamples find nothing safe)",
+        "analytic α* (dashed, where valid)",
+    ]
+    if safe["safe_fraction"].isna().any():
+        handles.append(Line2D([], [], color="0.3", marker="X", mec="white", ms=10, mew=0.8, lw=0))
+        labels.append("nothing safe, not even without synthetic data (drawn at 0)")
+    _bottom_legend(fig, handles, labels, ncol=2, y=-0.28)
+    fig.suptitle(title or "Maximum safe synthetic fraction α*", y=0.96, va="bottom")  # clear of the panel titles
+    return fig
+
+
+# --- the report's tables (HTML fragments: shown as report items and inside the report's description)
+
+_TABLE_STYLE = """<style>
+table.modelcollapse { border-collapse: collapse; font-size: 0.8rem; font-variant-numeric: tabular-nums; margin: 0.5em 0; }
+table.modelcollapse caption { caption-side: top; text-align: left; font-size: 0.8rem; padding-bottom: 0.3em; }
+table.modelcollapse th, table.modelcollapse td { border-bottom: 1px solid #ddd; padding: 0.15em 0.5em; text-align: right; }
+table.modelcollapse th { background: #f2f2f2; }
+table.modelcollapse.numbers td, table.modelcollapse.numbers th { white-space: nowrap; }
+table.modelcollapse:not(.numbers) td { text-align: left; }
+table.modelcollapse td.strictest { background: #e8e8e8; }
+table.modelcollapse td.fail { color: #b00020; font-weight: bold; }
+</style>
+"""
+
+
+def _html_table(header, rows, caption="", numbers=False):
+    """An HTML table fragment. A cell is text (escaped here) or (html, css class); `numbers`: cells
+    never wrap."""
+
+    def cell(value):
+        text, css = value if isinstance(value, tuple) else (html.escape(str(value)), "")
+        return f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>"
+
+    lines = [_TABLE_STYLE, f'<table class="modelcollapse{" numbers" if numbers else ""}">']
+    if caption:
+        lines.append(f"<caption>{caption}</caption>")
+    lines.append("<thead><tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr></thead>")
+    lines.append("<tbody>")
+    lines += ["<tr>" + "".join(map(cell, row)) + "</tr>" for row in rows]
+    lines += ["</tbody>", "</table>"]
+    return "\n".join(lines) + "\n"
+
+
+def format_safe_fraction(alpha, low, high):
+    """'0.118 [0.112, 0.118]': α* and its bootstrap interval, 3 decimals. NaN α*: 'none' (nothing
+    safe); NaN ci_low: '0.000†' (some resamples find nothing safe, the interval reaches 0)."""
+    if np.isnan(alpha):
+        return "none"
+    low = "0.000†" if np.isnan(low) else f"{low:.3f}"
+    return f"{alpha:.3f} [{low}, {high:.3f}]"
+
+
+def safe_fraction_table_html(safe):
+    """The headline table: one row per (n or N, vocab), one column per criterion with α* and its
+    interval; the strictest criterion of each row in bold."""
+    size_key = _size_key(safe["frame"])
+    criteria = [c for c in CRITERIA if c in set(safe["criterion"])]
+    thresholds = safe.groupby("criterion")["threshold"].first()
+    lowest = strictest(safe).set_index([size_key, "vocab"])["criteria"]
+    rows = []
+    for (size, vocab), row in safe.groupby([size_key, "vocab"], sort=True):
+        by = row.set_index("criterion")
+        cells = [size, vocab]
+        for c in criteria:
+            text = format_safe_fraction(by.at[c, "safe_fraction"], by.at[c, "ci_low"], by.at[c, "ci_high"])
+            cells.append((f"<strong>{text}</strong>", "strictest") if c in lowest[(size, vocab)] else text)
+        rows.append(cells)
+    confidence = safe["confidence"].iloc[0] if "confidence" in safe else 0.95
+    caption = (
+        f"Maximum safe synthetic fraction α* [{confidence:.0%} bootstrap interval], per row and criterion. "
+        "<strong>Bold</strong>: the strictest criterion of the row (the lowest α*). "
+        "none: nothing is safe, not even without synthetic data; 0.000†: some bootstrap resamples find nothing safe."
+    )
+    header = ["n" if size_key == "n" else "N (real)", "vocab", *(_threshold_label(c, thresholds[c]) for c in criteria)]
+    return _html_table(header, rows, caption, numbers=True)
+
+
+def theorem_table_html(table):
+    """theorems.csv as an HTML table: one row per check, FAIL in red, the PASS count on top."""
+    table = table.dropna(axis=1, how="all")
+    passed = (table["result"] == "PASS").sum()
+
+    def cell(column, value):
+        if isinstance(value, float):
+            return "" if np.isnan(value) else f"{value:.4g}"
+        if column == "result" and value != "PASS":
+            return html.escape(str(value)), "fail"
+        return value
+
+    rows = [[cell(c, v) for c, v in zip(table.columns, values)] for values in table.itertuples(index=False)]
+    caption = f"{passed} of {len(table)} checks PASS (theorems.csv; theorems.md is the same table for reading)"
+    return _html_table(list(table.columns), rows, caption)
+
+
+def embedded_image_html(path, alt):
+    """An <img> carrying the PNG at `path` as a data URI: shown by any page that includes it."""
+    data = base64.b64encode(open(path, "rb").read()).decode("ascii")
+    return f'<img class="modelcollapse" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width: 100%;">\n'

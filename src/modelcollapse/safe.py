@@ -34,6 +34,11 @@ STATISTIC = {
 }
 LARGER_IS_WORSE = {"drift": True, "excess_error": True, "diversity": False, "collapse": True}
 FRAMES = ("budget", "real_data")
+# The default study's thresholds and grid (workflow/schemas/config.schema.yaml has the same; a test
+# checks), used by `modelcollapse safe-fraction` and `modelcollapse.safe_fraction`.
+DEFAULT_THRESHOLDS = {"drift": 0.1, "excess_error": 1.1, "diversity": 0.9, "collapse": 0.05}
+DEFAULT_FRACTIONS = tuple(k / 20 for k in range(21))  # 0, 0.05, …, 1
+DEFAULT_N_SYNTHETIC = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
 BOOTSTRAP_DOMAIN = 2  # SeedSequence spawn_key domain (simulate.REPLICATE_DOMAIN is 0)
 
 
@@ -164,6 +169,17 @@ def safe_mask(row: Row, criterion: str, counts, statistic, threshold: float):
     return ok & ~bad
 
 
+def last_safe(row: Row, criterion: str, probes: dict, threshold: float) -> tuple[np.ndarray, int]:
+    """(sorted counts, index of the last probe that is safe with every smaller one): `boundary`
+    on the mean statistics, read in order and stopped at the first unsafe probe, so probes
+    beyond it are never looked at (values computed on demand stay uncomputed)."""
+    counts = np.array(sorted(probes))
+    for i, count in enumerate(counts):
+        if degenerate(row, count) or not is_safe(criterion, np.mean(probes[count][criterion]), threshold):
+            return counts, i - 1
+    return counts, counts.size - 1
+
+
 def _needs_probe(row: Row, counts: np.ndarray, k: int, resolution: float):
     """The midpoint count to probe next inside the bracket (counts[k], counts[k+1]), or None."""
     if k < 0 or k + 1 >= counts.size:
@@ -190,9 +206,7 @@ def refine(
     is at most `resolution` wide in effective fraction or spans two adjacent counts."""
     for criterion in criteria:
         while True:
-            counts = np.array(sorted(probes))
-            stat = np.array([np.mean(probes[c][criterion]) for c in counts])
-            k = int(boundary(safe_mask(row, criterion, counts, stat, thresholds[criterion])))
+            counts, k = last_safe(row, criterion, probes, thresholds[criterion])
             mid = _needs_probe(row, counts, k, resolution)
             if mid is None:
                 break

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from . import _kernels
 from .seeding import pcg64_state, seed_sequence_states
 
 SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
@@ -132,6 +131,12 @@ class CellResult:
     def generations(self) -> int:
         return self.metrics.shape[1] - 1
 
+    def to_pandas(self):
+        """The long table of docs/outputs.md: one row per (seed, generation)."""
+        from .io import sims_table
+
+        return sims_table(self).to_pandas()
+
 
 def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int) -> tuple[np.ndarray, np.ndarray]:
     p0 = np.ascontiguousarray(p0, dtype=float)
@@ -141,7 +146,7 @@ def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: i
         raise ValueError("initial distribution must be non-negative, sum to 1 and not be a Dirac mass")
     if int(generations) != generations or generations < 1:
         raise ValueError(f"generations must be an integer >= 1, got {generations}")
-    raw = np.asarray(seeds)
+    raw = np.arange(seeds) if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool) else np.asarray(seeds)
     if raw.ndim != 1 or raw.size == 0 or not np.issubdtype(raw.dtype, np.integer) or (raw < 0).any() or (raw >= 2**32).any():
         raise ValueError(f"seeds must be a non-empty list of integers in [0, 2**32), got {seeds!r}")
     if int(root_seed) != root_seed or root_seed < 0:
@@ -149,12 +154,13 @@ def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: i
     return p0, raw.astype(np.int64)
 
 
-def simulate_cell(
-    p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
-) -> CellResult:
-    """Simulate replicates `seeds` of `cell` for generations 0 … G (compiled engine)."""
+def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = 2024) -> CellResult:
+    """Simulate replicates `seeds` (a list of seed indices, or R for seeds 0 … R−1) of `cell`
+    for generations 0 … G (compiled engine)."""
+    from . import _kernels  # numba: loaded by the first simulation, not by importing the library
+
     p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
-    metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
+    metrics = np.empty((seeds.size, generations + 1, len(METRICS)))
     collapse_time = np.empty(seeds.size, np.int64)
     scenario = SCENARIOS.index(cell.scenario)
     window = cell.window or 1
@@ -220,7 +226,7 @@ def simulate_reference(
 ) -> CellResult:
     """`simulate_cell` by the reference transcription (`reference_path`) and NumPy metrics."""
     p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
-    metrics = np.empty((seeds.size, generations + 1, _kernels.N_METRICS))
+    metrics = np.empty((seeds.size, generations + 1, len(METRICS)))
     collapse_time = np.full(seeds.size, -1, np.int64)
     for r, seed in enumerate(seeds):
         path = reference_path(p0, cell, seed, generations, root_seed)

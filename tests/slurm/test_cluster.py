@@ -180,7 +180,8 @@ def outputs(results: Path) -> list[Path]:
     tables = [p.relative_to(results) for p in results.glob("sims/*.parquet")]
     tables += [p.relative_to(results) for p in results.glob("initial/*.parquet")]
     tables += [p.relative_to(results) for p in results.glob("probes/*.parquet")]
-    tables += [Path(p) for p in ("summary.parquet", "criteria.parquet", "safe_fraction.parquet", "safe_fraction.csv")]
+    tables += [Path(p) for p in ("summary.parquet", "criteria.parquet", "safe_fraction.parquet", "safe_fraction.csv",
+                                 "report/safe_fraction.html")]
     return sorted(tables)
 
 
@@ -204,7 +205,7 @@ def assert_identical(reference: Path, other: Path) -> None:
     assert len([p for p in expected if p.parts[0] == "sims"]) == SIMULATE_JOBS
     assert outputs(other) == expected
     for rel in expected:
-        if rel.suffix == ".csv":
+        if rel.suffix in (".csv", ".html"):
             assert (other / rel).read_bytes() == (reference / rel).read_bytes(), rel
         else:
             ours = pq.read_table(other / rel).replace_schema_metadata(None)
@@ -236,11 +237,11 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
     jobs = sacct_jobs(name)
     assert jobs, f"sacct knows no job named {name}"
     assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
-    # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row and
-    # phase_diagrams (initial and merge are local rules).
-    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + 1, jobs
+    # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row,
+    # phase_diagrams and safe_fraction_figure (initial, merge and report_tables are local rules).
+    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + 2, jobs
     # Inside the jobs, one srun step per Snakemake job: every simulate job ran on the cluster.
-    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + 1, jobs
+    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + 2, jobs
     assert max(steps for _, steps in jobs.values()) == min(GROUP_SIZE, SIMULATE_JOBS), jobs
 
 

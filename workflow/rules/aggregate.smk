@@ -17,6 +17,7 @@ rule refine:
         "../../envs/modelcollapse.yaml"
     params:
         row=lambda wildcards: STUDY_ROWS[wildcards.row][:2],
+        cells=lambda wildcards: list(STUDY_ROWS[wildcards.row][2]),
         frame=FRAME,
         scenario=lookup(dpath="scenario", within=config),
         window=config.get("window"),

@@ -1,10 +1,12 @@
 import os
+import shlex
 import sys
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+import modelcollapse.initial
 import modelcollapse.safe
 import modelcollapse.simulate
 from snakemake.settings.types import DeploymentMethod
@@ -77,6 +79,25 @@ def cross_key_errors(config):
         yield f"config key 'grid': scenario {config['scenario']} sets its own sources; allowed: grid.n with grid.synthetic_fraction [1.0]"
 
 
+def initial_file_errors(config):
+    """`initial: {kind: file}`: the file is read and checked now, and sets grid.vocab when that
+    is null (a study file writes `vocab: null` over config/config.yaml's list)."""
+    initial, grid = config.get("initial", {}), config["grid"]
+    if initial.get("kind") != "file":
+        return
+    if not initial.get("path"):
+        yield "config key 'initial.path': missing with kind file; allowed: a CSV or Parquet file of token counts or probabilities"
+        return
+    try:
+        tokens = modelcollapse.initial.from_file(initial["path"]).size
+    except ValueError as err:
+        yield f"config key 'initial.path': {err}"
+        return
+    grid.setdefault("vocab", [tokens])
+    if grid["vocab"] != [tokens]:
+        yield f"config key 'grid.vocab': {grid['vocab']} with initial file {initial['path']}; allowed: [{tokens}] (its tokens) or null"
+
+
 def check_config(config, schema_path):
     schema = yaml.safe_load(Path(schema_path).read_text())
     grid = config.setdefault("grid", {})
@@ -88,7 +109,7 @@ def check_config(config, schema_path):
             grid.setdefault(
                 key, schema["properties"]["grid"]["properties"][key]["examples"][0]
             )
-    problems = list(config_errors(config, schema))
+    problems = list(config_errors(config, schema)) or list(initial_file_errors(config))
     if not problems:
         validate(config, schema_path)  # fills in the defaults
         problems = list(cross_key_errors(config))
@@ -191,16 +212,26 @@ def row_initial(wildcards):
     return f"{RESULTS}/initial/vocab{STUDY_ROWS[wildcards.row][1]}.parquet"
 
 
+# The `initial` keys that each kind takes, as command-line flags (the others keep their defaults).
+INITIAL_FLAGS = {
+    "zipf": ("exponent", "support"),
+    "uniform": ("support",),
+    "dirichlet": ("concentration", "support"),
+    "target": ("s0", "support"),
+    "file": ("path",),
+}
+
+
 def initial_args(vocab):
     """Command-line flags of the initial distribution (shared by every job that needs p⁽⁰⁾)."""
     initial = config["initial"]
     args = [
-        f"--vocab {vocab} --root-seed {config['root_seed']}",
-        f"--initial {initial['kind']} --exponent {initial['exponent']}",
+        f"--vocab {vocab} --root-seed {config['root_seed']} --initial {initial['kind']}"
     ]
-    for key in ("support", "s0", "concentration"):
+    for key in INITIAL_FLAGS[initial["kind"]]:
         if initial.get(key) is not None:
-            args.append(f"--{key} {initial[key]}")
+            flag = "initial-path" if key == "path" else key
+            args.append(f"--{flag} {shlex.quote(str(initial[key]))}")
     return args
 
 
@@ -238,6 +269,9 @@ def get_final_output():
         f"{RESULTS}/criteria.parquet",
         f"{RESULTS}/safe_fraction.parquet",
         f"{RESULTS}/safe_fraction.csv",
+        f"{RESULTS}/figures/safe_fraction.png",
+        f"{RESULTS}/figures/safe_fraction.pdf",
+        f"{RESULTS}/report/safe_fraction.html",
         *expand(
             f"{RESULTS}/figures/phase_{{criterion}}.{{ext}}",
             criterion=CRITERIA,

@@ -106,6 +106,7 @@ paper_outputs = lambda: [
     *expand(f"{PAPER}/{{figure}}.{{ext}}", figure=PAPER_FIGURES, ext=["png", "pdf"]),
     f"{PAPER}/theorems.csv",
     f"{PAPER}/theorems.md",
+    f"{PAPER}/report/theorems.html",  # the theorem table shown inline in the report (plot.smk)
     *expand(f"{PAPER}/verification/{{plot}}.png", plot=PAPER_VERIFICATION),
 ]
 

@@ -32,3 +32,74 @@ rule phase_diagrams:
         safe=lookup(dpath="safe", within=config),
     script:
         "../scripts/phase_diagrams.py"
+
+
+# The α*(n) figure: the first item of the report.
+rule safe_fraction_figure:
+    input:
+        safe=f"{RESULTS}/safe_fraction.parquet",
+    output:
+        png=report(
+            f"{RESULTS}/figures/safe_fraction.png",
+            caption="../report/safe_fraction_figure.rst",
+            category="1. Results",
+            labels={"result": "1 · α*(n) figure"},
+        ),
+        pdf=f"{RESULTS}/figures/safe_fraction.pdf",
+    log:
+        f"{RESULTS}/logs/safe_fraction_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/safe_fraction_figure.tsv"
+    conda:
+        "../../envs/modelcollapse.yaml"
+    params:
+        study=lookup(dpath="study", within=config),
+        scenario=lookup(dpath="scenario", within=config),
+        generations=lookup(dpath="generations", within=config),
+        seeds=lookup(dpath="seeds", within=config),
+        initial=lookup(dpath="initial/kind", within=config),
+    script:
+        "../scripts/safe_fraction_figure.py"
+
+
+# The α* table, shown inline in the report; with the α*(n) figure it also opens the report (the
+# description, workflow/report/workflow.rst, embeds both HTML fragments).
+rule report_tables:
+    input:
+        safe=f"{RESULTS}/safe_fraction.parquet",
+        figure=f"{RESULTS}/figures/safe_fraction.png",
+    output:
+        html=report(
+            f"{RESULTS}/report/safe_fraction.html",
+            caption="../report/safe_fraction_table.rst",
+            category="1. Results",
+            labels={"result": "2 · α* table"},
+        ),
+        figure=f"{RESULTS}/report/safe_fraction_figure.html",
+    log:
+        f"{RESULTS}/logs/report_tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/report_tables.tsv"
+    conda:
+        "../../envs/modelcollapse.yaml"
+    script:
+        "../scripts/report_tables.py"
+
+
+# The paper's theorem table (theorems.csv) as HTML, when the paper is part of the run (`all`).
+rule report_theorem_table:
+    input:
+        theorems=rules.paper_theorems.output.csv,
+    output:
+        html=report(
+            f"{PAPER}/report/theorems.html",
+            caption="../report/paper_theorems.rst",
+            category="Paper",
+            subcategory="Theorems and claims",
+        ),
+    log:
+        f"{PAPER}/logs/report_theorem_table.log",
+    conda:
+        "../../envs/modelcollapse.yaml"
+    script:
+        "../scripts/report_tables.py"

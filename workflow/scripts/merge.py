@@ -5,11 +5,16 @@ import sys
 import pandas as pd
 import pyarrow as pa
 
-from modelcollapse.io import write_parquet
+from modelcollapse.io import write_tables
 
 sys.stderr = open(snakemake.log[0], "w")
-for name in ("summary", "criteria", "safe"):
-    table = pd.concat([pd.read_parquet(path) for path in snakemake.input[name]], ignore_index=True)
-    write_parquet(pa.Table.from_pandas(table, preserve_index=False), snakemake.output[name])
-    if name == "safe":
-        table.to_csv(snakemake.output.safe_csv, index=False, float_format="%.6g")
+tables = {
+    name: pd.concat([pd.read_parquet(path) for path in snakemake.input[name]], ignore_index=True)
+    for name in ("summary", "criteria", "safe")
+}
+write_tables(
+    {
+        **{snakemake.output[name]: pa.Table.from_pandas(t, preserve_index=False) for name, t in tables.items()},
+        snakemake.output.safe_csv: tables["safe"].to_csv(index=False, float_format="%.6g"),
+    }
+)

@@ -1,0 +1,92 @@
+"""The answer, for one row or for a finished study: `safe_fraction` gives α* of one (n, vocab)
+or (N, vocab) by the estimator and refinement the workflow uses (docs/safe-fraction.md);
+`load_study` reads a study's tables. Both are what `modelcollapse safe-fraction` and a notebook
+call."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .initial import initial_distribution
+from .safe import DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row
+
+
+@dataclass
+class Study:
+    """A finished study's tables (docs/outputs.md)."""
+
+    path: Path
+    summary: pd.DataFrame
+    criteria: pd.DataFrame
+    safe_fraction: pd.DataFrame
+
+
+def load_study(path) -> Study:
+    """The tables of `results/{study}`: summary, per-cell criterion statistics and α*."""
+    path = Path(path)
+    missing = [name for name in ("summary", "criteria", "safe_fraction") if not (path / f"{name}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(f"{path}: no {', '.join(m + '.parquet' for m in missing)}; run the study first (snakemake study)")
+    return Study(path, *(pd.read_parquet(path / f"{name}.parquet") for name in ("summary", "criteria", "safe_fraction")))
+
+
+def safe_fraction(
+    vocab: int | None = None,
+    n: int | None = None,
+    *,
+    n_real: int | None = None,
+    p0=None,
+    initial: str = "zipf",
+    exponent: float = 1.1,
+    support: int | None = None,
+    s0: float | None = None,
+    concentration: float = 1.0,
+    initial_path=None,
+    scenario: str = "mixed",
+    window: int | None = None,
+    generations: int = 100,
+    seeds: int = 100,
+    root_seed: int = 2024,
+    thresholds: dict | None = None,
+    confidence: float = 0.95,
+    bootstrap: int = 1000,
+    resolution: float = 0.01,
+    synthetic_fractions=DEFAULT_FRACTIONS,
+    log_real_shares: bool = True,
+    n_synthetic=DEFAULT_N_SYNTHETIC,
+    analytic_only: bool = False,
+    on_probe: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """α* of one row, one table row per criterion (the columns of safe_fraction.parquet).
+
+    Give `n` (budget frame: n samples per generation, a fraction synthetic) or `n_real` (real-data
+    frame: N real samples kept, synthetic ones added), and `vocab` with an initial distribution
+    (`initial` and its keys, or `p0` itself). The grid, refinement, bootstrap and analytic columns
+    are those of the workflow, so the numbers equal the workflow's for the same row, seeds and
+    root seed. `analytic_only` skips the simulation (seconds → well under a second) and returns
+    the analytic columns. `on_probe(count)` is called after each simulated probe."""
+    from . import analytic
+    from .aggregate import simulate_row
+
+    if (n is None) == (n_real is None):
+        raise ValueError("give exactly one of n (budget frame) and n_real (real-data frame)")
+    if p0 is None:
+        p0 = initial_distribution(initial, vocab, exponent=exponent, support=support, s0=s0,
+                                  concentration=concentration, root_seed=root_seed, path=initial_path)
+    p0 = np.asarray(p0, dtype=float)
+    frame, size = ("budget", n) if n is not None else ("real_data", n_real)
+    row = Row(scenario, frame, int(size), p0.size, window)
+    grid = row.grid(synthetic_fractions, n_synthetic, log_real_shares)
+    if scenario in ("accumulate", "window", "pool"):
+        grid = {row.size: 1.0}  # the scenario sets its own sources
+    safe = {**DEFAULT_THRESHOLDS, **(thresholds or {}), "confidence": confidence, "bootstrap": bootstrap, "resolution": resolution}
+    identity = {"scenario": scenario, "frame": frame, "vocab": p0.size,
+                "n": n if frame == "budget" else pd.NA, "n_real": n_real if frame == "real_data" else pd.NA}
+    if analytic_only:
+        rows = analytic.analytic_safe_fractions(row, p0, generations, safe, resolution, list(grid))
+        return pd.DataFrame([{**identity, **r} for r in rows])
+    config = {"generations": generations, "root_seed": root_seed, "safe": safe}
+    return simulate_row(row, p0, grid, config, seeds, on_probe=on_probe)["safe"]

@@ -1,0 +1,262 @@
+"""The HTML report as a person sees it: a tiny study is run and reported in a scratch copy of the
+project, and report.html is opened in headless Chromium. What the rendered page shows (not what
+its source contains: the report is a JavaScript app that carries every result as data) must be
+the study's grid, the α*(n) figure and the α* table with the numbers of safe_fraction.parquet."""
+
+import base64
+import html
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.colors import same_color
+from test_workflow import SMALL, project_copy, snakemake
+
+from modelcollapse.plotting import safe_fraction_figure, safe_fraction_table_html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian package `chromium`; `make test` installs it when run as root)",
+)
+CRITERIA = ["drift", "excess_error", "diversity", "collapse"]
+WHEN = """function when(find, then, tries = 100) {
+    const found = find();
+    if (found) then(found);
+    else if (tries > 0) setTimeout(() => when(find, then, tries - 1), 50);
+    else document.body.dataset.failed = String(find);
+}"""
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """The small study, run and reported: (scratch project, its results folder, report.html)."""
+    work = project_copy(tmp_path_factory.mktemp("report"))
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml")
+    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--report", "report.html")
+    return work, work / "results" / "test_small", work / "report.html"
+
+
+# --- what a browser shows -----------------------------------------------------------------------
+
+
+def chromium_dom(page: Path, profile: Path, script: str = "") -> str:
+    """The page's DOM after Chromium ran its JavaScript (5 s of virtual time). `script`, if given,
+    runs at the end of the page, with `when(find, then)`: call `then` on what `find` returns once
+    it is there (the app renders after the page has loaded). It plays the person's clicks."""
+    if script:
+        head, tail = page.read_text(encoding="utf-8").rsplit("</body>", 1)
+        page = page.with_name(f"{page.stem}-clicked.html")
+        page.write_text(f"{head}<script>{WHEN}\n{script}</script>\n</body>{tail}", encoding="utf-8")
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0 and "</html>" in proc.stdout, proc.stderr[-3000:]
+    return proc.stdout
+
+
+class Rendered(HTMLParser):
+    """What an HTML document shows inside element `root` (id; None = the whole document), without
+    <script> and <style>: its text, its images, iframes and tables (rows of (cell text, bold))."""
+
+    def __init__(self, html: str, root: str | None = "app"):
+        super().__init__()
+        self.root, self.depth, self.hidden, self.bold, self.cell = root, 0 if root else 1, 0, 0, None
+        self.text, self.images, self.frames, self.tables = [], [], [], []
+        self.feed(html)
+        self.text = " ".join(" ".join(self.text).split())
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if not self.depth:
+            self.depth = int(self.root is not None and attrs.get("id") == self.root and tag not in VOID)
+            return
+        if tag not in VOID:
+            self.depth += 1
+        if tag in ("script", "style"):
+            self.hidden += 1
+        elif tag in ("strong", "b"):
+            self.bold += 1
+        elif tag == "img":
+            self.images.append(attrs.get("src", ""))
+        elif tag == "iframe":
+            self.frames.append(attrs.get("src", ""))
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self.cell = ["", False]
+            self.tables[-1][-1].append(self.cell)
+
+    def handle_endtag(self, tag):
+        if not self.depth or tag in VOID:
+            return
+        self.depth -= 1
+        if tag in ("script", "style"):
+            self.hidden -= 1
+        elif tag in ("strong", "b"):
+            self.bold -= 1
+        elif tag in ("td", "th"):
+            self.cell = None
+
+    def handle_data(self, data):
+        if not self.depth or self.hidden:
+            return
+        self.text.append(data)
+        if self.cell is not None:
+            self.cell[0] = " ".join((self.cell[0] + data).split())
+            self.cell[1] = self.cell[1] or (self.bold > 0 and bool(data.strip()))
+
+
+def alpha_table(page: Rendered):
+    """The rendered α* table: the one whose header names the criteria."""
+    tables = [t for t in page.tables if t and [c for c, _ in t[0][:2]] in (["n", "vocab"], ["N (real)", "vocab"])]
+    assert len(tables) == 1, f"expected one α* table on the page, found {len(tables)}"
+    return tables[0]
+
+
+def decode_data_uri(uri: str) -> bytes:
+    assert uri.startswith("data:") and ";base64," in uri, uri[:80]
+    return base64.b64decode(uri.split(";base64,", 1)[1])
+
+
+# --- what it must show, from safe_fraction.parquet ----------------------------------------------
+
+
+def formatted(alpha, low, high):
+    """How the table writes α* and its interval: 3 decimals; NaN α* = none (nothing safe); NaN
+    ci_low = 0.000† (the interval reaches 0)."""
+    if pd.isna(alpha):
+        return "none"
+    return f"{alpha:.3f} [{'0.000†' if pd.isna(low) else f'{low:.3f}'}, {high:.3f}]"
+
+
+def expected_table(safe: pd.DataFrame):
+    """Header and rows (cell text, bold) of the α* table: bold = the lowest α* of the row."""
+    thresholds = safe.groupby("criterion")["threshold"].first()
+    header = ["n", "vocab", *(f"{c} {'≥' if c == 'diversity' else '≤'} {thresholds[c]:g}" for c in CRITERIA)]
+    rows = []
+    for (n, vocab), row in safe.groupby(["n", "vocab"], sort=True):
+        row = row.set_index("criterion").loc[CRITERIA]
+        alpha = row["safe_fraction"].fillna(-1.0)  # nothing safe is the strictest
+        strictest = (alpha - alpha.min()).abs() < 1e-12
+        cells = [(formatted(r.safe_fraction, r.ci_low, r.ci_high), bool(s)) for r, s in zip(row.itertuples(), strictest)]
+        rows.append([(str(n), False), (str(vocab), False), *cells])
+    return header, rows
+
+
+def as_tuples(table):
+    return [[tuple(cell) for cell in row] for row in table]
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_alpha_figure_and_tables_are_written(study):
+    _, results, _ = study
+    for name in ("figures/safe_fraction.png", "figures/safe_fraction.pdf"):
+        assert (results / name).stat().st_size > 10_000, name
+    safe = pd.read_parquet(results / "safe_fraction.parquet")
+    page = Rendered((results / "report" / "safe_fraction.html").read_text(encoding="utf-8"), root=None)
+    header, rows = expected_table(safe)
+    table = alpha_table(page)
+    assert [c for c, _ in table[0]] == header
+    assert as_tuples(table[1:]) == rows
+
+
+def test_alpha_figure_lines_and_the_real_data_frame(study):
+    """The thick black line of each panel runs through the lowest α* of every n (0 where nothing is
+    safe); in the real-data frame the x axis is N and the table's first column 'N (real)'."""
+    _, results, _ = study
+    safe = pd.read_parquet(results / "safe_fraction.parquet")
+    fig = safe_fraction_figure(safe, "title")
+    for ax, (vocab, part) in zip(fig.axes, safe.groupby("vocab", sort=True)):
+        assert ax.get_title() == f"vocab = {vocab}"
+        black = [line for line in ax.get_lines() if same_color(line.get_color(), "black") and line.get_linewidth() > 5]
+        assert len(black) == 1
+        lowest = part.assign(a=part["safe_fraction"].fillna(0.0)).groupby("n")["a"].min()
+        assert list(black[0].get_xdata()) == list(lowest.index) and list(black[0].get_ydata()) == list(lowest)
+    assert fig.get_supxlabel().startswith("training-set size n")
+
+    real = safe.assign(frame="real_data", n_real=safe["n"], n=pd.array([pd.NA] * len(safe), dtype="Int64"))
+    assert safe_fraction_figure(real).get_supxlabel().startswith("real samples N")
+    table = alpha_table(Rendered(safe_fraction_table_html(real), root=None))
+    assert table[0][0][0] == "N (real)" and as_tuples(table[1:]) == expected_table(safe)[1]
+
+
+@needs_chromium
+def test_report_opens_on_the_grid_figure_and_alpha_table(study, tmp_path):
+    """On load, without a click: the study's grid, the α*(n) figure and the α* table, with every
+    number of safe_fraction.parquet in its cell and the strictest criterion of each row in bold."""
+    _, results, report = study
+    page = Rendered(chromium_dom(report, tmp_path / "profile"))
+    cfg = yaml.safe_load(SMALL.read_text())
+    grid = cfg["grid"]
+    for words in (
+        f"study {cfg['study']}",
+        "Scenario mixed",
+        "n ∈ {" + ", ".join(map(str, grid["n"])) + "}",
+        "vocab ∈ {" + ", ".join(map(str, grid["vocab"])) + "}",
+        f"{cfg['seeds']} seeds",
+        f"G = {cfg['generations']} generations",
+    ):
+        assert words in page.text, f"{words!r} is not on the report's opening page:\n{page.text[:2000]}"
+
+    safe = pd.read_parquet(results / "safe_fraction.parquet")
+    header, rows = expected_table(safe)
+    table = alpha_table(page)
+    assert [c for c, _ in table[0]] == header
+    assert as_tuples(table[1:]) == rows
+    for cell, _ in (c for row in rows for c in row[2:]):
+        assert cell in page.text
+
+    figure = (results / "figures" / "safe_fraction.png").read_bytes()
+    assert any(src.startswith("data:image/png") and decode_data_uri(src) == figure for src in page.images), (
+        "the α*(n) figure is not on the opening page"
+    )
+
+
+@needs_chromium
+def test_results_category_lists_the_figure_first_and_shows_the_table_inline(study, tmp_path):
+    """Click '1. Results' in the menu: the α*(n) figure is its first item, the α* table its second;
+    click the table's eye button: the table is shown in the page (an HTML frame), not downloaded."""
+    _, results, report = study
+    click = """
+    const items = () => [...document.querySelectorAll("#app tbody tr")].filter((r) => r.textContent.includes(" · "));
+    when(() => [...document.querySelectorAll("#app a")].find((a) => a.textContent.trim() === "1. Results"), (menu) => {
+        menu.click();
+        when(() => items().length && items(), (rows) => {
+            document.body.dataset.listed = JSON.stringify(rows.map((r) => r.textContent.trim()));
+            rows.find((r) => r.textContent.includes("α* table")).querySelector("a").click();
+        });
+    });
+    """
+    dom = chromium_dom(report, tmp_path / "profile", click)
+    assert "data-failed" not in dom and 'data-listed="' in dom, "could not click through the report's menu"
+    listed = json.loads(html.unescape(dom.split('data-listed="', 1)[1].split('"', 1)[0]))
+    assert listed == ["1 · α*(n) figure", "2 · α* table"], listed
+    page = Rendered(dom)
+    assert len(page.frames) == 1, "the α* table is not shown inline"
+    shown = Rendered(decode_data_uri(page.frames[0]).decode("utf-8"), root=None)
+    header, rows = expected_table(pd.read_parquet(results / "safe_fraction.parquet"))
+    assert as_tuples(alpha_table(shown)[1:]) == rows
