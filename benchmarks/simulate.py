@@ -1,12 +1,14 @@
-"""Throughput of the simulation engine (DESIGN.md §7), measured in one run on this machine.
+"""Throughput of the simulation engine (docs/design.md, "A compiled engine and a reference
+engine"), measured in one run on this machine.
 
 For each benchmark cell it prints
-  * ours   — `simulate_cell` (compiled engine, per-replicate streams, all DESIGN §4 metrics),
-             timed after one warm-up call, so numba compilation / cache loading is excluded;
-  * limit  — the raw NumPy binomial-sampling limit: the paper.md §2.4 loop vectorised over
-             replicates with ONE Generator and no metrics: per generation
-             `rng.multinomial(n_synthetic, P)` with P the (R, vocab) current distributions, plus
-             the fixed real counts;
+  * ours   — `simulate_cell` (compiled engine, per-replicate streams, all the `sims/` metrics of
+             docs/outputs.md), timed after one warm-up call, so numba compilation / cache
+             loading is excluded;
+  * limit  — the raw NumPy binomial-sampling limit: the scenario-`mixed` loop (docs/model.md,
+             paper eq 17) vectorised over replicates with ONE Generator and no metrics: per
+             generation `rng.multinomial(n_synthetic, P)` with P the (R, vocab) current
+             distributions, plus the fixed real counts;
   * naive  — the loop public model-collapse code writes: per replicate and generation
              `rng.choice(vocab, n, p=p)`, `np.bincount(..., minlength=vocab)` and the same
              per-generation metrics with NumPy (it may run a subset of the seeds and be scaled
@@ -67,7 +69,8 @@ def ours(p0, cell, R, G):
 
 
 def binomial_limit(p0, cell, R, G, seed=0):
-    """paper.md §2.4, vectorised over the R replicates, one Generator, no metrics."""
+    """Scenario `mixed` (docs/model.md, paper eq 17), vectorised over the R replicates, one Generator,
+    no metrics."""
     rng = np.random.default_rng(seed)
     P0 = np.broadcast_to(p0, (R, p0.size))
     N, n_syn, n = cell.n_real, cell.n_synthetic, cell.n

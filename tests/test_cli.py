@@ -1,5 +1,5 @@
-"""`python -m modelcollapse simulate …`: the Parquet it writes (DESIGN.md §4) and its bad input
-(DESIGN.md §9: non-zero exit, a message naming the flag and the allowed range, nothing written)."""
+"""`python -m modelcollapse simulate …`: the Parquet it writes (docs/outputs.md) and its bad input
+(non-zero exit, a message naming the flag and the allowed range, nothing written)."""
 
 import os
 import subprocess
@@ -135,7 +135,7 @@ def test_values_equal_the_library(tmp_path):
     ],
 )
 def test_first_seed_splits_are_bit_identical(tmp_path, scenario, extra):
-    """Seeds 0 … 9 in one job equal seeds 0 … 3 and 4 … 9 in two jobs (DESIGN.md §3)."""
+    """Seeds 0 … 9 in one job equal seeds 0 … 3 and 4 … 9 in two jobs (docs/random-streams.md)."""
     common = {"--scenario": scenario, "--seeds": "10", **extra}
     run_cli(base_args(tmp_path / "all", **common))
     run_cli(base_args(tmp_path / "a", **{**common, "--seeds": "4", "--first-seed": "0"}))

@@ -1,6 +1,6 @@
-"""The simulation engines (DESIGN.md §2–3, §7): the compiled engine against NumPy itself and the
-plain-NumPy reference engine, reproducibility, absorbing states, bad input, and cheap invariants of
-the scenarios that have no closed form in the paper."""
+"""The simulation engines (docs/model.md, docs/random-streams.md, docs/design.md): the compiled
+engine against NumPy itself and the plain-NumPy reference engine, reproducibility, absorbing
+states, bad input, and cheap invariants of the scenarios that have no closed form in the paper."""
 
 import functools
 
@@ -160,7 +160,7 @@ def test_dirac_mass_is_absorbing_when_every_source_is_the_last_model(name):
 
 
 def test_window_dirac_is_absorbing_only_after_K_identical_generations():
-    """In window K a Dirac model can regain mass from older models (paper.md §5, Fig. 6); once K
+    """In window K a Dirac model can regain mass from older models (docs/model.md; paper Fig. 6); once K
     consecutive models are the same Dirac mass every later one is."""
     result, _ = engine_pair("window_K3")
     K = 3
@@ -184,7 +184,7 @@ BLOCK_CELLS = ["mixed_a0.5", "mixed_a1", "fresh_a0.5", "accumulate", "window_K3"
 
 @pytest.mark.parametrize("name", BLOCK_CELLS)
 def test_block_size_invariance(name):
-    """Seeds 0 … 99 in one call equal the same seeds in blocks of 7 (DESIGN.md §3)."""
+    """Seeds 0 … 99 in one call equal the same seeds in blocks of 7 (docs/random-streams.md)."""
     cell, _, G = ENGINE_CASES[name]
     p0 = P0[cell.vocab]
     whole = simulate_cell(p0, cell, range(100), G, ROOT)
@@ -348,7 +348,7 @@ def test_cells_with_the_same_counts_share_their_streams():
 
 
 def _totals(cell, G):
-    """Training-set size of generations 1 … G (DESIGN.md §2)."""
+    """Training-set size of generations 1 … G (docs/model.md, "The scenarios")."""
     n, m = cell.n, np.arange(1, G + 1)
     if cell.scenario in ("mixed", "fresh"):
         first = cell.n_real if cell.n_real > 0 else n
@@ -407,7 +407,7 @@ UNBIASED_CELLS = [
 
 @pytest.mark.parametrize("cell", UNBIASED_CELLS, ids=lambda c: f"{c.scenario}-{c.synthetic_fraction}")
 def test_every_model_is_unbiased(cell):
-    """E p⁽ᵐ⁾ = p⁽⁰⁾ in every scenario (paper.md §2: collapse is variance only)."""
+    """E p⁽ᵐ⁾ = p⁽⁰⁾ in every scenario (docs/theory.md, Proposition 1: collapse is variance only)."""
     result = simulate_cell(P0[2], cell, range(4000), 20, ROOT)
     gens = [1, 2, 5, 20]
     assert max_abs_z(_p_token0(result)[:, gens], P0[2][0]) < Z_LIMIT

@@ -1,4 +1,4 @@
-"""Initial distributions p⁽⁰⁾ (DESIGN.md §2, paper.md §5 "How the initial distribution was generated")."""
+"""Initial distributions p⁽⁰⁾ (docs/model.md, "The initial distribution p⁽⁰⁾")."""
 
 import numpy as np
 import pytest
@@ -17,7 +17,7 @@ def test_target_hits_paper_distribution():
     assert np.all(p[:52] > 0) and np.all(p[52:] == 0)  # on the first s̃ tokens
     assert np.all(np.diff(p[:52]) < 0)  # a decaying power law
     assert abs(p.sum() - 1.0) < 1e-12
-    # paper.md §5: the truncated power law needs a ≈ 1.101 (smallest p ≈ 3.4e-3)
+    # docs/model.md, kind `target`: the truncated power law needs a ≈ 1.101 (smallest p ≈ 3.4e-3)
     a = initial.target_exponent(52, 0.1)
     assert a == pytest.approx(1.101, abs=1e-3)
     assert p[51] == pytest.approx(3.4e-3, abs=1e-4)

@@ -72,8 +72,8 @@ def test_row_criteria():
     assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 0.0, 0.0, 4)["result"] == "PASS"  # exact, SE = 0
 
 
-def test_printed_eq9_differs_from_corrected_where_paper_md_says():
-    """paper.md §4.3: only the '+' form gives S_1 = 1/N + (1 − 1/N) S₀."""
+def test_printed_eq9_differs_from_corrected_where_docs_theory_says():
+    """docs/theory.md, Theorem 2 ("The correction"): only the '+' form gives S_1 = 1/N + (1 − 1/N) S₀."""
     N, n, s0 = 5, 100, 0.12
     assert theory.simpson_partial(1, N, n, s0) == pytest.approx(1 / N + (1 - 1 / N) * s0)
     assert abs(paper.simpson_partial_as_printed(1, N, n, s0) - theory.simpson_partial(1, N, n, s0)) > 0.01

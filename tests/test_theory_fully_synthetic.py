@@ -296,7 +296,8 @@ def test_fixation_test_detects_censoring(name):
 
 
 def test_collapsed_replicates_stay_collapsed():
-    """A Dirac mass is absorbing in the fully synthetic chain (paper.md §3)."""
+    """A Dirac mass is absorbing in the fully synthetic chain (docs/model.md, "Absorbing states are
+    not resampled")."""
     result = run("target600", 10, 2000, 60, first_seed=40_000)
     col = metric(result, "collapsed")
     assert np.all(np.diff(col, axis=1) >= 0)

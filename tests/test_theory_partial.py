@@ -56,7 +56,7 @@ def run(name, scenario="mixed", n_offset=0):
 def _run(name, scenario, n_offset):
     """Simulation of case `name` (optionally with a broken scenario or n − 1) and every
     replicate's own p⁽¹⁾ (on the support of p⁽⁰⁾), re-derived from its stream: the first draw of
-    replicate `seed` is its N real samples (paper.md §2.4)."""
+    replicate `seed` is its N real samples (docs/random-streams.md)."""
     key, n, alpha, R = CASES[name]
     p0 = P0[key]
     theory_cell = Cell("mixed", n, p0.size, alpha)

@@ -382,3 +382,55 @@ def test_bad_initial_file_stops_before_any_job(tmp_path, initial, grid, key, pro
     message = proc.stdout + proc.stderr
     assert proc.returncode != 0 and f"config key '{key}'" in message and problem in message, message[-2000:]
     assert not (work / "results").exists()
+
+
+# --- hostile values: refused before any job, naming the key, writing nothing ----------------------
+
+HOSTILE = [
+    ({"safe": {"drift": float("nan")}}, "safe.drift", "not a finite number"),
+    ({"safe": {"confidence": float("nan")}}, "safe.confidence", "not a finite number"),
+    ({"initial": {"exponent": float("inf")}}, "initial.exponent", "not a finite number"),
+    ({"grid": {"n": [10.0]}}, "grid.n.0", "not an integer"),
+    ({"seeds": 20.0}, "seeds", "not an integer"),
+    ({"generations": 10.0}, "generations", "not an integer"),
+    ({"study": "name\n"}, "study", "as a whole"),
+    ({"study": "../escape"}, "study", "as a whole"),
+    ({"grid": {"vocab": [1_000_000_000]}}, "grid.vocab", "GiB"),
+    ({"generations": 10_000_000}, "seeds_per_job", "GiB"),
+    ({"seeds": 10_000_000}, "seeds_per_job", "jobs (limit"),
+    ({"safe": {"bootstrap": 100_000_000}}, "safe.bootstrap", "GiB"),
+    ({"grid": {"n": [10**16]}}, "grid.n.0", "maximum"),
+    ({"scenario": "accumulate", "grid": {"synthetic_fraction": [1.0], "n": [10**14]}, "generations": 100_000}, "generations", "2^62"),
+    ({"paper_config": "/etc/passwd"}, "paper_config", "allowed: a YAML mapping"),
+    ({"paper_config": "/nonexistent.yaml"}, "paper_config", "cannot be read"),
+    ({"transformer_config": "tests/configs/small.yaml"}, "(top level)", "in tests/configs/small.yaml"),
+]
+
+
+@pytest.mark.parametrize("override, key, problem", HOSTILE, ids=[f"{k}-{p}" for _, k, p in HOSTILE])
+def test_hostile_value_stops_before_any_job(tmp_path, override, key, problem):
+    work = project_copy(tmp_path / "w")
+    config = write_config(work / "bad.yaml", **override)
+    proc = snakemake(work, "-n", "--configfile", config.name, check=False, timeout=120)
+    message = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"config key '{key}'" in message and problem in message, message[-2000:]
+    assert not (work / "results").exists()
+
+
+def test_target_outputs_stay_under_results(tmp_path):
+    work = project_copy(tmp_path / "w")
+    paper = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    (work / "paper_out.yaml").write_text(yaml.safe_dump({**paper, "out_dir": "/tmp/elsewhere"}))
+    proc = snakemake(work, "-n", "--config", "paper_config=paper_out.yaml", check=False, timeout=120)
+    assert proc.returncode != 0 and "config key 'out_dir': /tmp/elsewhere" in proc.stdout + proc.stderr
+
+
+def test_a_path_with_a_space_reaches_every_job_quoted(tmp_path):
+    """The interpreter, outputs and an initial file with spaces and quotes in their paths."""
+    work = project_copy(tmp_path / "a folder with 'quotes'")
+    (work / "my data.csv").write_text("count\n5\n3\n2\n")
+    config = write_config(work / "q.yaml", study="quoted", initial={"kind": "file", "path": "my data.csv"},
+                          grid={"vocab": None, "n": [10]}, seeds=4, seeds_per_job=4, generations=3)
+    snakemake(work, "study", "--configfile", config.name)
+    assert (work / "results" / "quoted" / "safe_fraction.csv").exists()

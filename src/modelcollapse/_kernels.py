@@ -129,7 +129,7 @@ def _nonzero(x, out):
 def run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, out):
     """Simulate one replicate; return its collapse time T (−1 if none by G).
 
-    Sample counts per generation m follow DESIGN.md §2 (paper eq 5, 17 and §4.2):
+    Sample counts per generation m follow docs/model.md, "The scenarios" (paper eq 5, 17 and §4.2):
     generation 1 is trained on real data only (``n_real`` samples, or ``n`` when there is no
     real share in later generations); generation m ≥ 2 as the scenario says.
     Absorbing states stop the sampling: the remaining rows repeat the last one.

@@ -22,16 +22,19 @@ class Cost:
     simulate_bytes: int  # peak memory of the largest simulate job
     refine_bytes: int  # peak memory of the largest refine job
     bootstrap_bytes: int  # of which the bootstrap weights
+    vocab_bytes: int  # of which the vocabulary-sized arrays of the largest vocab
 
     def problems(self, job_memory_gb: float, max_jobs: int):
         """(config key, message) for every limit this study exceeds."""
         limit = job_memory_gb * GIB
         hint = f"(limit {job_memory_gb:g} GiB per job: raise limits.job_memory_gb on a bigger node)"
-        if self.simulate_bytes > limit:
+        if self.vocab_bytes > limit:
+            yield "grid.vocab", f"one replicate's vocabulary-sized arrays would need ~{self.vocab_bytes / GIB:.3g} GiB {hint}"
+        elif self.simulate_bytes > limit:
             yield "seeds_per_job", f"a simulate job would need ~{self.simulate_bytes / GIB:.3g} GiB {hint}; lower seeds_per_job, fractions_per_job, generations or vocab"
         if self.bootstrap_bytes > limit:
             yield "safe.bootstrap", f"the bootstrap of one row would need ~{self.bootstrap_bytes / GIB:.3g} GiB {hint}"
-        elif self.refine_bytes > limit:
+        elif self.refine_bytes > limit and self.vocab_bytes <= limit:
             yield "seeds", f"a refine job (one row: all seeds, generations and cells) would need ~{self.refine_bytes / GIB:.3g} GiB {hint}"
         if self.jobs > max_jobs:
             yield "seeds_per_job", f"the study would be {self.jobs} jobs (limit {max_jobs}: limits.jobs); raise seeds_per_job or fractions_per_job"
@@ -65,4 +68,5 @@ def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, g
         simulate = max(simulate, cells * min(seeds, seeds_per_job) * (generations + 1) * ROW_BYTES + VOCAB_ARRAYS * 8 * vocab)
         refine = max(refine, 3 * (len(grid) + probes) * seeds * (generations + 1) * ROW_BYTES + VOCAB_ARRAYS * 8 * vocab)
     boot = 2 * bootstrap * seeds * 8
-    return Cost(jobs, simulate, refine + boot, boot)
+    vocab_bytes = VOCAB_ARRAYS * 8 * max(vocab for _, vocab, _ in rows.values())
+    return Cost(jobs, simulate, refine + boot, boot, vocab_bytes)

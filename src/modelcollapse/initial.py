@@ -1,4 +1,5 @@
-"""Initial (true) distributions p⁽⁰⁾ over the vocabulary (DESIGN.md §2, paper.md §5)."""
+"""Initial (true) distributions p⁽⁰⁾ over the vocabulary (docs/model.md, "The initial
+distribution p⁽⁰⁾")."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Parquet tables of DESIGN.md §4, written atomically, read back with their schema checked."""
+"""Parquet tables of docs/outputs.md, written atomically, read back with their schema checked."""
 
 import contextlib
 import json

@@ -1,14 +1,15 @@
-"""Regenerate the paper's statistical results (paper.md §4–5, DESIGN.md §6).
+"""Regenerate the paper's statistical results (Seddik et al. 2024; closed forms in docs/theory.md,
+outputs in docs/outputs.md).
 
 Each `simulate_*` function runs the experiment behind one figure (or behind the theorem table)
 from the `paper` config (config/paper.yaml) and returns pandas DataFrames; `theorem_table` and
 `claims_table` set every closed form and every qualitative claim of the paper beside its
 simulated value with a PASS/FAIL verdict. Plotting lives in `paper_figures`.
 
-Scenario semantics (DESIGN.md §2): fully synthetic = scenario `mixed` at synthetic_fraction 1;
-fixed real data ("partially synthetic", eq 17) = `mixed` with N = n_real real samples kept and
-n = n_synthetic fresh synthetic samples per generation; `window` and `pool` are §4.2's Most
-Recent Models and Randomly Sampled Data. Generation 0 is p⁽⁰⁾, generation 1 the first model.
+Scenario semantics (docs/model.md, "The scenarios"): fully synthetic = scenario `mixed` at
+synthetic_fraction 1; fixed real data ("partially synthetic", eq 17) = `mixed` with N = n_real
+real samples kept and n = n_synthetic fresh synthetic samples per generation; `window` and `pool`
+are §4.2's Most Recent Models and Randomly Sampled Data. Generation 0 is p⁽⁰⁾, generation 1 the first model.
 """
 
 import math
@@ -129,7 +130,8 @@ def write_table(frame: pd.DataFrame, path) -> None:
 
 
 def samples_per_context(cfg: dict) -> int:
-    """Reading of the paper's "n = 1000": the total over all contexts, ⌊n/c⌋ each (paper.md §5)."""
+    """Reading of the paper's "n = 1000": the total over all contexts, ⌊n/c⌋ each (a project
+    choice, printed on Figure 1)."""
     return cfg["fig1"]["total_samples"] // cfg["fig1"]["contexts"]
 
 
@@ -339,8 +341,9 @@ THEOREM_SIMULATIONS = {
 
 
 def simpson_partial_as_printed(m, N, n, s0):
-    """Eq 9 exactly as printed in the paper, with the '−' sign that paper.md §4.3 shows to be a
-    misprint; drawn only to show that the correction matters (verification plot)."""
+    """Eq 9 exactly as printed in the paper, with the '−' sign that docs/theory.md (Theorem 2, "The
+    correction") shows to be a misprint; drawn only to show that the correction matters
+    (verification plot)."""
     alpha = n / (N + n)
     beta = alpha * ((1 + 1 / N) * alpha - 1 / N)
     D = 1 + (1 + 1 / N) * alpha
@@ -526,7 +529,7 @@ def restricted_mean_collapse_time(frame: pd.DataFrame, generations: int) -> tupl
 
 def claims_table(fig2, fig3, fig4, fig6, cfg) -> pd.DataFrame:
     """The paper's qualitative statements about Figures 2, 3, 4 and 6, each as a number with a
-    stated pass criterion (paper.md §4.1, §5)."""
+    stated pass criterion (thresholds: `claims` in config/paper.yaml)."""
     cl, z_max = cfg["claims"], cfg["theorems"]["z_max"]
     rows = []
 

@@ -1,4 +1,5 @@
-"""Figures of the `paper` target (paper.md §5, DESIGN.md §6): each function returns a Figure.
+"""Figures of the `paper` target (Seddik et al. 2024, Figures 1–4 and 6; docs/outputs.md): each
+function returns a Figure.
 
 Colours follow the paper: individual runs faint yellow, their mean red, closed forms blue dashed.
 Every figure prints, under the plot, the parameters the paper does not state and this project
@@ -59,7 +60,8 @@ def _footnote(fig: Figure, lines: list[str]) -> None:
 
 
 def _initial_note(cfg: dict, supports_and_s0) -> list[str]:
-    """Footnote lines saying how p⁽⁰⁾ was built (the paper does not say; paper.md §5)."""
+    """Footnote lines saying how p⁽⁰⁾ was built (the paper does not say; docs/model.md, "The
+    initial distribution p⁽⁰⁾")."""
     from .initial import target_exponent
 
     exponents = ", ".join(f"a = {target_exponent(int(k), float(s0)):.3g} (s̃ = {k}, S₀ = {s0:g})" for k, s0 in supports_and_s0)
@@ -153,7 +155,7 @@ def figure1(table: pd.DataFrame, cfg: dict) -> Figure:
             [
                 f"Project choices (not stated in the paper): the paper's n = {fig1['total_samples']} is read as the total "
                 f"over the c = {fig1['contexts']} contexts, so each context is trained on ⌊n/c⌋ = {n} samples per generation "
-                "(paper.md §5; n per context would barely move by m = 40).",
+                "(n per context would barely move by m = 40).",
                 f"p⁽⁰⁾ of each context ~ Dirichlet({fig1['concentration']:g}·1), seeded by root_seed = {cfg['root_seed']}; "
                 "each context is its own fully synthetic chain (contexts decouple, paper eq 2).",
                 "A point keeps the colour of its p⁽⁰⁾ (RGB = its three probabilities) across panels; "
@@ -211,7 +213,7 @@ def figure2(table: pd.DataFrame, cfg: dict) -> Figure:
                 f"Every run continues until it collapses (G starts at {cfg['fig2']['first_generations_per_n']:g} n and "
                 "doubles for runs still alive), so the mean has no survivorship bias.",
                 "Wright–Fisher curve E[T] ≈ 1 − 2n Σ(1 − pᵢ) ln(1 − pᵢ): a diffusion approximation, this project's "
-                "extension (paper.md §8), not in the paper.",
+                "extension (docs/theory.md), not in the paper.",
             ],
         )
     return fig
@@ -266,8 +268,8 @@ def figure3(table: pd.DataFrame, cfg: dict) -> Figure:
         _footnote(
             fig,
             [
-                f"Project choices: synthetic sizes n ∈ {fig3['synthetic']}. Eq 9 is drawn with the '+' sign of "
-                "paper.md §4.3 (the printed '−' is a misprint).",
+                f"Project choices: synthetic sizes n ∈ {fig3['synthetic']}. Eq 9 is drawn with the corrected '+' sign "
+                "(the printed '−' is a misprint; see docs/theory.md, Theorem 2).",
                 *_initial_note(cfg, [(ref["support"], ref["s0"])]),
             ],
         )
@@ -569,7 +571,7 @@ def verify_thm3(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
         ax.legend(fontsize=8, loc="center right")
         fig.suptitle(f"Verification — Theorem 3: the bound holds but is vacuous at s = {vocab}")
         _footnote(fig, [
-            f"{cfg['theorems']['seeds']} runs per point; bound = √(πn/2) G_n(s)/N with s = {vocab} (paper.md §4.4);",
+            f"{cfg['theorems']['seeds']} runs per point; bound = √(πn/2) G_n(s)/N with s = {vocab} (paper Theorem 3, eq 10);",
             f"bounds above {ceiling:g} are cut at {ceiling:g} and their values written above the line.",
         ])
     return fig

@@ -1,9 +1,10 @@
-"""Recursive training of one context's next-token distribution (paper.md §1–2, DESIGN.md §2–4).
+"""Recursive training of one context's next-token distribution (paper §2; docs/model.md).
 
 A "trained model" is the MLE, the empirical frequencies of its training set (paper eq 2), so a
 replicate is a Markov chain of count vectors. `simulate_cell` runs all replicates of one grid cell,
-each on its own random stream keyed by the cell and the seed (DESIGN.md §3), and returns the
-per-(seed, generation) metric table of DESIGN.md §4 plus each replicate's collapse time.
+each on its own random stream keyed by the cell and the seed (docs/random-streams.md), and
+returns the per-(seed, generation) metric table of docs/outputs.md (`sims/`) plus each
+replicate's collapse time.
 """
 
 from dataclasses import dataclass, field
@@ -179,8 +180,8 @@ def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed
 
 def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root_seed: int) -> np.ndarray:
     """One replicate's distributions p⁽⁰⁾ … p⁽ᴳ⁾, shape (G+1, vocab), by a plain-NumPy
-    transcription of DESIGN.md §2 (paper.md §2.4): one `gen.multinomial` per source and
-    generation, no shortcuts. Slow; it is what the compiled engine is tested against, and the
+    transcription of docs/model.md, "The scenarios" (paper eq 5, 17): one `gen.multinomial` per
+    source and generation, no shortcuts. Slow; it is what the compiled engine is tested against, and the
     same stream as `simulate_cell`'s replicate `seed`."""
     p0, _ = _check_run(p0, cell, [seed], generations, root_seed)
     n, n_real, n_syn, K = cell.n, cell.n_real, cell.n_synthetic, cell.window or 1
@@ -239,7 +240,7 @@ def simulate_reference(
 
 
 def reference_metrics(p: np.ndarray, p0: np.ndarray, first: np.ndarray | None) -> np.ndarray:
-    """The DESIGN.md §4 metrics of one distribution, in METRICS order, with NumPy."""
+    """The docs/outputs.md (`sims/`) metrics of one distribution, in METRICS order, with NumPy."""
     nz = p[p > 0]
     l1_first = np.nan if first is None else np.abs(p - first).sum()
     l2_first = np.nan if first is None else ((p - first) ** 2).sum()

@@ -1,4 +1,4 @@
-"""Closed forms of Seddik et al. 2024 (paper.md §4), with the corrections paper.md flags.
+"""Closed forms of Seddik et al. 2024, with the sign correction of eq 9 (docs/theory.md).
 
 Notation: p⁽⁰⁾ the truth, S₀ = Σp⁽⁰⁾², s̃ its support size. Fully synthetic: n samples per
 generation. Fixed-real ("partially synthetic", eq 17): N real samples drawn once and kept, n
@@ -38,7 +38,8 @@ def collapse_time_bounds(n, s0, support):
 
 
 def collapse_time_wright_fisher(n, p0):
-    """Diffusion approximation of E[T] for the neutral Wright–Fisher chain (paper.md §8 [R]):
+    """Diffusion approximation of E[T] for the neutral Wright–Fisher chain (docs/theory.md, this
+    project's extension):
     E[T] ≈ −2n Σ_i (1 − x_i) ln(1 − x_i), plus the first generation. Not from the paper."""
     x = np.asarray(p0, dtype=float)
     x = x[(x > 0) & (x < 1)]
@@ -62,7 +63,7 @@ def _alpha_beta_d(N, n):
 def simpson_partial(m, N, n, s0):
     """Theorem 2, eq 9 with the corrected ("plus") sign: S_m for m ≥ 1, fixed N real + n synthetic.
 
-    S_{m+1} = S∞ − (1 − 1/N) α β^m (1 − S₀) / (N D)  (paper.md §4.3); S_1 = 1/N + (1 − 1/N) S₀.
+    S_{m+1} = S∞ − (1 − 1/N) α β^m (1 − S₀) / (N D)  (docs/theory.md, Theorem 2); S_1 = 1/N + (1 − 1/N) S₀.
     """
     alpha, beta, D = _alpha_beta_d(N, n)
     k = np.asarray(m, dtype=float) - 1.0
@@ -138,7 +139,7 @@ def drift_l2sq_expected(m, n_real, n_synthetic, s0):
 
 
 def G_n(n, s):
-    """Eq 10: the three-regime G_n(s) of Theorem 3 / Lemma 1 (paper.md §4.4)."""
+    """Eq 10: the three-regime G_n(s) of Theorem 3 / Lemma 1 (docs/theory.md, Theorem 3)."""
     if s >= C0 * n / math.e + 2:
         return C1 * s * math.exp(C0 * n / (2 * math.e))
     if s >= C0 * n / 4 + 2:

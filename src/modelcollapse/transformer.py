@@ -457,8 +457,8 @@ def next_char_distributions(model: CharTransformer, contexts: np.ndarray, batch_
 # ---------------------------------------------------------------------------------------------------------------
 
 REAL_DATA_CHOICES = {
-    # paper.md §6 [R]: p^(0) is declared the ground truth, so "real" data are samples from it. They are drawn once
-    # and reused at every generation, as the statistical model's fixed real set (paper.md §9.3).
+    # paper §4.1: p^(0) is declared the ground truth, so "real" data are samples from it. They are drawn once
+    # and reused at every generation, as the statistical model's fixed real set (scenario `mixed`, docs/model.md).
     "ground_truth_samples": "real = fixed sample of p(0) (drawn once)",
     # The alternative: a contiguous chunk of the real text's train split, drawn once.
     "real_text": "real = fixed chunk of the real train text",

@@ -34,7 +34,8 @@ def setting_label(synthetic_fraction: float) -> str:
 
 
 def mean_l1_distance(p: np.ndarray, q: np.ndarray) -> float:
-    """Mean over contexts (rows) of ‖p(·|ctx) − q(·|ctx)‖₁ (paper.md §3: twice the total variation)."""
+    """Mean over contexts (rows) of ‖p(·|ctx) − q(·|ctx)‖₁ (Figure 5's drift, paper §4.1: twice the
+    total variation)."""
     return float(np.abs(p - q).sum(axis=1).mean())
 
 

@@ -1,4 +1,6 @@
+import math
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -6,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+import modelcollapse.cost
 import modelcollapse.initial
 import modelcollapse.safe
 import modelcollapse.simulate
@@ -46,6 +49,71 @@ def config_errors(config, schema):
     for error in sorted(validator.iter_errors(config), key=lambda e: list(e.path)):
         key = ".".join(str(p) for p in error.path) or "(top level)"
         yield f"config key '{key}': {error.message}; allowed: {allowed_values(error.schema)}"
+    yield from strict_errors(config, schema)
+
+
+def strict_errors(value, schema, key=""):
+    """What JSON schema lets through: NaN and infinities pass number bounds, 10.0 passes as an
+    integer, and a pattern is searched, so 'name\\n' matches ^[a-z]+$. Refused here, one line each.
+    """
+    where = f"config key '{key or '(top level)'}'"
+    types = schema.get("type", [])
+    types = types if isinstance(types, list) else [types]
+    if isinstance(value, float) and not math.isfinite(value):
+        yield f"{where}: {value} is not a finite number; allowed: {allowed_values(schema)}"
+    elif isinstance(value, float) and "integer" in types and "number" not in types:
+        yield f"{where}: {value!r} is not an integer (write it without a decimal point); allowed: {allowed_values(schema)}"
+    elif (
+        isinstance(value, str)
+        and "pattern" in schema
+        and not re.fullmatch(schema["pattern"], value)
+    ):
+        yield f"{where}: {value!r} does not match {schema['pattern']} as a whole; allowed: {allowed_values(schema)}"
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name in schema.get("properties", {}):
+                yield from strict_errors(
+                    item, schema["properties"][name], f"{key}.{name}".lstrip(".")
+                )
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            yield from strict_errors(item, schema["items"], f"{key}.{i}")
+
+
+def under_results(path) -> bool:
+    """Whether a path the config names for outputs stays inside this project's results/."""
+    results = os.path.realpath("results")
+    return os.path.realpath(path).startswith(results + os.sep)
+
+
+def load_target_config(path, schema_path, key):
+    """The YAML config of the `paper` or `transformer` target, validated like the study's: one
+    line per problem naming the key, before any rule exists; its out_dir stays under results/.
+    """
+    try:
+        with open(path) as handle:
+            target = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as err:
+        raise ValueError(
+            f"invalid configuration:\n  config key '{key}': {path} cannot be read as YAML ({err})"
+        )
+    if target is None:
+        target = {}
+    if not isinstance(target, dict):
+        raise ValueError(
+            f"invalid configuration:\n  config key '{key}': {path} holds a {type(target).__name__}; allowed: a YAML mapping of that target's keys"
+        )
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    problems = [f"{problem} (in {path})" for problem in config_errors(target, schema)]
+    if not problems:
+        validate(target, schema_path)  # fills in the defaults
+        if not under_results(target["out_dir"]):
+            problems.append(
+                f"config key 'out_dir': {target['out_dir']} (in {path}); allowed: a folder under results/"
+            )
+    if problems:
+        raise ValueError("invalid configuration:\n  " + "\n  ".join(problems))
+    return target
 
 
 def cross_key_errors(config):
@@ -73,6 +141,14 @@ def cross_key_errors(config):
         K = config.get("window")
         if K is None or K > min(sizes):
             yield f"config key 'window': {K} with scenario window; allowed: an integer in [1, smallest n = {min(sizes)}]"
+    if (
+        config["scenario"] == "accumulate"
+        and max(sizes) * (config["generations"] + 1) >= 2**62
+    ):
+        yield (
+            f"config key 'generations': {config['generations']} with scenario accumulate and n up to {max(sizes)}; "
+            "allowed: n · (G + 1) < 2^62 (the kept training set is counted in int64)"
+        )
     if config["scenario"] in ("accumulate", "window", "pool") and grid.get(
         "synthetic_fraction"
     ) != [1.0]:
@@ -175,6 +251,26 @@ def same_count_messages():
 
 
 STUDY_ROWS = study_rows()
+COST = modelcollapse.cost.study_cost(
+    {
+        name: (size, vocab, list(grid))
+        for name, (size, vocab, grid) in STUDY_ROWS.items()
+    },
+    config["seeds"],
+    config["seeds_per_job"],
+    config["fractions_per_job"],
+    config["generations"],
+    config["safe"]["bootstrap"],
+    config["safe"]["resolution"],
+)
+COST_PROBLEMS = [
+    f"config key '{key}': {message}"
+    for key, message in COST.problems(
+        config["limits"]["job_memory_gb"], config["limits"]["jobs"]
+    )
+]
+if COST_PROBLEMS:
+    raise ValueError("invalid configuration:\n  " + "\n  ".join(COST_PROBLEMS))
 for message in same_count_messages():
     print(message, file=sys.stderr)
 

@@ -2,12 +2,11 @@
 # plots of Seddik et al. 2024 (README "Reproducing the paper"). Its own config file is
 # config["paper_config"], validated here, before any rule is defined, against
 # workflow/schemas/paper.schema.yaml.
-import yaml
-from snakemake.utils import validate
-
-with open(config.get("paper_config", "config/paper.yaml")) as handle:
-    PAPER_CONFIG = yaml.safe_load(handle) or {}
-validate(PAPER_CONFIG, "../schemas/paper.schema.yaml")
+PAPER_CONFIG = load_target_config(
+    config["paper_config"],
+    workflow.source_path("../schemas/paper.schema.yaml"),
+    "paper_config",
+)
 
 
 # Rules across keys that the JSON schema cannot say; each message names the key. (Written as

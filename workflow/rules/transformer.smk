@@ -2,12 +2,11 @@
 # character-level transformer on tiny-shakespeare. Needs torch (envs/transformer.txt; `make transformer`).
 # Its own config file is config["transformer_config"], validated here against
 # workflow/schemas/transformer.schema.yaml.
-import yaml
-from snakemake.utils import validate
-
-with open(config.get("transformer_config", "config/transformer.yaml")) as handle:
-    TRANSFORMER_CONFIG = yaml.safe_load(handle) or {}
-validate(TRANSFORMER_CONFIG, "../schemas/transformer.schema.yaml")
+TRANSFORMER_CONFIG = load_target_config(
+    config["transformer_config"],
+    workflow.source_path("../schemas/transformer.schema.yaml"),
+    "transformer_config",
+)
 
 TRANSFORMER = TRANSFORMER_CONFIG["out_dir"]
 TRANSFORMER_FRACTIONS = TRANSFORMER_CONFIG["synthetic_fractions"]

@@ -1,0 +1,32 @@
+"""The up-front cost estimate that refuses a study too big for the machine (modelcollapse.cost)."""
+
+from modelcollapse.cost import GIB, refinement_probes, study_cost
+from modelcollapse.safe import Row
+
+
+def rows(ns, vocabs, fractions=(0.0, 0.25, 0.5, 0.75, 1.0)):
+    out = {}
+    for n in ns:
+        for vocab in vocabs:
+            grid = Row("mixed", "budget", n, vocab).grid(fractions)
+            out[f"n{n}_vocab{vocab}"] = (n, vocab, list(grid))
+    return out
+
+
+def test_refinement_probes_bound_the_bisection():
+    assert refinement_probes(100, [0, 100], 0.01) == 4 * 7  # 100 → 50 → … → 1: 7 halvings
+    assert refinement_probes(3000, [0, 150, 300], 0.01) == 4 * 3  # 150 counts down to 30
+    assert refinement_probes(10, [0, 5, 10], 0.5) == 0  # already at the resolution
+
+
+def test_the_default_study_fits_and_a_huge_one_does_not():
+    default = study_cost(rows([10, 100, 3000], [10, 1000]), seeds=100, seeds_per_job=100, cells_per_job=40,
+                         generations=100, bootstrap=1000, resolution=0.01)
+    assert default.simulate_bytes < 0.5 * GIB and default.refine_bytes < 2 * GIB
+    assert list(default.problems(8, 20000)) == []
+    huge = study_cost(rows([10], [10]), seeds=100, seeds_per_job=100, cells_per_job=40, generations=10_000_000,
+                      bootstrap=1000, resolution=0.01)
+    assert [key for key, _ in huge.problems(8, 20000)] == ["seeds_per_job", "seeds"]
+    many = study_cost(rows([10], [10]), seeds=10_000_000, seeds_per_job=100, cells_per_job=40, generations=10,
+                      bootstrap=10, resolution=0.01)
+    assert "jobs (limit" in dict(many.problems(1000, 20000))["seeds_per_job"]

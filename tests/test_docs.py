@@ -1,0 +1,99 @@
+"""Every file the repository cites is in the repository.
+
+The code, configs, figures and docs may refer a reader to the paper (Seddik et al. 2024) or to a
+page of docs/, but never to a file a clone does not have, such as private notes. Two checks over
+every tracked text file (`git ls-files`; binaries and the tiny-shakespeare corpus are skipped):
+
+- no mention of the former private notes (the names in NOTES, followed by ".md") unless the
+  mentioned file is itself tracked, resolved against the repository root or the citing file's
+  folder;
+- every `docs/<name>.md` path mentioned exists as a tracked file.
+"""
+
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = {"data/tinyshakespeare.txt"}  # the corpus: text, but not ours
+NOTES = ("paper", "DESIGN")  # notes the code once cited that were never part of the repository
+# A mention of a note: the name with ".md", and any path in front of it (so "docs/x/paper.md"
+# is resolved as that path). The name is spelt in two pieces so this file does not cite it.
+NOTE_RE = re.compile(r"(?<![\w-])([\w./-]*?)\b(" + "|".join(NOTES) + r")\.md\b", re.IGNORECASE)
+DOCS_RE = re.compile(r"(?<![\w-])docs/[\w./-]+\.md")
+
+
+@cache
+def tracked() -> tuple[str, ...]:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    proc = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("not a git checkout: " + proc.stderr.decode(errors="replace").strip())
+    return tuple(name for name in proc.stdout.decode().split("\0") if name)
+
+
+def text_files():
+    """(path, text) of every tracked text file present in the work tree."""
+    for name in tracked():
+        path = ROOT / name
+        if name in SKIP or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue  # binary
+        try:
+            yield name, data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # not text
+
+
+def line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def resolves(cited: str, citing: str, files: set[str]) -> bool:
+    """Whether `cited` (as written in the tracked file `citing`) names a tracked file, read from
+    the repository root or from the citing file's folder (a relative Markdown link)."""
+    cited = cited.split("#", 1)[0]
+    for base in (PurePosixPath(), PurePosixPath(citing).parent):
+        parts = []
+        for part in (base / cited).parts:
+            if part == "..":
+                if not parts:
+                    break
+                parts.pop()
+            elif part != ".":
+                parts.append(part)
+        else:
+            if "/".join(parts) in files:
+                return True
+    return False
+
+
+def test_no_citation_of_untracked_notes():
+    files = set(tracked())
+    bad = []
+    for name, text in text_files():
+        for match in NOTE_RE.finditer(text):
+            cited = match.group(1) + match.group(2) + ".md"
+            if not resolves(cited, name, files):
+                bad.append(f"{name}:{line_of(text, match.start())}: {cited}")
+    assert not bad, (
+        f"{len(bad)} citation(s) of files the repository does not have; cite the paper "
+        "(e.g. 'Seddik et al. 2024, eq 9') or a docs/ page instead:\n" + "\n".join(bad)
+    )
+
+
+def test_cited_docs_pages_exist():
+    files = set(tracked())
+    bad = []
+    for name, text in text_files():
+        for match in DOCS_RE.finditer(text):
+            if match.group(0) not in files:
+                bad.append(f"{name}:{line_of(text, match.start())}: {match.group(0)}")
+    assert not bad, f"{len(bad)} mention(s) of docs/ pages that are not tracked:\n" + "\n".join(bad)
