@@ -1,7 +1,7 @@
 """Time of the analytic α* of one (n, vocab) row at a large vocabulary.
 
 The analytic columns of `safe_fraction` run the estimator and its refinement on closed forms
-(modelcollapse.analytic): every criterion of one row, over the default grid's probes. Printed:
+(modelcollapse.study.analytic): every criterion of one row, over the default grid's probes. Printed:
 the time inside one process (median of --repeat runs, imports excluded) and the time of a whole
 `python` process that imports the library and computes it once.
 
@@ -16,9 +16,9 @@ import time
 
 CODE = """
 import yaml
-from modelcollapse import initial
-from modelcollapse.analytic import analytic_safe_fractions
-from modelcollapse.safe import Row
+from modelcollapse.core import initial
+from modelcollapse.study.analytic import analytic_safe_fractions
+from modelcollapse.study.safe import Row
 cfg = yaml.safe_load(open("config/config.yaml"))
 row = Row("mixed", "budget", {n}, {vocab})
 grid = list(row.grid(cfg["grid"]["synthetic_fraction"], log_real_shares=True))

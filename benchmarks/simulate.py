@@ -29,8 +29,8 @@ import time
 import numba
 import numpy as np
 
-from modelcollapse import initial
-from modelcollapse.simulate import Cell, simulate_cell
+from modelcollapse.core import initial
+from modelcollapse.core.simulate import Cell, simulate_cell
 
 ROOT = 2024
 

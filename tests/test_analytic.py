@@ -11,11 +11,12 @@ and the excess error equal to its baseline (the all-real model of the same size)
 
 import numpy as np
 import pytest
-from conftest import ROOT, Z_LIMIT
+from conftest import ROOT, Z_LIMIT, proportion_se, z_score
 
-from modelcollapse import analytic, initial, theory
-from modelcollapse.safe import Row, expected_l1_error
-from modelcollapse.simulate import METRICS, simulate_cell
+from modelcollapse.core import initial, theory
+from modelcollapse.core.simulate import METRICS, simulate_cell
+from modelcollapse.study import analytic
+from modelcollapse.study.safe import Row, expected_l1_error
 
 G = 100
 SEEDS = 400
@@ -26,11 +27,6 @@ def simulated(n, vocab, n_synthetic, exponent=1.1):
     row = Row("mixed", "budget", n, vocab)
     result = simulate_cell(p0, row.cell(n_synthetic), range(SEEDS), G, ROOT)
     return p0, row, result
-
-
-def z(values, expected) -> float:
-    values = np.asarray(values, dtype=float)
-    return float((values.mean() - expected) / (values.std(ddof=1) / np.sqrt(values.size)))
 
 
 def at_G(result, metric):
@@ -46,9 +42,9 @@ def test_drift_approximation(n, vocab, k):
     p0, row, result = simulated(n, vocab, k)
     cell = row.cell(k)
     expected = theory.drift_l1_expected(G, p0, cell.n_real, k)
-    assert abs(z(at_G(result, "l1_from_first"), expected)) < Z_LIMIT
+    assert abs(z_score(at_G(result, "l1_from_first"), expected)) < Z_LIMIT
     # the wrong constant of the first version (variance × 3/4) is caught
-    assert abs(z(at_G(result, "l1_from_first"), expected * np.sqrt(0.75))) > Z_LIMIT
+    assert abs(z_score(at_G(result, "l1_from_first"), expected * np.sqrt(0.75))) > Z_LIMIT
 
 
 # near the default study's excess-error boundaries (ratio ≈ 1.1)
@@ -60,16 +56,16 @@ def test_excess_error_approximation(n, vocab, k):
     p0, row, result = simulated(n, vocab, k)
     cell = row.cell(k)
     expected = theory.error_l1_expected(G, p0, cell.n_real, k)
-    assert abs(z(at_G(result, "l1_from_truth"), expected)) < Z_LIMIT
+    assert abs(z_score(at_G(result, "l1_from_truth"), expected)) < Z_LIMIT
     # the error of the all-real model of the same size (a ratio stuck at 1) is caught
-    assert abs(z(at_G(result, "l1_from_truth"), expected_l1_error(p0, n))) > Z_LIMIT
+    assert abs(z_score(at_G(result, "l1_from_truth"), expected_l1_error(p0, n))) > Z_LIMIT
 
 
 @pytest.mark.parametrize("n, vocab, k", [(100, 10, 85), (30, 100, 16), (300, 1000, 285), (30, 10, 30)])
 def test_diversity_is_exact(n, vocab, k):
     p0, row, result = simulated(n, vocab, k)
     expected = analytic.statistic(row, p0, G, k)["diversity"][0]
-    assert abs(z((1 - at_G(result, "simpson")) / (1 - p0 @ p0), expected)) < Z_LIMIT
+    assert abs(z_score((1 - at_G(result, "simpson")) / (1 - p0 @ p0), expected)) < Z_LIMIT
 
 
 @pytest.mark.parametrize("n, vocab, k", [(10, 10, 7), (30, 10, 27), (100, 100, 97)])
@@ -79,8 +75,7 @@ def test_collapse_with_real_data_is_decided_by_the_real_sample(n, vocab, k):
     expected = analytic.statistic(row, p0, G, k)["collapse"][0]
     collapsed = (result.collapse_time >= 1).astype(float)
     assert (result.collapse_time[result.collapse_time >= 1] == 1).all()
-    se = np.sqrt(expected * (1 - expected) / SEEDS)
-    assert abs(collapsed.mean() - expected) < Z_LIMIT * se
+    assert abs(collapsed.mean() - expected) < Z_LIMIT * proportion_se(expected, SEEDS)
 
 
 def test_analytic_alpha_star_at_vocab_1e5_is_finite_and_valid():

@@ -15,8 +15,8 @@ from conftest import ROOT
 from modelcollapse import cli
 
 ROOT_DIR = __import__("pathlib").Path(__file__).resolve().parents[1]
-from modelcollapse.initial import initial_distribution
-from modelcollapse.simulate import METRICS, Cell, sample_sizes, simulate_cell
+from modelcollapse.core.initial import initial_distribution
+from modelcollapse.core.simulate import METRICS, Cell, sample_sizes, simulate_cell
 
 IDENTITY = {
     "scenario": pa.string(),

@@ -1,7 +1,7 @@
-"""The up-front cost estimate that refuses a study too big for the machine (modelcollapse.cost)."""
+"""The up-front cost estimate that refuses a study too big for the machine (modelcollapse.study.cost)."""
 
-from modelcollapse.cost import GIB, refinement_probes, study_cost
-from modelcollapse.safe import Row
+from modelcollapse.study.cost import GIB, refinement_probes, study_cost
+from modelcollapse.study.safe import Row
 
 
 def rows(ns, vocabs, fractions=(0.0, 0.25, 0.5, 0.75, 1.0)):

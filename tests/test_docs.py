@@ -21,8 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = {"data/tinyshakespeare.txt"}  # the corpus: text, but not ours
 NOTES = ("paper", "DESIGN")  # notes the code once cited that were never part of the repository
-# A mention of a note: the name with ".md", and any path in front of it (so "docs/x/paper.md"
-# is resolved as that path). The name is spelt in two pieces so this file does not cite it.
+# A mention of a note: the name with ".md", and any path in front of it (so a note's name under
+# "docs/x/" is resolved as that path). No note's name is written out with ".md" here, so this file
+# does not cite one.
 NOTE_RE = re.compile(r"(?<![\w-])([\w./-]*?)\b(" + "|".join(NOTES) + r")\.md\b", re.IGNORECASE)
 DOCS_RE = re.compile(r"(?<![\w-])docs/[\w./-]+\.md")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import ROOT, Z_LIMIT, max_abs_z, metric, z_score
 
-from modelcollapse import _kernels, initial, theory
-from modelcollapse.simulate import (
+from modelcollapse.core import _kernels, initial, theory
+from modelcollapse.core.simulate import (
     INTEGER_METRICS,
     METRICS,
     SCENARIOS,

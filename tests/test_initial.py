@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from conftest import Z_LIMIT, z_score
 
-from modelcollapse import initial
-from modelcollapse.initial import initial_distribution
+from modelcollapse.core import initial
+from modelcollapse.core.initial import initial_distribution
 
 
 def test_target_hits_paper_distribution():

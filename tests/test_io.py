@@ -9,10 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from modelcollapse import io
-from modelcollapse.aggregate import check_provenance, read_sims
-from modelcollapse.initial import zipf
-from modelcollapse.simulate import Cell, simulate_cell
+from modelcollapse.core import io
+from modelcollapse.core.initial import zipf
+from modelcollapse.core.simulate import Cell, simulate_cell
+from modelcollapse.study.aggregate import check_provenance, read_sims
 
 TABLE = pa.table({"x": np.arange(1000, dtype=np.int64), "y": np.linspace(0, 1, 1000)})
 

@@ -10,8 +10,10 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from modelcollapse import paper, paper_figures, theory
-from modelcollapse.simulate import Cell, simulate_cell
+from modelcollapse.core import theory
+from modelcollapse.core.simulate import simulate_cell
+from modelcollapse.paper import experiments
+from modelcollapse.paper import figures as paper_figures
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = REPO / "tests" / "configs" / "paper_small.yaml"
@@ -29,7 +31,7 @@ def cfg():
 def test_fixed_real_cell_keeps_exact_sizes():
     for N in (10, 100):
         for n in (1, 10, 100, 1000):
-            cell = paper.fixed_real_cell(N, n, 600)
+            cell = experiments.fixed_real_cell(N, n, 600)
             assert (cell.n_real, cell.n_synthetic, cell.n) == (N, n, N + n)
 
 
@@ -38,51 +40,53 @@ def test_fully_synthetic_path_is_the_simulated_chain():
     p0 = np.array([0.5, 0.3, 0.2])
     n, G = 12, 30
     for seed in range(5):
-        path = paper.fully_synthetic_path(p0, n, G, 2024, seed)
-        res = simulate_cell(p0, paper.fully_synthetic_cell(n, 3), [seed], G, 2024)
-        np.testing.assert_allclose((path**2).sum(axis=1), res.metrics[0, :, paper.SIMPSON], rtol=0, atol=1e-12)
+        path = experiments.fully_synthetic_path(p0, n, G, 2024, seed)
+        res = simulate_cell(p0, experiments.fully_synthetic_cell(n, 3), [seed], G, 2024)
+        np.testing.assert_allclose((path**2).sum(axis=1), res.metrics[0, :, experiments.SIMPSON], rtol=0, atol=1e-12)
         assert (path.max(axis=1) == 1).argmax() == max(res.collapse_time[0], 0)
 
 
 def test_simulate_until_collapsed_extends_runs_without_changing_them():
     """Doubling G re-runs a replicate on its own stream: same T as one long run, and all collapse."""
-    p0 = paper.target_initial(50, {"support": 10, "s0": 0.3})
-    cell = paper.fully_synthetic_cell(20, 50)
-    res, fixed = paper.simulate_until_collapsed(p0, cell, range(40), 4, 7)  # G = 4 is far too short
+    p0 = experiments.target_initial(50, {"support": 10, "s0": 0.3})
+    cell = experiments.fully_synthetic_cell(20, 50)
+    res, fixed = experiments.simulate_until_collapsed(p0, cell, range(40), 4, 7)  # G = 4 is far too short
     long = simulate_cell(p0, cell, range(40), 5000, 7)
     assert (res.collapse_time > 0).all()
     np.testing.assert_array_equal(res.collapse_time, long.collapse_time)
-    np.testing.assert_array_equal(fixed, long.metrics[:, -1, paper.TOP_TOKEN])
+    np.testing.assert_array_equal(fixed, long.metrics[:, -1, experiments.TOP_TOKEN])
 
 
 def test_chi_square_pools_small_cells():
     p = np.array([0.6, 0.3, 0.09, 0.005, 0.005])
     fixed = np.repeat(np.arange(5), [60, 30, 9, 1, 0])
-    statistic, dof, p_value = paper.chi_square_fixation(fixed, p)
-    assert dof == 3  # cells 60, 30, 9 and one pooled cell for the two tokens expecting 0.5 each
+    statistic, dof, p_value = experiments.chi_square_fixation(fixed, p)
+    # cells 60 and 30, then 9 pooled with the two tokens expecting 0.5 each: alone, their pooled
+    # cell would expect 1 < 5, so it joins the smallest kept cell (the rule of stats.chi_square)
+    assert dof == 2
     assert statistic == pytest.approx(0.0, abs=1e-12)
     assert p_value == pytest.approx(1.0)
 
 
 def test_row_criteria():
-    assert paper.equality_row("c", "s", "p", 1, 1.0, 1.0 + 3.9, 1.0, 4)["result"] == "PASS"
-    assert paper.equality_row("c", "s", "p", 1, 1.0, 1.0 + 4.1, 1.0, 4)["result"] == "FAIL"
-    assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 1.0 + 3.0, 1.0, 4)["result"] == "PASS"
-    assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 1.0 + 5.0, 1.0, 4)["result"] == "FAIL"
-    assert paper.bound_row("c", "s", "p", 1, 0.0, 1.0, 0.0, 0.0, 4)["result"] == "PASS"  # exact, SE = 0
+    assert experiments.equality_row("c", "s", "p", 1, 1.0, 1.0 + 3.9, 1.0, 4)["result"] == "PASS"
+    assert experiments.equality_row("c", "s", "p", 1, 1.0, 1.0 + 4.1, 1.0, 4)["result"] == "FAIL"
+    assert experiments.bound_row("c", "s", "p", 1, 0.0, 1.0, 1.0 + 3.0, 1.0, 4)["result"] == "PASS"
+    assert experiments.bound_row("c", "s", "p", 1, 0.0, 1.0, 1.0 + 5.0, 1.0, 4)["result"] == "FAIL"
+    assert experiments.bound_row("c", "s", "p", 1, 0.0, 1.0, 0.0, 0.0, 4)["result"] == "PASS"  # exact, SE = 0
 
 
 def test_printed_eq9_differs_from_corrected_where_docs_theory_says():
     """docs/theory.md, Theorem 2 ("The correction"): only the '+' form gives S_1 = 1/N + (1 − 1/N) S₀."""
     N, n, s0 = 5, 100, 0.12
     assert theory.simpson_partial(1, N, n, s0) == pytest.approx(1 / N + (1 - 1 / N) * s0)
-    assert abs(paper.simpson_partial_as_printed(1, N, n, s0) - theory.simpson_partial(1, N, n, s0)) > 0.01
+    assert abs(experiments.simpson_partial_as_printed(1, N, n, s0) - theory.simpson_partial(1, N, n, s0)) > 0.01
 
 
 @pytest.fixture(scope="module")
 def small_tables(cfg):
-    figures = {name: simulate(cfg) for name, simulate in paper.FIGURE_SIMULATIONS.items()}
-    theorems = {name: simulate(cfg) for name, simulate in paper.THEOREM_SIMULATIONS.items()}
+    figures = {name: simulate(cfg) for name, simulate in experiments.FIGURE_SIMULATIONS.items()}
+    theorems = {name: simulate(cfg) for name, simulate in experiments.THEOREM_SIMULATIONS.items()}
     return figures, theorems
 
 
@@ -95,7 +99,7 @@ def test_theorem_table_small_config_passes(small_tables, cfg):
     """Deterministic (fixed seeds): every closed form checks out even at 200 replicates."""
     _, theorems = small_tables
     fully, fixed = theorems["theorems_fully_synthetic"], theorems["theorems_fixed_real"]
-    table = paper.theorem_table(fully["generations"], fully["replicates"], fixed["generations"], cfg)
+    table = experiments.theorem_table(fully["generations"], fully["replicates"], fixed["generations"], cfg)
     assert set(table["check"]) >= {"eq 6", "eq 7", "eq 8", "Prop 1", "Thm 2 (eq 9, corrected)", "Thm 2 S∞", "Thm 3"}
     failed = table[table["result"] != "PASS"]
     assert failed.empty, failed.to_string()
@@ -103,11 +107,11 @@ def test_theorem_table_small_config_passes(small_tables, cfg):
 
 def test_claims_and_markdown(small_tables, cfg):
     figures, _ = small_tables
-    claims = paper.claims_table(figures["fig2"], figures["fig3"], figures["fig4"], figures["fig6"], cfg)
-    assert list(claims.columns) == list(paper.TABLE_COLUMNS)
+    claims = experiments.claims_table(figures["fig2"], figures["fig3"], figures["fig4"], figures["fig6"], cfg)
+    assert list(claims.columns) == list(experiments.TABLE_COLUMNS)
     assert set(claims["result"]) <= {"PASS", "FAIL"}
     assert claims["simulated"].notna().all()
-    assert "## Qualitative claims" in paper.results_markdown(claims)
+    assert "## Qualitative claims" in experiments.results_markdown(claims)
 
 
 def test_every_figure_draws(small_tables, cfg):

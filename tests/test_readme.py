@@ -57,7 +57,7 @@ def test_shipped_config_sets_every_key_with_the_schema_default():
 def test_library_defaults_are_the_schema_defaults():
     """`modelcollapse safe-fraction` and `mc.safe_fraction` use the default study's thresholds
     and grid: the library's constants and the JSON schema say the same."""
-    from modelcollapse.safe import DEFAULT_FRACTIONS, DEFAULT_THRESHOLDS
+    from modelcollapse.study.safe import DEFAULT_FRACTIONS, DEFAULT_THRESHOLDS
 
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     safe = schema["properties"]["safe"]["properties"]

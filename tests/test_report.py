@@ -17,7 +17,7 @@ import yaml
 from matplotlib.colors import same_color
 from test_workflow import SMALL, project_copy, snakemake
 
-from modelcollapse.plotting import safe_fraction_figure, safe_fraction_table_html
+from modelcollapse.study.plotting import safe_fraction_figure, safe_fraction_table_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from modelcollapse.seeding import pcg64_state, seed_sequence_states
+from modelcollapse.core.seeding import pcg64_state, seed_sequence_states
 
 
 @pytest.mark.parametrize("root_seed", [0, 1, 2024, 2**32 - 1, 2**32, 2**40 + 5, 2**130 + 3])

@@ -17,8 +17,8 @@ import pytest
 from conftest import P_LIMIT, ROOT, Z_LIMIT, chi_square_pvalue, max_abs_z, metric, z_score
 from scipy.special import gammaln
 
-from modelcollapse import initial, theory
-from modelcollapse.simulate import Cell, simulate_cell
+from modelcollapse.core import initial, theory
+from modelcollapse.core.simulate import Cell, simulate_cell
 
 T600 = initial.target(600, 52, 0.1)  # the paper's s = 600, s̃ = 52, S₀ = 0.1
 P0 = {

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from conftest import ROOT, Z_LIMIT, max_abs_z, metric
 
-from modelcollapse import initial, theory
-from modelcollapse.simulate import METRICS, Cell, replicate_stream, simulate_cell, simulate_reference
+from modelcollapse.core import initial, theory
+from modelcollapse.core.simulate import METRICS, Cell, replicate_stream, simulate_cell, simulate_reference
 
 T600 = initial.target(600, 52, 0.1)
 P0 = {

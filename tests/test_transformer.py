@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from modelcollapse import transformer_plot
+from modelcollapse.transformer import plots as transformer_plots
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT_PATH = REPO / "data" / "tinyshakespeare.txt"
@@ -30,9 +30,9 @@ NO_TORCH = (
 @pytest.fixture(scope="module")
 def transformer():
     pytest.importorskip("torch", reason=NO_TORCH)
-    from modelcollapse import transformer
+    from modelcollapse.transformer import model
 
-    return transformer
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -149,16 +149,16 @@ def test_tiny_experiment_end_to_end(transformer, text, tiny_experiment, ground_t
             probabilities[fraction].append(result.next_char_probabilities)
             losses[fraction].append(result.val_loss)
             previous = result.model
-    drift = transformer_plot.drift_table(ground_truth.next_char_probabilities, probabilities)
-    val_loss = transformer_plot.validation_loss_table(ground_truth.val_loss, losses)
+    drift = transformer_plots.drift_table(ground_truth.next_char_probabilities, probabilities)
+    val_loss = transformer_plots.validation_loss_table(ground_truth.val_loss, losses)
     assert len(drift) == 6
     assert (drift[drift.generation == 1].l1_from_first == 0).all()
     assert (drift[drift.generation > 1].l1_from_first > 0).all()
     assert set(val_loss.generation) == {0, 1, 2, 3}
-    claim = transformer_plot.check_drift_claim(drift)
+    claim = transformer_plots.check_drift_claim(drift)
     assert list(claim.setting) == ["synthetic_100pct", "synthetic_50pct"]
     meta = transformer.experiment_metadata(tiny_experiment)
-    figure = transformer_plot.plot_fig5(drift, val_loss, meta)
+    figure = transformer_plots.plot_fig5(drift, val_loss, meta)
     assert len([axis for axis in figure.axes if axis.get_visible()]) == 3
     plt.close(figure)
 
@@ -172,7 +172,7 @@ def fake_drift(growth_by_fraction, generations=10):
     """Drift rising linearly at the given rate per generation, from 0.1 at generation 2."""
     rows = [
         {
-            "setting": transformer_plot.setting_name(fraction),
+            "setting": transformer_plots.setting_name(fraction),
             "synthetic_fraction": fraction,
             "generation": m,
             "l1_from_first": 0.0 if m == 1 else 0.1 + rate * (m - 2),
@@ -184,20 +184,20 @@ def fake_drift(growth_by_fraction, generations=10):
 
 
 def test_plot_module_does_not_import_torch():
-    code = "import sys, modelcollapse.transformer_plot; assert 'torch' not in sys.modules"
+    code = "import sys, modelcollapse.transformer.plots; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_setting_names_and_labels():
-    assert transformer_plot.setting_name(1.0) == "synthetic_100pct"
-    assert transformer_plot.setting_label(1.0) == "synthetic"
-    assert transformer_plot.setting_label(0.2) == "synthetic 20% – real 80%"
+    assert transformer_plots.setting_name(1.0) == "synthetic_100pct"
+    assert transformer_plots.setting_label(1.0) == "synthetic"
+    assert transformer_plots.setting_label(0.2) == "synthetic 20% – real 80%"
 
 
 def test_drift_table_measures_from_first_generation():
     rng = np.random.default_rng(0)
     distributions = [rng.dirichlet(np.ones(5), size=4) for _ in range(4)]
-    drift = transformer_plot.drift_table(distributions[0], {1.0: distributions[1:]})
+    drift = transformer_plots.drift_table(distributions[0], {1.0: distributions[1:]})
     assert list(drift.generation) == [1, 2, 3]
     assert drift.l1_from_first.iloc[0] == 0.0
     expected = np.abs(distributions[3] - distributions[1]).sum(axis=1).mean()
@@ -206,16 +206,16 @@ def test_drift_table_measures_from_first_generation():
 
 
 def test_claim_holds_when_synthetic_drift_grows_and_mixes_stay_flat():
-    claim = transformer_plot.check_drift_claim(fake_drift({1.0: 0.05, 0.5: 0.005, 0.2: 0.0}))
+    claim = transformer_plots.check_drift_claim(fake_drift({1.0: 0.05, 0.5: 0.005, 0.2: 0.0}))
     assert list(claim.synthetic_fraction) == [1.0, 0.5, 0.2]
     assert claim.holds.all()
     assert claim.growth_ratio.iloc[0] == pytest.approx((0.1 + 0.05 * 8) / 0.1)
 
 
 def test_claim_fails_when_every_setting_drifts_alike():
-    claim = transformer_plot.check_drift_claim(fake_drift({1.0: 0.05, 0.5: 0.05}))
+    claim = transformer_plots.check_drift_claim(fake_drift({1.0: 0.05, 0.5: 0.05}))
     assert claim.holds.tolist() == [True, False]
-    flat = transformer_plot.check_drift_claim(fake_drift({1.0: 0.0, 0.5: 0.0}))
+    flat = transformer_plots.check_drift_claim(fake_drift({1.0: 0.0, 0.5: 0.0}))
     assert not flat.holds.iloc[0]
 
 
@@ -224,12 +224,12 @@ def test_plot_fig5_has_the_paper_layout():
     curves = [
         {"setting": name, "synthetic_fraction": fraction, "generation": m, "iteration": it, "val_loss": 4 / it**0.1}
         for name, fraction, generations in [("ground_truth", np.nan, [0])]
-        + [(transformer_plot.setting_name(f), f, range(1, 11)) for f in (1.0, 0.5, 0.2)]
+        + [(transformer_plots.setting_name(f), f, range(1, 11)) for f in (1.0, 0.5, 0.2)]
         for m in generations
         for it in (1, 10, 100)
     ]
     meta = {"preset": {"name": "small"}, "n_contexts": 300, "choices": ["a choice the paper leaves open"]}
-    figure = transformer_plot.plot_fig5(drift, pd.DataFrame.from_records(curves), meta)
+    figure = transformer_plots.plot_fig5(drift, pd.DataFrame.from_records(curves), meta)
     axes = [axis for axis in figure.axes if axis.get_visible()]
     assert len(axes) == 4
     assert all(axis.get_xscale() == "log" for axis in axes[1:])

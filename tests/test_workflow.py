@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from modelcollapse.io import INITIAL_SCHEMA, SIMS_SCHEMA
+from modelcollapse.core.io import INITIAL_SCHEMA, SIMS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "configs" / "small.yaml"

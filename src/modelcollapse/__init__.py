@@ -5,12 +5,17 @@
     result = mc.simulate_cell(mc.initial.zipf(100, 1.1), mc.Cell("mixed", 1000, 100, 0.5), seeds=100, generations=100)
     result.to_pandas()                                   # one row per (seed, generation)
     study = mc.load_study("results/default")             # a finished study's tables
+
+The library by role: `core` is the engine and its foundations (simulation, initial distributions,
+closed forms, tables, statistics); `study` the α* analysis built on it; `paper` and `transformer`
+regenerate the paper's figures and can be read, or dropped, as units. `style` is the one look of
+every figure; `cli` the command line.
 """
 
-from . import initial, theory
 from ._version import __version__
-from .safe import CRITERIA, Row
-from .simulate import SCENARIOS, Cell, CellResult, simulate_cell
+from .core import initial, theory
+from .core.simulate import SCENARIOS, Cell, CellResult, simulate_cell
+from .study.safe import CRITERIA, Row
 
 _STUDY = ("Study", "load_study", "safe_fraction")
 
@@ -19,9 +24,9 @@ def __getattr__(name):
     """The study functions need pandas: imported when first used, so the command line and the
     engine start without it."""
     if name in _STUDY:
-        from . import study
+        from .study import answers
 
-        return getattr(study, name)
+        return getattr(answers, name)
     raise AttributeError(f"module 'modelcollapse' has no attribute {name!r}")
 
 __all__ = [

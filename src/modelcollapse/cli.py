@@ -14,8 +14,8 @@ import sys
 import time
 
 from ._version import __version__
-from .initial import INITIAL_KINDS, initial_distribution
-from .simulate import SCENARIOS, Cell
+from .core.initial import INITIAL_KINDS, initial_distribution
+from .core.simulate import SCENARIOS, Cell
 
 DEFAULT_ROOT_SEED = 2024  # the default study's root_seed
 FORMATTER = argparse.ArgumentDefaultsHelpFormatter
@@ -216,7 +216,7 @@ def safe_fraction_command(args, parser) -> None:
         if args.analytic_only:
             rows = _analytic_rows(args, p0, options)
         else:
-            from .study import safe_fraction
+            from .study.answers import safe_fraction
 
             progress = Progress(0, "cells simulated", args.quiet)
             table = safe_fraction(p0=p0, n=args.n, n_real=args.n_real, seeds=args.seeds, root_seed=args.root_seed,
@@ -243,8 +243,8 @@ def _plain(value):
 
 def _analytic_rows(args, p0, options) -> list[dict]:
     """The analytic columns without pandas, so the answer comes in well under a second."""
-    from .analytic import analytic_safe_fractions
-    from .safe import DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, Row
+    from .study.analytic import analytic_safe_fractions
+    from .study.safe import DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, Row
 
     frame = "budget" if args.n is not None else "real_data"
     row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size)
@@ -293,7 +293,7 @@ def _format(rows: list[dict], args, vocab: int) -> str:
 
 
 def initial_command(args, parser) -> None:
-    from .io import initial_table, write_parquet
+    from .core.io import initial_table, write_parquet
 
     args.scenario, args.window = "mixed", None
     _check_applicable(args, parser)
@@ -344,8 +344,8 @@ def simulate_command(args, parser) -> None:
     import numpy as np  # only once the inputs are valid
     import pyarrow as pa
 
-    from .io import initial_digest, initial_table, sims_table, write_tables
-    from .simulate import CellResult, simulate_cell
+    from .core.io import initial_digest, initial_table, sims_table, write_tables
+    from .core.simulate import CellResult, simulate_cell
 
     start = time.perf_counter()
     seeds = np.arange(args.first_seed, args.first_seed + args.seeds)

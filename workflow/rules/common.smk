@@ -8,10 +8,10 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-import modelcollapse.cost
-import modelcollapse.initial
-import modelcollapse.safe
-import modelcollapse.simulate
+import modelcollapse.core.initial
+import modelcollapse.core.simulate
+import modelcollapse.study.cost
+import modelcollapse.study.safe
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
@@ -165,7 +165,7 @@ def initial_file_errors(config):
         yield "config key 'initial.path': missing with kind file; allowed: a CSV or Parquet file of token counts or probabilities"
         return
     try:
-        tokens = modelcollapse.initial.from_file(initial["path"]).size
+        tokens = modelcollapse.core.initial.from_file(initial["path"]).size
     except ValueError as err:
         yield f"config key 'initial.path': {err}"
         return
@@ -200,7 +200,7 @@ check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 RESULTS = f"results/{config['study']}"
 GRID = config["grid"]
-CRITERIA = list(modelcollapse.safe.CRITERIA)
+CRITERIA = list(modelcollapse.study.safe.CRITERIA)
 FRAME = "budget" if "n" in GRID else "real_data"
 
 # Jobs import the library from this checkout, whatever environment runs them (venv, conda
@@ -219,7 +219,7 @@ def study_rows():
     rows = {}
     for size in GRID["n"] if FRAME == "budget" else GRID["n_real"]:
         for vocab in GRID["vocab"]:
-            row = modelcollapse.safe.Row(
+            row = modelcollapse.study.safe.Row(
                 config["scenario"], FRAME, size, vocab, config.get("window")
             )
             probes = row.grid(
@@ -242,7 +242,7 @@ def same_count_messages():
     for size in GRID.get("n", ()):
         probes = next(p for s, _, p in STUDY_ROWS.values() if s == size)
         counts = [
-            (a, modelcollapse.simulate.sample_sizes(size, a)[1])
+            (a, modelcollapse.core.simulate.sample_sizes(size, a)[1])
             for a in GRID["synthetic_fraction"]
         ]
         shared = [f"{a} as {probes[k]} ({k})" for a, k in counts if probes[k] != a]
@@ -251,7 +251,7 @@ def same_count_messages():
 
 
 STUDY_ROWS = study_rows()
-COST = modelcollapse.cost.study_cost(
+COST = modelcollapse.study.cost.study_cost(
     {
         name: (size, vocab, list(grid))
         for name, (size, vocab, grid) in STUDY_ROWS.items()

@@ -5,7 +5,7 @@ import sys
 import pandas as pd
 import pyarrow as pa
 
-from modelcollapse.io import write_tables
+from modelcollapse.core.io import write_tables
 
 sys.stderr = open(snakemake.log[0], "w")
 tables = {

@@ -2,13 +2,13 @@
 
 import sys
 
-from modelcollapse import paper
-from modelcollapse.paper_figures import FIGURES
+from modelcollapse.paper import experiments
+from modelcollapse.paper.figures import FIGURES
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 name, cfg = snakemake.params.figure, snakemake.params.cfg
-table = paper.FIGURE_SIMULATIONS[name](cfg)
-paper.write_table(table, snakemake.output.table)
+table = experiments.FIGURE_SIMULATIONS[name](cfg)
+experiments.write_table(table, snakemake.output.table)
 figure = FIGURES[name](table, cfg)
 figure.savefig(snakemake.output.png, dpi=150)
 figure.savefig(snakemake.output.pdf)

@@ -2,10 +2,10 @@
 
 import sys
 
-from modelcollapse import paper
+from modelcollapse.paper import experiments
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
-tables = paper.THEOREM_SIMULATIONS[snakemake.params.experiment](snakemake.params.cfg)
+tables = experiments.THEOREM_SIMULATIONS[snakemake.params.experiment](snakemake.params.cfg)
 for name, table in tables.items():
-    paper.write_table(table, snakemake.output[name])
+    experiments.write_table(table, snakemake.output[name])
     print(f"{name}: {len(table)} rows -> {snakemake.output[name]}")

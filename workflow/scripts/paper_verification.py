@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from modelcollapse.paper_figures import verification_figures
+from modelcollapse.paper.figures import verification_figures
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 data = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}

@@ -4,7 +4,7 @@ import sys
 
 import pandas as pd
 
-from modelcollapse.plotting import phase_diagram
+from modelcollapse.study.plotting import phase_diagram
 
 sys.stderr = open(snakemake.log[0], "w")
 criteria = pd.read_parquet(snakemake.input.criteria)

@@ -5,10 +5,10 @@ import sys
 import pyarrow as pa
 
 from modelcollapse import __version__
-from modelcollapse.aggregate import read_initial, read_sims, study_row
-from modelcollapse.io import initial_digest, write_tables
-from modelcollapse.safe import Row
-from modelcollapse.simulate import simulate_cell
+from modelcollapse.core.io import initial_digest, write_tables
+from modelcollapse.core.simulate import simulate_cell
+from modelcollapse.study.aggregate import read_initial, read_sims, study_row
+from modelcollapse.study.safe import Row
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params

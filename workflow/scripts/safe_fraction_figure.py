@@ -4,7 +4,7 @@ import sys
 
 import pandas as pd
 
-from modelcollapse.plotting import safe_fraction_figure
+from modelcollapse.study.plotting import safe_fraction_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params

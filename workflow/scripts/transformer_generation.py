@@ -4,17 +4,18 @@ import sys
 import time
 
 import numpy as np
-from modelcollapse import transformer
+
+from modelcollapse.transformer import model
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 
 started = time.perf_counter()
-experiment = transformer.TransformerExperiment.from_config(snakemake.params.experiment)
+experiment = model.TransformerExperiment.from_config(snakemake.params.experiment)
 with open(snakemake.input.text, encoding="utf-8") as handle:
     text = handle.read()
-vocabulary, contexts, real_pool = transformer.load_ground_truth_assets(snakemake.input.ground_truth)
-previous_model = transformer.load_model(snakemake.input.previous_model, len(vocabulary), experiment.preset)
-generation = transformer.train_generation(
+vocabulary, contexts, real_pool = model.load_ground_truth_assets(snakemake.input.ground_truth)
+previous_model = model.load_model(snakemake.input.previous_model, len(vocabulary), experiment.preset)
+generation = model.train_generation(
     text,
     previous_model,
     contexts,
@@ -24,11 +25,11 @@ generation = transformer.train_generation(
     experiment,
 )
 
-transformer.save_model(snakemake.output.model, generation.model)
+model.save_model(snakemake.output.model, generation.model)
 np.save(snakemake.output.probabilities, generation.next_char_probabilities)
 generation.val_loss.to_parquet(snakemake.output.val_loss, index=False)
 with open(snakemake.output.corpus, "w", encoding="utf-8") as handle:
-    handle.write(transformer.decode(generation.corpus, vocabulary))
+    handle.write(model.decode(generation.corpus, vocabulary))
 print(
     f"synthetic fraction {snakemake.params.synthetic_fraction}, generation {snakemake.params.generation}: "
     f"final validation loss {generation.val_loss.val_loss.iloc[-1]:.4f}, {time.perf_counter() - started:.1f} s wall, "

@@ -5,21 +5,22 @@ import sys
 import time
 
 import numpy as np
-from modelcollapse import transformer
+
+from modelcollapse.transformer import model
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 
 started = time.perf_counter()
-experiment = transformer.TransformerExperiment.from_config(snakemake.params.experiment)
+experiment = model.TransformerExperiment.from_config(snakemake.params.experiment)
 with open(snakemake.input.text, encoding="utf-8") as handle:
     text = handle.read()
-ground_truth = transformer.train_ground_truth(text, experiment)
+ground_truth = model.train_ground_truth(text, experiment)
 
-transformer.save_ground_truth(snakemake.output.model, ground_truth)
+model.save_ground_truth(snakemake.output.model, ground_truth)
 np.save(snakemake.output.probabilities, ground_truth.next_char_probabilities)
 ground_truth.val_loss.to_parquet(snakemake.output.val_loss, index=False)
 with open(snakemake.output.meta, "w") as handle:
-    json.dump(transformer.experiment_metadata(experiment), handle, indent=2)
+    json.dump(model.experiment_metadata(experiment), handle, indent=2)
 print(
     f"p(0): final validation loss {ground_truth.val_loss.val_loss.iloc[-1]:.4f}, "
     f"{time.perf_counter() - started:.1f} s wall, {time.process_time():.1f} s CPU"

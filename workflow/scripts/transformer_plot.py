@@ -4,13 +4,14 @@ import json
 import sys
 
 import pandas as pd
-from modelcollapse import transformer_plot
+
+from modelcollapse.transformer import plots
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 
 with open(snakemake.input.meta) as handle:
     meta = json.load(handle)
-figure = transformer_plot.plot_fig5(
+figure = plots.plot_fig5(
     pd.read_parquet(snakemake.input.drift), pd.read_parquet(snakemake.input.val_loss), meta
 )
 figure.savefig(snakemake.output.png, dpi=150)

@@ -4,7 +4,8 @@ import sys
 
 import numpy as np
 import pandas as pd
-from modelcollapse import transformer_plot
+
+from modelcollapse.transformer import plots
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 
@@ -20,14 +21,14 @@ def by_fraction(paths, load):
     }
 
 
-drift = transformer_plot.drift_table(
+drift = plots.drift_table(
     np.load(snakemake.input.ground_truth_probabilities), by_fraction(snakemake.input.probabilities, np.load)
 )
-val_loss = transformer_plot.validation_loss_table(
+val_loss = plots.validation_loss_table(
     pd.read_parquet(snakemake.input.ground_truth_val_loss), by_fraction(snakemake.input.val_loss, pd.read_parquet)
 )
 drift.to_parquet(snakemake.output.drift, index=False)
 val_loss.to_parquet(snakemake.output.val_loss, index=False)
-claim = transformer_plot.check_drift_claim(drift)
+claim = plots.check_drift_claim(drift)
 claim.to_csv(snakemake.output.claim, sep="\t", index=False)
 print(claim.to_string())

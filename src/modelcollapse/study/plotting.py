@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
+from ..style import figure_style  # noqa: E402
 from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC  # noqa: E402
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
@@ -58,7 +59,6 @@ def _size_label(size_key):
 
 def _vocab_panels(vocabs, sharey):
     """One panel per vocabulary, side by side."""
-    sns.set_theme(style="white", context="notebook")
     return plt.subplots(1, len(vocabs), figsize=(5.2 * len(vocabs) + 1.2, 4.6), sharey=sharey, squeeze=False)
 
 
@@ -83,6 +83,7 @@ def _bottom_legend(fig, handles, labels, ncol, y=-0.2):
     fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, bbox_to_anchor=(0.45, y))
 
 
+@figure_style("study")
 def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str = ""):
     """Heatmap of one criterion's statistic over (effective synthetic fraction × n), one panel
     per vocab, coloured so that the threshold is white (blue safe, red unsafe). Tiles the
@@ -166,6 +167,7 @@ def strictest(safe):
     return rows.reset_index().assign(safe_fraction=lambda r: r["alpha"].clip(lower=0.0)).drop(columns="alpha")
 
 
+@figure_style("study")
 def safe_fraction_figure(safe, title: str = ""):
     """α*(n): one panel per vocab, x the row size (n, or N in the real-data frame; log scale),
     y the empirical α* of each criterion with its bootstrap interval as a band, the analytic α*

@@ -6,7 +6,7 @@ least the threshold, every smaller count too. A small study — one (n, vocab) r
 config/config.yaml, refinement to adjacent counts — is repeated with independent root seeds, and
 each time the reported [ci_low, ci_high] is checked against that truth.
 
-Usage: .venv/bin/python benchmarks/coverage.py [--repeats 200] [--n 100] [--vocab 10] [--seeds 100]
+Usage: .venv/bin/python benchmarks/interval_coverage.py [--repeats 200] [--n 100] [--vocab 10] [--seeds 100]
 """
 
 import argparse
@@ -15,9 +15,11 @@ import time
 import numpy as np
 import yaml
 
-from modelcollapse import analytic, initial
-from modelcollapse.aggregate import simulate_row
-from modelcollapse.safe import Row, boundary, safe_mask
+from modelcollapse.core import initial
+from modelcollapse.core.stats import proportion_se
+from modelcollapse.study import analytic
+from modelcollapse.study.aggregate import simulate_row
+from modelcollapse.study.safe import Row, boundary, safe_mask
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -52,7 +54,7 @@ def main() -> None:
         exact_hits += table["safe_fraction"] == truth
         widths.append(table["ci_high"] - max(low, 0))
     rate = covered / args.repeats
-    se = np.sqrt(rate * (1 - rate) / args.repeats)
+    se = proportion_se(rate, args.repeats)
     print(f"{args.repeats} repeats in {time.perf_counter() - start:.0f} s: the {safe['confidence']:.0%} interval "
           f"covers the true alpha* in {covered} ({rate:.1%} ± {se:.1%}); the point estimate equals it in "
           f"{exact_hits}; median interval width {np.median(widths):.3g}")

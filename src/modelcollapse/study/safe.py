@@ -22,8 +22,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from .simulate import SCENARIOS, Cell, sample_sizes
-from .theory import binomial_mean_abs_deviation
+from ..core.simulate import SCENARIOS, Cell, sample_sizes
+from ..core.theory import binomial_mean_abs_deviation
 
 CRITERIA = ("drift", "excess_error", "diversity", "collapse")
 STATISTIC = {

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import analytic, theory
-from .io import INITIAL_SCHEMA, SIMS_SCHEMA, provenance, read_checked, sims_table
+from ..core import stats, theory
+from ..core.io import INITIAL_SCHEMA, SIMS_SCHEMA, provenance, read_checked, sims_table
+from ..core.simulate import METRICS
+from . import analytic
 from .safe import CRITERIA, Row, criterion_values, degenerate, estimate, expected_l1_error, real_sample_decides, refine
-from .simulate import METRICS
 
 CELL = ["scenario", "n", "vocab", "n_real", "n_synthetic", "synthetic_fraction", "effective_fraction"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -85,8 +86,8 @@ def summarize(cells, arrays, collapse_time, p0, generations: int) -> pd.DataFram
     out["seeds"] = np.full(len(cells) * gen.size, R)
     for m in SUMMARY_METRICS:
         a = arrays[m]  # the distances to p⁽¹⁾ are NaN at generation 0 for every seed: kept NaN
-        out[f"{m}_mean"] = a.mean(axis=1).ravel()
-        out[f"{m}_se"] = (a.std(axis=1, ddof=1) / np.sqrt(R)).ravel()
+        mean, se = stats.mean_and_se(a, axis=1)
+        out[f"{m}_mean"], out[f"{m}_se"] = mean.ravel(), se.ravel()
         for q, v in zip(QUANTILES, np.quantile(a, QUANTILES, axis=1)):
             out[f"{m}_q{round(q * 100):02d}"] = v.ravel()
     collapsed_by = (collapse_time[:, :, None] <= gen[None, None, :]).mean(axis=1)
@@ -171,7 +172,7 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
     """`study_row` of a row simulated here and now: the grid probes ({n_synthetic: requested
     fraction}, `Row.grid`), then refinement, in one process. The numbers are those the workflow
     writes for the same row, seeds and root seed. `on_probe(n_synthetic)` follows progress."""
-    from .simulate import simulate_cell
+    from ..core.simulate import simulate_cell
 
     def simulate(cell):
         result = simulate_cell(p0, cell, range(seeds), config["generations"], config["root_seed"])
@@ -192,13 +193,13 @@ def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict
     for (i, cell), probe in zip(cells.iterrows(), is_probe):
         k = int(cell["n_synthetic"])
         for criterion in CRITERIA:
-            v = probes[k][criterion]
-            stat = float(np.mean(v))
+            mean, se = stats.mean_and_se(probes[k][criterion])
+            stat = float(mean)
             bad = degenerate(row, k)
             records.append({
                 "scenario": row.scenario, "frame": row.frame, "n": int(cell["n"]), "n_real": int(cell["n_real"]),
                 "n_synthetic": k, "vocab": row.vocab, "effective_fraction": float(cell["effective_fraction"]),
-                "criterion": criterion, "value": stat, "se": float(np.std(v, ddof=1) / np.sqrt(len(v))),
+                "criterion": criterion, "value": stat, "se": float(se),
                 "threshold": thresholds[criterion], "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
                 "degenerate": bad, "real_sample_decides": real_sample_decides(row, criterion, k), "probe": bool(probe),
             })

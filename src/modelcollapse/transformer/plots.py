@@ -1,6 +1,6 @@
 """Figure 5 of Seddik et al. 2024 from saved results: drift table, numeric check of its claim, and the plot.
 
-Works on the arrays and tables written by the experiment in `modelcollapse.transformer`, and does not import
+Works on the arrays and tables written by the experiment in `modelcollapse.transformer.model`, and does not import
 torch, so the figure can be redrawn without it.
 """
 
@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+
+from ..style import figure_style  # noqa: E402
 
 GROUND_TRUTH_SETTING = "ground_truth"
 """Setting name of generation 0 in the validation-loss table: p^(0), trained on the real text."""
@@ -94,8 +96,9 @@ def check_drift_claim(
     """Check Figure 5's claim in numbers: drift grows when fully synthetic, stays bounded with real data mixed in.
 
     Per setting, over generations 2 … G (generation 1 has zero drift by definition):
-    - drift_second, drift_last: ‖p^(m) − p^(1)‖₁ at m = 2 and m = G;
-    - growth_ratio = drift_last / drift_second;
+    - l1_from_first_at_2, l1_from_first_at_last: the drift ‖p^(m) − p^(1)‖₁ (column l1_from_first of the drift
+      table, as in the study's tables) at m = 2 and m = G;
+    - growth_ratio = l1_from_first_at_last / l1_from_first_at_2;
     - slope: least-squares slope of the drift against m.
     The fully synthetic setting (fraction 1) supports the claim if its slope is positive and growth_ratio is at
     least `min_growth_ratio`. A mixed setting supports it if it ends below the fully synthetic drift and its slope
@@ -110,8 +113,8 @@ def check_drift_claim(
             {
                 "setting": setting_name(fraction),
                 "synthetic_fraction": float(fraction),
-                "drift_second": float(group.l1_from_first.iloc[0]),
-                "drift_last": float(group.l1_from_first.iloc[-1]),
+                "l1_from_first_at_2": float(group.l1_from_first.iloc[0]),
+                "l1_from_first_at_last": float(group.l1_from_first.iloc[-1]),
                 "last_generation": int(group.generation.iloc[-1]),
                 "growth_ratio": float(group.l1_from_first.iloc[-1] / group.l1_from_first.iloc[0]),
                 "slope": slope,
@@ -131,7 +134,10 @@ def check_drift_claim(
         else:
             claims.append("drift stays bounded")
             holds.append(
-                bool(row.drift_last < reference.drift_last and row.slope <= max_relative_slope * reference.slope)
+                bool(
+                    row.l1_from_first_at_last < reference.l1_from_first_at_last
+                    and row.slope <= max_relative_slope * reference.slope
+                )
             )
     return table.assign(claim=claims, holds=holds)
 
@@ -160,8 +166,8 @@ def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt
     validation loss on held-out real text against training iteration (log scale), one curve per generation,
     with the ground truth p^(0) dashed. The preset and every choice the paper leaves open are written below.
     """
-    # Styles as context managers: drawing this figure must not restyle the caller's other figures.
-    with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
+    # A context manager: drawing this figure must not restyle the caller's other figures.
+    with figure_style("transformer"):
         return _draw_fig5(drift, val_loss, meta)
 
 

@@ -4,7 +4,7 @@ outputs in docs/outputs.md).
 Each `simulate_*` function runs the experiment behind one figure (or behind the theorem table)
 from the `paper` config (config/paper.yaml) and returns pandas DataFrames; `theorem_table` and
 `claims_table` set every closed form and every qualitative claim of the paper beside its
-simulated value with a PASS/FAIL verdict. Plotting lives in `paper_figures`.
+simulated value with a PASS/FAIL verdict. Plotting lives in `paper.figures`.
 
 Scenario semantics (docs/model.md, "The scenarios"): fully synthetic = scenario `mixed` at
 synthetic_fraction 1; fixed real data ("partially synthetic", eq 17) = `mixed` with N = n_real
@@ -18,13 +18,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import initial, theory
-from .io import write_parquet
-from .simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
+from ..core import initial, stats, theory
+from ..core.io import write_parquet
+from ..core.simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
 
-SIMPSON, COLLAPSED, DRIFT, TOP_TOKEN = (
+SIMPSON, COLLAPSED, L1_FROM_FIRST, TOP_TOKEN = (
     METRICS.index(name) for name in ("simpson", "collapsed", "l1_from_first", "top_token")
 )
+# The per-generation summaries of the theorem runs: mean and SE of these metrics, named as in the
+# study's summary.parquet ({metric}_mean, {metric}_se; l1_from_first is the drift ‖p⁽ᵐ⁾ − p⁽¹⁾‖₁).
+SUMMARY_METRICS = ("simpson", "collapsed", "l1_from_first")
 
 
 # --- cells, initial distributions, helpers ---------------------------------------------------
@@ -79,14 +82,6 @@ def simulate_until_collapsed(
     raise RuntimeError(f"{pending.size} replicates of {cell} never collapsed")
 
 
-def mean_and_se(values, axis=0):
-    """Monte-Carlo mean and its standard error over independent replicates."""
-    values = np.asarray(values, dtype=float)
-    count = values.shape[axis]
-    se = values.std(axis=axis, ddof=1) / math.sqrt(count) if count > 1 else np.zeros_like(values.mean(axis))
-    return values.mean(axis=axis), se
-
-
 def trajectory_frame(result: CellResult, **labels) -> pd.DataFrame:
     """Long table (seed, generation, σ_m, ‖p⁽ᵐ⁾ − p⁽¹⁾‖₁, collapsed, T) with constant label columns."""
     R, G1, _ = result.metrics.shape
@@ -95,7 +90,7 @@ def trajectory_frame(result: CellResult, **labels) -> pd.DataFrame:
             "seed": np.repeat(result.seeds, G1),
             "generation": np.tile(np.arange(G1), R),
             "simpson": result.metrics[:, :, SIMPSON].ravel(),
-            "l1_from_first": result.metrics[:, :, DRIFT].ravel(),
+            "l1_from_first": result.metrics[:, :, L1_FROM_FIRST].ravel(),
             "collapsed": result.metrics[:, :, COLLAPSED].ravel() == 1.0,
             "collapse_time": np.repeat(result.collapse_time, G1),
         }
@@ -103,22 +98,6 @@ def trajectory_frame(result: CellResult, **labels) -> pd.DataFrame:
     for position, (key, value) in enumerate(labels.items()):
         frame.insert(position, key, value)
     return frame
-
-
-def trajectory_summary(frame: pd.DataFrame, by) -> pd.DataFrame:
-    """Per (panel, generation): mean and standard error of σ_m and of the drift over runs."""
-    grouped = frame.groupby([*by, "generation"], sort=False)
-    out = grouped.agg(
-        runs=("simpson", "size"),
-        simpson_mean=("simpson", "mean"),
-        simpson_sd=("simpson", "std"),
-        drift_mean=("l1_from_first", "mean"),
-        drift_sd=("l1_from_first", "std"),
-        collapsed_mean=("collapsed", "mean"),
-    ).reset_index()
-    for name in ("simpson", "drift"):
-        out[f"{name}_se"] = out.pop(f"{name}_sd") / np.sqrt(out["runs"])
-    return out
 
 
 def write_table(frame: pd.DataFrame, path) -> None:
@@ -203,7 +182,7 @@ def collapse_time_summary(fig2: pd.DataFrame, vocab: int) -> pd.DataFrame:
     """Per (initial, n): mean T ± SE beside eq 8's bounds and the Wright–Fisher approximation."""
     rows = []
     for (index, support, s0, n), runs in fig2.groupby(["initial", "support", "s0", "n"]):
-        mean, se = mean_and_se(runs["collapse_time"])
+        mean, se = stats.mean_and_se(runs["collapse_time"])
         lower, upper = theory.collapse_time_bounds(n, s0, support)
         p0 = initial.target(vocab, int(support), s0)
         rows.append(
@@ -279,10 +258,11 @@ def simulate_figure6(cfg: dict) -> pd.DataFrame:
 
 
 def generation_summary(result: CellResult, **labels) -> pd.DataFrame:
-    """Per generation: mean and SE over replicates of σ_m, of 1{collapsed} and of the drift."""
+    """Per generation: mean and SE over replicates of σ_m, of 1{collapsed} and of the drift
+    ‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ (columns `{metric}_mean`, `{metric}_se` of SUMMARY_METRICS)."""
     frame = pd.DataFrame({"generation": np.arange(result.metrics.shape[1])})
-    for name, k in (("simpson", SIMPSON), ("collapsed", COLLAPSED), ("drift", DRIFT)):
-        frame[f"{name}_mean"], frame[f"{name}_se"] = mean_and_se(result.metrics[:, :, k])
+    for name in SUMMARY_METRICS:
+        frame[f"{name}_mean"], frame[f"{name}_se"] = stats.mean_and_se(result.metrics[:, :, METRICS.index(name)])
     frame.insert(0, "runs", result.seeds.size)
     for position, (key, value) in enumerate(labels.items()):
         frame.insert(position, key, value)
@@ -366,16 +346,9 @@ def _row(**values) -> dict:
     return row
 
 
-def _in_se_units(difference: float, se: float) -> float:
-    """difference / SE; an exact result (SE = 0) counts as ±inf unless the difference is nil."""
-    if se > 0:
-        return difference / se
-    return 0.0 if abs(difference) < 1e-12 else math.copysign(math.inf, difference)
-
-
 def equality_row(check, statement, parameters, generation, theory_value, simulated, se, z_max) -> dict:
     """A closed form that the simulation mean must match: PASS when |z| < z_max."""
-    z = _in_se_units(simulated - theory_value, se)
+    z = float(stats.in_se_units(simulated - theory_value, se))
     return _row(
         kind="theorem", check=check, statement=statement, parameters=parameters, generation=generation,
         theory=theory_value, simulated=simulated, std_error=se, z=z,
@@ -388,7 +361,7 @@ def bound_row(check, statement, parameters, generation, lower, upper, simulated,
 
     z is the smaller margin to either bound in SE units (negative = outside the bound).
     """
-    z = min(_in_se_units(simulated - lower, se), _in_se_units(upper - simulated, se))
+    z = float(min(stats.in_se_units(simulated - lower, se), stats.in_se_units(upper - simulated, se)))
     return _row(
         kind="theorem", check=check, statement=statement, parameters=parameters, generation=generation,
         lower=lower, upper=upper, simulated=simulated, std_error=se, z=z,
@@ -397,24 +370,13 @@ def bound_row(check, statement, parameters, generation, lower, upper, simulated,
 
 
 def chi_square_fixation(fixed_token, p0, min_expected: float = 5.0):
-    """Proposition 1 as a goodness-of-fit test: absorbing-token counts vs R·p_i.
-
-    Tokens whose expected count is below `min_expected` are pooled into one cell (the usual
-    validity rule of the chi-square approximation). Returns (statistic, dof, p-value).
+    """Proposition 1 as a goodness-of-fit test: absorbing-token counts vs R·p_i over the tokens
+    of p⁽⁰⁾'s support, small expected counts pooled by the rule of `stats.chi_square`.
+    Returns (statistic, dof, p-value).
     """
-    from scipy.special import chdtrc  # chi-square survival function; scipy.stats is slow to import
-
     p = np.asarray(p0, dtype=float)
     tokens = np.flatnonzero(p > 0)
-    observed = np.bincount(fixed_token, minlength=p.size)[tokens].astype(float)
-    expected = fixed_token.size * p[tokens]
-    small = expected < min_expected
-    if small.any():
-        observed = np.append(observed[~small], observed[small].sum())
-        expected = np.append(expected[~small], expected[small].sum())
-    statistic = float(((observed - expected) ** 2 / expected).sum())
-    dof = observed.size - 1
-    return statistic, dof, float(chdtrc(dof, statistic))
+    return stats.chi_square(np.bincount(fixed_token, minlength=p.size)[tokens], p[tokens], min_expected)
 
 
 def checked_generations(n: int, cfg: dict) -> list[int]:
@@ -449,7 +411,7 @@ def theorem_table(
                 float(lower), float(upper), at.at[m, "collapsed_mean"], at.at[m, "collapsed_se"], z_max,
             ))
         runs = replicates[replicates["n"] == n]
-        mean_T, se_T = mean_and_se(runs["collapse_time"])
+        mean_T, se_T = stats.mean_and_se(runs["collapse_time"])
         lower, upper = theory.collapse_time_bounds(n, s0, support)
         rows.append(bound_row("eq 8", "bounds on E[T]", where, np.nan, lower, upper, mean_T, se_T, z_max))
         approx = theory.collapse_time_wright_fisher(n, p0)
@@ -459,7 +421,7 @@ def theorem_table(
                 kind="theorem", check="Wright–Fisher (extension)",
                 statement="E[T] ≈ 1 − 2n Σ(1−pᵢ)ln(1−pᵢ) (diffusion approximation, not in the paper)",
                 parameters=where, theory=approx, simulated=mean_T, std_error=se_T,
-                z=_in_se_units(mean_T - approx, se_T),
+                z=float(stats.in_se_units(mean_T - approx, se_T)),
                 criterion=f"|E[T]/approx − 1| < {tolerance:g}", result=abs(mean_T / approx - 1) < tolerance,
             ))
         statistic, dof, p_value = chi_square_fixation(runs["fixed_token"].to_numpy(), p0)
@@ -492,7 +454,7 @@ def theorem_table(
         vacuous = " — vacuous: above 2 = max ‖·‖₁" if bound > 2 else ""
         rows.append(bound_row(
             "Thm 3", f"E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ < √(πn/2) G_n(s)/N{vacuous}", where, G,
-            0.0, bound, at.at[G, "drift_mean"], at.at[G, "drift_se"], z_max,
+            0.0, bound, at.at[G, "l1_from_first_mean"], at.at[G, "l1_from_first_se"], z_max,
         ))
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
@@ -508,15 +470,21 @@ def _claim(check, statement, parameters, simulated, criterion, passed, **extra) 
 
 
 def final_generation(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Mean and SE of σ_G and of the drift at the last generation, per panel `by`."""
-    summary = trajectory_summary(frame, [by])
-    return summary[summary["generation"] == summary["generation"].max()].set_index(by)
+    """Mean and SE over runs of σ_G and of the drift at the last generation G, per panel `by`
+    (columns simpson_mean, simpson_se, l1_from_first_mean, l1_from_first_se)."""
+    last = frame[frame["generation"] == frame["generation"].max()]
+    rows = {}
+    for panel, runs in last.groupby(by, sort=False):
+        rows[panel] = {}
+        for name in ("simpson", "l1_from_first"):
+            rows[panel][f"{name}_mean"], rows[panel][f"{name}_se"] = stats.mean_and_se(runs[name])
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
 
 
 def smallest_step_z(means, ses, direction: int) -> float:
     """min over consecutive panels of direction·(mean_{i+1} − mean_i)/√(SE_i² + SE_{i+1}²)."""
     means, ses = np.asarray(means, dtype=float), np.asarray(ses, dtype=float)
-    steps = direction * np.diff(means) / np.hypot(ses[1:], ses[:-1])
+    steps = stats.in_se_units(direction * np.diff(means), np.hypot(ses[1:], ses[:-1]))
     return float(steps.min())
 
 
@@ -524,7 +492,7 @@ def restricted_mean_collapse_time(frame: pd.DataFrame, generations: int) -> tupl
     """Mean and SE of min(T, G) over runs (runs not collapsed by G count as G): a collapse-time
     average free of survivorship bias when some runs survive the horizon."""
     per_run = frame.groupby("seed")["collapse_time"].first()
-    return mean_and_se(np.where(per_run < 0, generations, per_run))
+    return stats.mean_and_se(np.where(per_run < 0, generations, per_run))
 
 
 def claims_table(fig2, fig3, fig4, fig6, cfg) -> pd.DataFrame:
@@ -559,19 +527,19 @@ def claims_table(fig2, fig3, fig4, fig6, cfg) -> pd.DataFrame:
         "Fig 3 σ flat", "σ_m stays roughly constant as n grows: relative range of mean σ_G over n",
         where, spread, f"< {cl['flat_relative_range']:g}", spread < cl["flat_relative_range"],
     ))
-    step = smallest_step_z(last3["drift_mean"], last3["drift_se"], +1)
+    step = smallest_step_z(last3["l1_from_first_mean"], last3["l1_from_first_se"], +1)
     rows.append(_claim(
         "Fig 3 drift grows", "‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ grows with n: smallest step up between consecutive n, in SE",
-        where + ", drift means " + ", ".join(f"{v:.3g}" for v in last3["drift_mean"]), step,
+        where + ", drift means " + ", ".join(f"{v:.3g}" for v in last3["l1_from_first_mean"]), step,
         f"every step up by > {z_max:g} SE", step > z_max, z=step,
     ))
 
     last4 = final_generation(fig4, "s0")
     where = f"Fig 4 fixed real N={cfg['fig4']['real']}, n={cfg['fig4']['synthetic']}, S₀ ∈ {list(last4.index)}"
-    step = smallest_step_z(last4["drift_mean"], last4["drift_se"], -1)
+    step = smallest_step_z(last4["l1_from_first_mean"], last4["l1_from_first_se"], -1)
     rows.append(_claim(
         "Fig 4 drift falls", "‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ falls as S₀ rises: smallest step down between consecutive S₀, in SE",
-        where + ", drift means " + ", ".join(f"{v:.3g}" for v in last4["drift_mean"]), step,
+        where + ", drift means " + ", ".join(f"{v:.3g}" for v in last4["l1_from_first_mean"]), step,
         f"every step down by > {z_max:g} SE", step > z_max, z=step,
     ))
     step = smallest_step_z(last4["simpson_mean"], last4["simpson_se"], +1)

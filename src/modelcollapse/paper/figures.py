@@ -8,12 +8,15 @@ chose (config/paper.yaml). Figures are built without pyplot, so nothing global i
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps, rc_context
+from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from . import paper, theory
+from ..core import stats, theory
+from ..core.initial import target_exponent
+from ..style import figure_style
+from . import experiments
 
 RUN_COLOR = "#E8B22A"  # one replicate (the paper's yellow)
 MEAN_COLOR = "#C0392B"  # mean over replicates (the paper's red)
@@ -21,30 +24,6 @@ THEORY_COLOR = "#1F5FA8"  # closed form (the paper's blue dashed)
 BOUND_COLOR = "#D62728"  # eq 8 lower bound (the paper's red dashed)
 SIMPSON_LABEL = r"$\sigma_m = \sum_i (p_i^{(m)})^2$"
 DRIFT_LABEL = r"$\|p^{(m)} - p^{(1)}\|_1$"
-
-
-# A seaborn-"whitegrid"-like look without importing seaborn (it pulls in scipy.stats: ~1 s per job).
-STYLE = {
-    "axes.grid": True,
-    "axes.edgecolor": "0.75",
-    "axes.facecolor": "white",
-    "axes.axisbelow": True,
-    "grid.color": "0.9",
-    "grid.linewidth": 0.8,
-    "xtick.color": "0.15",
-    "ytick.color": "0.15",
-    "font.size": 10,
-    "axes.titlesize": 10.5,
-    "axes.labelsize": 10,
-    "legend.frameon": True,
-    "legend.framealpha": 0.9,
-    "legend.edgecolor": "0.85",
-}
-
-
-def _style():
-    """The figure style, scoped to one figure (no global state)."""
-    return rc_context(STYLE)
 
 
 def _figure(width, height, footnote_lines: int) -> Figure:
@@ -62,8 +41,6 @@ def _footnote(fig: Figure, lines: list[str]) -> None:
 def _initial_note(cfg: dict, supports_and_s0) -> list[str]:
     """Footnote lines saying how p⁽⁰⁾ was built (the paper does not say; docs/model.md, "The
     initial distribution p⁽⁰⁾")."""
-    from .initial import target_exponent
-
     exponents = ", ".join(f"a = {target_exponent(int(k), float(s0)):.3g} (s̃ = {k}, S₀ = {s0:g})" for k, s0 in supports_and_s0)
     return [
         f"p⁽⁰⁾ = power law pᵢ ∝ i⁻ᵃ on the first s̃ of s = {cfg['vocab']} tokens, a tuned so that Σp² = S₀ "
@@ -120,13 +97,13 @@ def _simplex_axes(ax) -> None:
 
 def figure1(table: pd.DataFrame, cfg: dict) -> Figure:
     """Ternary scatter of the c per-context distributions at the panel generations (paper Fig 1)."""
-    fig1, n = cfg["fig1"], paper.samples_per_context(cfg)
+    fig1, n = cfg["fig1"], experiments.samples_per_context(cfg)
     probs = [f"prob_{k}" for k in range(fig1["vocab"])]
     start = table[table["generation"] == 0].sort_values("context")
     colors = start[probs].to_numpy()  # each context keeps the colour of its p⁽⁰⁾ (RGB = probabilities)
     s0_mean = start["simpson"].mean()
     panels = fig1["panels"]
-    with _style():
+    with figure_style("paper"):
         fig = Figure(figsize=(3.3 * len(panels), 4.3))
         # placed by hand: constrained layout misplaces multi-line titles over equal-aspect axes
         fig.subplots_adjust(left=0.01, right=0.99, top=0.8, bottom=0.17, wspace=0.05)
@@ -170,14 +147,14 @@ def figure1(table: pd.DataFrame, cfg: dict) -> Figure:
 
 def figure2(table: pd.DataFrame, cfg: dict) -> Figure:
     """Top: the initial distributions (log scale). Bottom: mean collapse time vs n with eq 8."""
-    times = paper.collapse_time_summary(table, cfg["vocab"])
+    times = experiments.collapse_time_summary(table, cfg["vocab"])
     specs = cfg["fig2"]["initials"]
-    with _style():
+    with figure_style("paper"):
         fig = _figure(3.7 * len(specs), 7.8, footnote_lines=5)
         axes = fig.subplots(2, len(specs), squeeze=False)
         for ax in axes[0, 1:]:
             ax.sharey(axes[0, 0])
-        for j, (spec, p0) in enumerate(zip(specs, paper.figure2_initials(cfg))):
+        for j, (spec, p0) in enumerate(zip(specs, experiments.figure2_initials(cfg))):
             _initial_panel(axes[0, j], p0, f"s̃ = {spec['support']}, S₀ = {spec['s0']:g}")
             group = times[times["initial"] == j]
             ax = axes[1, j]
@@ -250,7 +227,7 @@ def figure3(table: pd.DataFrame, cfg: dict) -> Figure:
     """Fixed real data, one column per synthetic size n: σ_m (top) and drift (bottom)."""
     fig3, ref = cfg["fig3"], cfg["reference_initial"]
     N = fig3["real"]
-    with _style():
+    with figure_style("paper"):
         fig = _figure(3.6 * len(fig3["synthetic"]), 6.8, footnote_lines=3)
         axes = fig.subplots(2, len(fig3["synthetic"]), squeeze=False)
         for j, n in enumerate(fig3["synthetic"]):
@@ -280,12 +257,12 @@ def figure4(table: pd.DataFrame, cfg: dict) -> Figure:
     """Fixed real data, one column per initial distribution (increasing S₀)."""
     fig4, support = cfg["fig4"], cfg["reference_initial"]["support"]
     N, n = fig4["real"], fig4["synthetic"]
-    with _style():
+    with figure_style("paper"):
         fig = _figure(3.6 * len(fig4["s0"]), 9.6, footnote_lines=3)
         axes = fig.subplots(3, len(fig4["s0"]), squeeze=False)
         for ax in axes[0, 1:]:
             ax.sharey(axes[0, 0])
-        for j, (s0, p0) in enumerate(zip(fig4["s0"], paper.figure4_initials(cfg))):
+        for j, (s0, p0) in enumerate(zip(fig4["s0"], experiments.figure4_initials(cfg))):
             _initial_panel(axes[0, j], p0, f"S₀ = {s0:g}  (s̃ = {support})")
             _fixed_real_column(axes[1:, j], table[table["s0"] == s0], N, n, s0, cfg["vocab"])
         for row in axes[1:]:
@@ -316,7 +293,7 @@ def figure6(table: pd.DataFrame, cfg: dict) -> Figure:
     fig6, ref = cfg["fig6"], cfg["reference_initial"]
     G = fig6["generations"]
     labels = table.drop_duplicates("panel").sort_values("panel")["label"].tolist()
-    with _style():
+    with figure_style("paper"):
         fig = _figure(3.7 * len(labels), 9.4, footnote_lines=4)
         axes = fig.subplots(3, len(labels), squeeze=False)
         for j, label in enumerate(labels):
@@ -389,7 +366,7 @@ def verify_eq6(fully_synthetic: pd.DataFrame, cfg: dict) -> Figure:
     """Eq 6 for every n: S_m against m/n, and the z-score of each generation."""
     s0, z_max = cfg["reference_initial"]["s0"], cfg["theorems"]["z_max"]
     ns = sorted(fully_synthetic["n_synthetic"].unique())
-    with _style():
+    with figure_style("paper"):
         fig = _figure(11, 4.6, footnote_lines=1)
         left, right = fig.subplots(1, 2)
         for color, n in zip(_palette(len(ns)), ns):
@@ -399,7 +376,8 @@ def verify_eq6(fully_synthetic: pd.DataFrame, cfg: dict) -> Figure:
             left.fill_between(m / n, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.35, lw=0)
             left.plot(m / n, expected, "--", color=color, lw=1.2, label=f"n = {n}")
             inside = g["simpson_se"] > 0
-            right.plot(m[inside] / n, ((g["simpson_mean"] - expected) / g["simpson_se"])[inside], ".", ms=2.5, color=color)
+            z = stats.in_se_units(g["simpson_mean"] - expected, g["simpson_se"])
+            right.plot(m[inside] / n, z[inside.to_numpy()], ".", ms=2.5, color=color)
         left.set_xlabel("generation m / n")
         left.set_ylabel("S_m = E σ_m")
         left.set_title("eq 6: band = simulated mean ± 2 SE, dashed = closed form")
@@ -416,7 +394,7 @@ def verify_eq7(fully_synthetic: pd.DataFrame, cfg: dict) -> Figure:
     """Eq 7: the simulated collapse probability ρ_m between its two bounds, one panel per n."""
     ref = cfg["reference_initial"]
     ns = sorted(fully_synthetic["n_synthetic"].unique())
-    with _style():
+    with figure_style("paper"):
         fig = _figure(3.3 * len(ns), 3.9, footnote_lines=1)
         axes = fig.subplots(1, len(ns), squeeze=False)[0]
         for ax, n in zip(axes, ns):
@@ -438,16 +416,16 @@ def verify_eq8(replicates: pd.DataFrame, fig2: pd.DataFrame, cfg: dict) -> Figur
     """Eq 8 and the Wright–Fisher approximation against E[T], log-log, for every initial used."""
     ref, vocab = cfg["reference_initial"], cfg["vocab"]
     reference = replicates.assign(initial=-1, support=ref["support"], s0=ref["s0"])
-    times = paper.collapse_time_summary(pd.concat([reference, fig2], ignore_index=True), vocab)
+    times = experiments.collapse_time_summary(pd.concat([reference, fig2], ignore_index=True), vocab)
     groups = list(times.groupby(["initial", "support", "s0"]))
-    with _style():
+    with figure_style("paper"):
         fig = _figure(11, 5.0, footnote_lines=1)
         axes = fig.subplots(1, 2)
         for color, ((index, support, s0), g) in zip(_palette(len(groups)), groups):
             ax = axes[0] if index < 0 else axes[1]
             n = np.geomspace(g["n"].min(), g["n"].max(), 100)
             lower, upper = theory.collapse_time_bounds(n, s0, support)
-            p0 = paper.target_initial(vocab, {"support": int(support), "s0": s0})
+            p0 = experiments.target_initial(vocab, {"support": int(support), "s0": s0})
             label = f"s̃ = {support}, S₀ = {s0:g}"
             ax.errorbar(g["n"], g["mean_T"], yerr=2 * g["se_T"], fmt="o", ms=4, color=color, label=label)
             ax.plot(n, lower, "--", color=color, lw=1)
@@ -467,19 +445,19 @@ def verify_eq8(replicates: pd.DataFrame, fig2: pd.DataFrame, cfg: dict) -> Figur
 
 def verify_prop1(replicates: pd.DataFrame, cfg: dict) -> Figure:
     """Proposition 1: the frequency of absorbing in δ_i against p_i, one panel per n."""
-    p0 = paper.target_initial(cfg["vocab"], cfg["reference_initial"])
+    p0 = experiments.target_initial(cfg["vocab"], cfg["reference_initial"])
     tokens = np.flatnonzero(p0 > 0)
     ns = sorted(replicates["n"].unique())
-    with _style():
+    with figure_style("paper"):
         fig = _figure(3.3 * len(ns), 4.0, footnote_lines=1)
         axes = fig.subplots(1, len(ns), squeeze=False)[0]
         for ax, n in zip(axes, ns):
             fixed = replicates.loc[replicates["n"] == n, "fixed_token"].to_numpy()
             frequency = np.bincount(fixed, minlength=p0.size)[tokens] / fixed.size
-            se = np.sqrt(p0[tokens] * (1 - p0[tokens]) / fixed.size)
+            se = stats.proportion_se(p0[tokens], fixed.size)
             ax.errorbar(p0[tokens], frequency, yerr=2 * se, fmt="o", ms=3, color=MEAN_COLOR, elinewidth=0.6)
             ax.plot([p0[tokens].min(), p0.max()], [p0[tokens].min(), p0.max()], "--", color=THEORY_COLOR)
-            statistic, dof, p_value = paper.chi_square_fixation(fixed, p0)
+            statistic, dof, p_value = experiments.chi_square_fixation(fixed, p0)
             ax.set_title(f"n = {n}: χ² = {statistic:.1f}, {dof} dof, p = {p_value:.2g}", fontsize=9)
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -494,7 +472,7 @@ def verify_thm2(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
     """Theorem 2: S_m for every (N, n), corrected and printed eq 9, and the z-scores."""
     s0, z_max = cfg["reference_initial"]["s0"], cfg["theorems"]["z_max"]
     reals = sorted(fixed_real["n_real"].unique())
-    with _style():
+    with figure_style("paper"):
         fig = _figure(4.6 * (len(reals) + 1), 4.8, footnote_lines=1)
         axes = fig.subplots(1, len(reals) + 1)
         for ax, N in zip(axes, reals):
@@ -505,8 +483,8 @@ def verify_thm2(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
                 m = g["generation"].to_numpy()
                 ax.fill_between(m, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.3, lw=0)
                 ax.plot(m, theory.simpson_partial(m, N, n, s0), "--", color=color, lw=1.3, label=f"n = {n}")
-                ax.plot(m, paper.simpson_partial_as_printed(m, N, n, s0), ":", color=color, lw=1.3)
-                z = (g["simpson_mean"] - theory.simpson_partial(m, N, n, s0)) / g["simpson_se"]
+                ax.plot(m, experiments.simpson_partial_as_printed(m, N, n, s0), ":", color=color, lw=1.3)
+                z = stats.in_se_units(g["simpson_mean"] - theory.simpson_partial(m, N, n, s0), g["simpson_se"])
                 axes[-1].plot(m, z, ".", ms=2, color=color)
             ax.set_xscale("log")
             ax.set_xlabel("generation m")
@@ -527,7 +505,7 @@ def verify_stationary(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
     s0 = cfg["reference_initial"]["s0"]
     last = fixed_real[fixed_real["generation"] == fixed_real["generation"].max()]
     reals = sorted(last["n_real"].unique())
-    with _style():
+    with figure_style("paper"):
         fig = _figure(8.5, 5.0, footnote_lines=1)
         ax = fig.subplots()
         for color, N in zip(_palette(len(reals)), reals):
@@ -550,13 +528,13 @@ def verify_thm3(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
     last = fixed_real[fixed_real["generation"] == fixed_real["generation"].max()]
     reals = sorted(last["n_real"].unique())
     ceiling = 1e4  # the bound reaches 1e180: drawn up to here, its values written above
-    with _style():
+    with figure_style("paper"):
         fig = _figure(8.5, 5.2, footnote_lines=2)
         ax = fig.subplots()
         for color, N in zip(_palette(len(reals)), reals):
             g = last[last["n_real"] == N]
             bound = np.array([theory.deviation_bound(N, n, vocab) for n in g["n_synthetic"]])
-            ax.errorbar(g["n_synthetic"], g["drift_mean"], yerr=2 * g["drift_se"], fmt="o", color=color, ms=5, label=f"simulated, N = {N}")
+            ax.errorbar(g["n_synthetic"], g["l1_from_first_mean"], yerr=2 * g["l1_from_first_se"], fmt="o", color=color, ms=5, label=f"simulated, N = {N}")
             ax.plot(g["n_synthetic"], np.minimum(bound, ceiling), "--", color=color, label=f"Thm 3 bound, N = {N}")
             for n, b in zip(g["n_synthetic"], bound):
                 if b > ceiling:

@@ -13,7 +13,6 @@ import numpy as np
 
 # Column order of the metric block; `simulate.METRICS` is the public name list.
 SIMPSON, MAX_PROB, L1_FIRST, L1_TRUTH, L2SQ_FIRST, SUPPORT, ENTROPY, COLLAPSED, TOP_TOKEN = range(9)
-N_METRICS = 9
 
 MIXED, FRESH, ACCUMULATE, WINDOW, POOL = range(5)
 

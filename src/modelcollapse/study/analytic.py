@@ -4,7 +4,7 @@ forms describe eq 17 of the paper."""
 
 import numpy as np
 
-from . import theory
+from ..core import theory
 from .safe import CRITERIA, Row, expected_l1_error, last_safe, refine
 
 ANALYTIC_METHOD = {
