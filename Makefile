@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := $(VENV)/.installed-transformer
 
-.PHONY: venv run test test-deps bench transformer-env transformer test-slurm clean
+.PHONY: venv run test test-deps test-install bench transformer-env transformer test-slurm clean
 
 $(STAMP): envs/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,19 @@ test-deps:
 	    echo "chromium is not installed (needs root and apt-get): tests/test_report.py will be skipped" >&2; \
 	  fi; \
 	fi
+
+# Packaging: `pip install .` into a clean venv (no editable install, no requirements file), then
+# the installed command: its version and a one-cell simulation.
+INSTALL_CHECK := $(or $(TMPDIR),/tmp)/modelcollapse-install-check
+test-install:
+	rm -rf "$(INSTALL_CHECK)"
+	$(PYTHON) -m venv "$(INSTALL_CHECK)"
+	"$(INSTALL_CHECK)/bin/python" -m pip install --quiet --disable-pip-version-check .
+	"$(INSTALL_CHECK)/bin/modelcollapse" --version
+	"$(INSTALL_CHECK)/bin/modelcollapse" simulate --n 100 --vocab 50 --synthetic-fraction 0.5 --seeds 5 \
+	  --generations 10 --out "$(INSTALL_CHECK)/cell" --quiet
+	"$(INSTALL_CHECK)/bin/python" -c "import pyarrow.parquet as pq; t = pq.read_table('$(INSTALL_CHECK)/cell/sims.parquet'); assert t.num_rows == 5 * 11, t.num_rows; print('installed package OK:', t.num_rows, 'rows')"
+	rm -rf "$(INSTALL_CHECK)"
 
 bench: venv
 	$(BIN)/python benchmarks/simulate.py

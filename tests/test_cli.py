@@ -13,10 +13,10 @@ import pytest
 from conftest import ROOT
 
 from modelcollapse import cli
-
-ROOT_DIR = __import__("pathlib").Path(__file__).resolve().parents[1]
 from modelcollapse.core.initial import initial_distribution
 from modelcollapse.core.simulate import METRICS, Cell, sample_sizes, simulate_cell
+
+ROOT_DIR = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 IDENTITY = {
     "scenario": pa.string(),
@@ -82,7 +82,7 @@ def test_writes_both_tables_with_design_columns(tmp_path):
     df = sims.to_pandas()
     G, seeds, fractions = 8, 6, [0.0, 0.5, 1.0]
     assert len(df) == len(fractions) * seeds * (G + 1)
-    for (alpha, seed), group in df.groupby(["synthetic_fraction", "seed"]):
+    for (alpha, _seed), group in df.groupby(["synthetic_fraction", "seed"]):
         assert list(group["generation"]) == list(range(G + 1))
         n_real, n_syn = sample_sizes(20, alpha)
         assert (group["n_real"] == n_real).all() and (group["n_synthetic"] == n_syn).all()

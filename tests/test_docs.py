@@ -98,3 +98,17 @@ def test_cited_docs_pages_exist():
             if match.group(0) not in files:
                 bad.append(f"{name}:{line_of(text, match.start())}: {match.group(0)}")
     assert not bad, f"{len(bad)} mention(s) of docs/ pages that are not tracked:\n" + "\n".join(bad)
+
+
+def test_ruff_check_is_clean():
+    """The lint settings of pyproject.toml ([tool.ruff]) hold for the whole repository."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is pinned in envs/requirements.txt"
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([ruff, "check", "."], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]

@@ -1,5 +1,6 @@
 """The `paper` target: library pieces, the theorem table, and the workflow end to end (reduced config)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,17 +166,8 @@ def test_shipped_config_is_valid_and_equals_the_schema_defaults():
 
 
 def _snakemake(*args, tmp_path):
-    """Run snakemake from the repo root; use a throwaway Snakefile if the main one lacks paper.smk."""
+    """Run snakemake from the repo root."""
     command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    main = REPO / "Snakefile"
-    if not (main.exists() and "paper.smk" in main.read_text()):
-        snakefile = tmp_path / "Snakefile"
-        snakefile.write_text(
-            f'configfile: "{REPO}/config/config.yaml"\n\n\n'
-            f'include: "{REPO}/workflow/rules/common.smk"\n'
-            f'include: "{REPO}/workflow/rules/paper.smk"\n'
-        )
-        command += ["-s", str(snakefile), "-d", str(REPO)]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
 
 
@@ -191,6 +183,15 @@ def test_paper_target_end_to_end(tmp_path, cfg):
     assert (table.loc[table["kind"] == "theorem", "result"] == "PASS").all()
     assert "checks PASS" in (out / "theorems.md").read_text()
     assert len(list((out / "verification").glob("*.png"))) == 7
+
+    # Each rule gets only the keys it reads: editing Figure 3's settings plans Figure 3 (and the
+    # theorem table, which reads its table), nothing else; the study plans nothing at all.
+    edited = yaml.safe_load(SMALL.read_text())
+    edited["fig3"]["seeds"] += 1
+    (tmp_path / "edited.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
+    plan = _snakemake("paper", "-n", "--quiet", "rules", "--config", f"paper_config={tmp_path / 'edited.yaml'}", tmp_path=tmp_path)
+    planned = set(re.findall(r"^(\w+)\s+\d+$", plan.stdout, re.M)) - {"total"}
+    assert planned == {"paper_fig3_table", "paper_fig3", "paper_theorems", "report_theorem_table", "paper"}, plan.stdout
 
 
 def test_invalid_paper_config_names_the_key(tmp_path):

@@ -434,3 +434,69 @@ def test_a_path_with_a_space_reaches_every_job_quoted(tmp_path):
                           grid={"vocab": None, "n": [10]}, seeds=4, seeds_per_job=4, generations=3)
     snakemake(work, "study", "--configfile", config.name)
     assert (work / "results" / "quoted" / "safe_fraction.csv").exists()
+
+
+# --- deployable the standard way ------------------------------------------------------------------
+
+
+def test_a_finished_study_copied_elsewhere_plans_nothing(tmp_path, small_run):
+    """The interpreter and the library's path are not rule params: a copy reruns nothing."""
+    work = small_run.parents[1]
+    other = tmp_path / "copied elsewhere"
+    shutil.copytree(work, other, symlinks=True)
+    proc = snakemake(other, "-n", "study", "--configfile", "tests/configs/small.yaml")
+    assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+
+
+def test_the_workflow_runs_as_a_module_without_the_installed_package(tmp_path):
+    """Deployed as a Snakemake module into a scratch project, run by an interpreter that has the
+    dependencies (envs/requirements.txt) but not the modelcollapse package: the jobs find the
+    library from the workflow's own location."""
+    project = tmp_path / "deploying project"
+    (project / "config").mkdir(parents=True)
+    for name in ("config.yaml", "paper.yaml", "transformer.yaml"):
+        shutil.copy(ROOT / "config" / name, project / "config" / name)
+    shutil.copy(SMALL, project / "config" / "small.yaml")
+    (project / "Snakefile").write_text(
+        'configfile: "config/config.yaml"\n\n\n'
+        "module modelcollapse:\n"
+        f'    snakefile: "{ROOT / "workflow" / "Snakefile"}"\n'
+        "    config: config\n\n\n"
+        "use rule * from modelcollapse\n"
+    )
+    site = Path(sysconfig_paths()["purelib"])
+    env = {**os.environ, "PYTHONPATH": str(site)}  # the dependencies, without processing the editable install's .pth
+    python = sys._base_executable
+    check = subprocess.run([python, "-c", "import modelcollapse"], env=env, capture_output=True, text=True)
+    assert check.returncode != 0, "the package must not be importable for this test"
+    cmd = [python, "-m", "snakemake", "--cores", "2", "study", "--configfile", "config/small.yaml"]
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert pd.read_parquet(project / "results" / "test_small" / "safe_fraction.parquet").shape[0] == 16
+
+
+def sysconfig_paths() -> dict:
+    import sysconfig
+
+    return sysconfig.get_paths()
+
+
+def test_editing_the_paper_config_plans_nothing_of_the_study(tmp_path, small_run):
+    work = small_run.parents[1]
+    paper = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    (tmp_path / "paper.yaml").write_text(yaml.safe_dump({**paper, "root_seed": 7}, sort_keys=False))
+    proc = snakemake(work, "-n", "study", "--configfile", "tests/configs/small.yaml", "--config",
+                     f"paper_config={tmp_path / 'paper.yaml'}")
+    assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+
+
+def test_schemas_allow_exactly_the_library_values():
+    """Each list of allowed values is defined once, in the library; the schemas say the same."""
+    from modelcollapse.core.initial import INITIAL_KINDS
+    from modelcollapse.core.simulate import SCENARIOS
+    from modelcollapse.study.safe import CRITERIA
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
+    assert tuple(schema["scenario"]["enum"]) == SCENARIOS
+    assert tuple(schema["initial"]["properties"]["kind"]["enum"]) == INITIAL_KINDS
+    assert set(CRITERIA) <= set(schema["safe"]["properties"])

@@ -14,7 +14,7 @@ rule refine:
     benchmark:
         f"{RESULTS}/benchmarks/refine/{{row}}.tsv"
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
         row=lambda wildcards: STUDY_ROWS[wildcards.row][:2],
         cells=lambda wildcards: list(STUDY_ROWS[wildcards.row][2]),
@@ -48,6 +48,6 @@ rule merge:
     benchmark:
         f"{RESULTS}/benchmarks/merge.tsv"
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     script:
         "../scripts/merge.py"

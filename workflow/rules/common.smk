@@ -8,6 +8,11 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+# The library sits beside the workflow (src/ of this repository) and is found from this file's
+# own location, so the workflow also runs deployed as a module from a local clone, with no
+# installed package. Jobs get it through PYTHONPATH.
+LIBRARY = str(Path(workflow.current_basedir).parents[1] / "src")
+sys.path.insert(0, LIBRARY)
 import modelcollapse.core.initial
 import modelcollapse.core.simulate
 import modelcollapse.study.cost
@@ -205,13 +210,19 @@ FRAME = "budget" if "n" in GRID else "real_data"
 
 # Jobs import the library from this checkout, whatever environment runs them (venv, conda
 # env, SLURM node); the interpreter is the one running Snakemake unless a conda env has its own.
-LIBRARY = str(Path(workflow.basedir) / "src")
+# Both reach the shell commands as environment variables, not params, so a finished study copied
+# elsewhere, or run with another interpreter, plans nothing anew.
 PYTHON = (
     "python"
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
     else sys.executable
 )
-os.environ.update(PYTHONPATH=LIBRARY)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        [LIBRARY, *filter(None, [os.environ.get("PYTHONPATH")])]
+    ),
+    MODELCOLLAPSE_PYTHON=PYTHON,
+)
 
 
 def study_rows():

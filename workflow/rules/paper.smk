@@ -82,6 +82,22 @@ if PAPER_PROBLEMS:
     raise ValueError("invalid paper configuration:\n  " + "\n  ".join(PAPER_PROBLEMS))
 
 PAPER = PAPER_CONFIG["out_dir"]
+# Each rule gets only the keys it reads: the shared ones (vocab, root seed, p(0)) and its own
+# section, so editing one figure's settings reruns that figure alone.
+PAPER_SECTIONS = ("fig1", "fig2", "fig3", "fig4", "fig6", "theorems", "claims")
+PAPER_KEYS = {
+    owner: {
+        key: value
+        for key, value in PAPER_CONFIG.items()
+        if key != "out_dir" and (key not in PAPER_SECTIONS or key in sections)
+    }
+    for owner, sections in {
+        **{figure: (figure,) for figure in ("fig1", "fig2", "fig3", "fig4", "fig6")},
+        "theorem_data": ("theorems",),
+        "theorems": PAPER_SECTIONS,  # the claims read every figure's settings
+        "verification": ("theorems", "fig2"),
+    }.items()
+}
 PAPER_FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6"]
 PAPER_VERIFICATION = [
     "eq6_simpson_fully_synthetic",
@@ -123,9 +139,9 @@ rule paper_theorems_fully_synthetic_data:
     log:
         f"{PAPER}/logs/data_theorems_fully_synthetic.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_CONFIG,
+        cfg=PAPER_KEYS["theorem_data"],
         experiment="theorems_fully_synthetic",
     script:
         "../scripts/paper_simulate.py"
@@ -137,22 +153,39 @@ rule paper_theorems_fixed_real_data:
     log:
         f"{PAPER}/logs/data_theorems_fixed_real.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_CONFIG,
+        cfg=PAPER_KEYS["theorem_data"],
         experiment="theorems_fixed_real",
     script:
         "../scripts/paper_simulate.py"
 
 
-# One fat job per figure (simulate, keep the table, draw), each with its own report caption.
+# Per figure, a simulation rule writes its table and a drawing rule draws it (with its own report
+# caption): restyling a figure (`--forcerun paper_fig3`) does not re-simulate.
 for paper_figure in PAPER_FIGURES:
 
     rule:
         name:
-            f"paper_{paper_figure}"
+            f"paper_{paper_figure}_table"
         output:
             table=f"{PAPER}/data/{paper_figure}.parquet",
+        log:
+            f"{PAPER}/logs/{paper_figure}_table.log",
+        conda:
+            "../envs/modelcollapse.yaml"
+        params:
+            cfg=PAPER_KEYS[paper_figure],
+            experiment=paper_figure,
+        script:
+            "../scripts/paper_simulate.py"
+
+    rule:
+        name:
+            f"paper_{paper_figure}"
+        input:
+            table=f"{PAPER}/data/{paper_figure}.parquet",
+        output:
             png=report(
                 f"{PAPER}/{paper_figure}.png",
                 caption=f"../report/paper_{paper_figure}.rst",
@@ -163,9 +196,9 @@ for paper_figure in PAPER_FIGURES:
         log:
             f"{PAPER}/logs/{paper_figure}.log",
         conda:
-            "../../envs/modelcollapse.yaml"
+            "../envs/modelcollapse.yaml"
         params:
-            cfg=PAPER_CONFIG,
+            cfg=PAPER_KEYS[paper_figure],
             figure=paper_figure,
         script:
             "../scripts/paper_figure.py"
@@ -189,9 +222,9 @@ rule paper_theorems:
     log:
         f"{PAPER}/logs/theorems.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_CONFIG,
+        cfg=PAPER_KEYS["theorems"],
     script:
         "../scripts/paper_theorems.py"
 
@@ -213,8 +246,8 @@ rule paper_verification:
     log:
         f"{PAPER}/logs/verification.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_CONFIG,
+        cfg=PAPER_KEYS["verification"],
     script:
         "../scripts/paper_verification.py"

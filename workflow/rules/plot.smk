@@ -21,7 +21,7 @@ rule phase_diagrams:
     benchmark:
         f"{RESULTS}/benchmarks/phase_diagrams.tsv"
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
         criteria=CRITERIA,
         study=lookup(dpath="study", within=config),
@@ -51,7 +51,7 @@ rule safe_fraction_figure:
     benchmark:
         f"{RESULTS}/benchmarks/safe_fraction_figure.tsv"
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
         study=lookup(dpath="study", within=config),
         scenario=lookup(dpath="scenario", within=config),
@@ -81,7 +81,7 @@ rule report_tables:
     benchmark:
         f"{RESULTS}/benchmarks/report_tables.tsv"
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     script:
         "../scripts/report_tables.py"
 
@@ -100,6 +100,6 @@ rule report_theorem_table:
     log:
         f"{PAPER}/logs/report_theorem_table.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     script:
         "../scripts/report_tables.py"

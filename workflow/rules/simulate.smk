@@ -4,12 +4,11 @@ rule initial:
     log:
         f"{RESULTS}/logs/initial/vocab{{vocab}}.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
-        python=PYTHON,
         args=lambda wildcards: " ".join(initial_args(wildcards.vocab)),
     shell:
-        "'{params.python}' -m modelcollapse initial {params.args} --initial-file '{output}' 2> '{log}'"
+        "\"$MODELCOLLAPSE_PYTHON\" -m modelcollapse initial {params.args} --initial-file '{output}' 2> '{log}'"
 
 
 rule simulate:
@@ -20,10 +19,9 @@ rule simulate:
     benchmark:
         f"{RESULTS}/benchmarks/simulate/{{row}}_f{{fblock}}_s{{sblock}}.tsv"
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
-        python=PYTHON,
         args=simulate_args,
     # The library's own command line: imports NumPy, numba and pyarrow only, so jobs start fast.
     shell:
-        "'{params.python}' -m modelcollapse simulate {params.args} --sims-file '{output}' 2> '{log}'"
+        "\"$MODELCOLLAPSE_PYTHON\" -m modelcollapse simulate {params.args} --sims-file '{output}' 2> '{log}'"

@@ -40,7 +40,7 @@ rule transformer_ground_truth:
     log:
         f"{TRANSFORMER}/logs/generation_0.log",
     conda:
-        "../../envs/transformer.yaml"
+        "../envs/transformer.yaml"
     threads: TRANSFORMER_CONFIG["torch_threads"]
     params:
         experiment=TRANSFORMER_EXPERIMENT,
@@ -71,7 +71,7 @@ rule transformer_generation:
         synthetic_fraction=r"[0-9.]+",
         generation=r"[1-9][0-9]*",
     conda:
-        "../../envs/transformer.yaml"
+        "../envs/transformer.yaml"
     threads: TRANSFORMER_CONFIG["torch_threads"]
     params:
         experiment=TRANSFORMER_EXPERIMENT,
@@ -103,7 +103,7 @@ rule transformer_tables:
     log:
         f"{TRANSFORMER}/logs/tables.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     params:
         synthetic_fractions=TRANSFORMER_FRACTIONS,
         generations=len(TRANSFORMER_GENERATIONS),
@@ -127,6 +127,6 @@ rule transformer_plot:
     log:
         f"{TRANSFORMER}/logs/plot.log",
     conda:
-        "../../envs/modelcollapse.yaml"
+        "../envs/modelcollapse.yaml"
     script:
         "../scripts/transformer_plot.py"

@@ -502,7 +502,7 @@ def claims_table(fig2, fig3, fig4, fig6, cfg) -> pd.DataFrame:
     rows = []
 
     times = collapse_time_summary(fig2, cfg["vocab"])
-    for (index, support, s0), group in times.groupby(["initial", "support", "s0"]):
+    for (_index, support, s0), group in times.groupby(["initial", "support", "s0"]):
         where = f"Fig 2 fully synthetic, s̃={support}, S₀={s0:g}, n={group['n'].min()}…{group['n'].max()}"
         slope = float(np.polyfit(np.log(group["n"]), np.log(group["mean_T"]), 1)[0])
         low, high = cl["linear_slope"]

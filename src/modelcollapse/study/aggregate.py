@@ -190,7 +190,7 @@ def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict
     from .safe import is_safe
 
     records = []
-    for (i, cell), probe in zip(cells.iterrows(), is_probe):
+    for (_i, cell), probe in zip(cells.iterrows(), is_probe):
         k = int(cell["n_synthetic"])
         for criterion in CRITERIA:
             mean, se = stats.mean_and_se(probes[k][criterion])
