@@ -3,3 +3,11 @@
 
 
 include: "workflow/Snakefile"
+
+
+# An included file's default target does not carry over to the including one: name it here.
+rule default:
+    default_target: True
+    input:
+        rules.all.input,
+    localrule: True

@@ -1,6 +1,6 @@
 """Where the wall time of a sweep goes: Snakemake versus the jobs versus the simulation.
 
-Runs the study's targets (simulate → refine → merge → phase diagrams, not the paper) from scratch in a
+Runs the `study` target (simulate → refine → merge → figures, not the paper) from scratch in a
 scratch copy of the project, then reads Snakemake's per-job `benchmark:` files and the simulate
 jobs' own timing lines. Prints
   * wall       — the whole `snakemake` command;
@@ -39,23 +39,23 @@ def main() -> None:
         shutil.copy(ROOT / "Snakefile", work)
         for d in ("workflow", "config", "envs", "profiles"):
             shutil.copytree(ROOT / d, work / d)
-        cmd = [sys.executable, "-m", "snakemake", "phase_diagrams", "--cores", str(args.cores), "--configfile", str(ROOT / args.configfile)]
-        start = time.perf_counter()
+        cmd = [sys.executable, "-m", "snakemake", "study", "--cores", str(args.cores), "--configfile", str(ROOT / args.configfile)]
+        start, started = time.perf_counter(), time.time()
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         if proc.returncode:
             sys.exit(proc.stdout[-3000:] + proc.stderr[-3000:])
         wall = time.perf_counter() - start
         results = work / "results" / config["study"]
+        last_simulation = max(p.stat().st_mtime for p in (results / "sims").glob("*.parquet")) - started
         bench = {
             str(p.relative_to(results / "benchmarks").with_suffix("")): pd.read_csv(p, sep="\t")["s"].iloc[0]
             for p in (results / "benchmarks").rglob("*.tsv")
         }
         simulate_jobs = [v for k, v in bench.items() if k.startswith("simulate/")]
         refine_jobs = [v for k, v in bench.items() if k.startswith("refine/")]
-        inside = [
-            float(re.search(r"total_seconds=([\d.]+)", p.read_text()).group(1))
-            for p in (results / "logs" / "simulate").glob("*.log")
-        ]
+        logs = [p.read_text() for p in (results / "logs" / "simulate").glob("*.log")]
+        inside = [float(re.search(r"total_seconds=([\d.]+)", text).group(1)) for text in logs]
+        sampling = [float(re.search(r" seconds=([\d.]+)", text).group(1)) for text in logs]
     # Critical path: simulate jobs, then refine jobs, share the cores; merge and plots run alone.
     after = sum(refine_jobs) / args.cores + bench.get("merge", 0) + bench.get("phase_diagrams", 0)
     jobs = sum(simulate_jobs) / args.cores + after
@@ -69,6 +69,9 @@ def main() -> None:
     print(f"simulation inside jobs    {simulation:7.1f} s   ({sum(inside):.1f} s on one core)")
     print(f"Snakemake (wall − jobs)   {wall - jobs:7.1f} s   = {(wall - jobs) / wall:.0%} of the wall time")
     print(f"job start-up (simulate jobs − simulation) {sum(simulate_jobs) / args.cores - simulation:.1f} s")
+    print(f"after the last simulation {wall - last_simulation:7.1f} s   = {(wall - last_simulation) / wall:.0%} of the wall time")
+    print(f"wall / (sampling / cores) {wall / (sum(sampling) / args.cores):7.2f}     (sampling inside the simulate jobs: "
+          f"{sum(sampling):.1f} s on one core)")
 
 
 if __name__ == "__main__":

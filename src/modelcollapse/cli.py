@@ -16,6 +16,7 @@ import time
 from ._version import __version__
 from .core.initial import INITIAL_KINDS, initial_distribution
 from .core.simulate import SCENARIOS, Cell
+from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
 DEFAULT_ROOT_SEED = 2024  # the default study's root_seed
 FORMATTER = argparse.ArgumentDefaultsHelpFormatter
@@ -41,15 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     _initial_flags(safe)
     safe.add_argument("--generations", type=int, default=100, help="last generation G, where the criteria are judged")
     safe.add_argument("--seeds", type=int, default=100, help="replicates per probed cell")
-    safe.add_argument("--criteria", nargs="+", choices=("drift", "excess_error", "diversity", "collapse"),
-                      default=["drift", "excess_error", "diversity", "collapse"], help="criteria to report")
-    for name, value, text in (
-        ("drift", 0.1, "largest E||p(G) - p(1)||_1"),
-        ("excess-error", 1.1, "largest E||p(G) - p(0)||_1 / E||p_hat - p(0)||_1"),
-        ("diversity", 0.9, "smallest E[1 - sigma_G] / (1 - S0)"),
-        ("collapse", 0.05, "largest P(total collapse by G)"),
-    ):
-        safe.add_argument(f"--{name}", type=float, default=value, help=f"threshold: {text}")
+    safe.add_argument("--criteria", nargs="+", choices=CRITERIA, default=list(CRITERIA), help="criteria to report")
+    for criterion in CRITERIA:
+        bound = "largest" if LARGER_IS_WORSE[criterion] else "smallest"
+        safe.add_argument(f"--{criterion.replace('_', '-')}", type=float, default=DEFAULT_THRESHOLDS[criterion],
+                          help=f"threshold: {bound} {STATISTIC[criterion]}")
     safe.add_argument("--confidence", type=float, default=0.95, help="level of the bootstrap interval")
     safe.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over seeds")
     safe.add_argument("--resolution", type=float, default=0.01, help="refine until the bracket is this narrow")
@@ -209,7 +206,7 @@ def safe_fraction_command(args, parser) -> None:
     if args.analytic_only and args.scenario != "mixed":
         _fail(parser, "--analytic-only: the closed forms describe --scenario mixed only")
     p0 = _initial(args, parser)
-    thresholds = {"drift": args.drift, "excess_error": args.excess_error, "diversity": args.diversity, "collapse": args.collapse}
+    thresholds = {criterion: getattr(args, criterion) for criterion in CRITERIA}
     options = dict(scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds,
                    resolution=args.resolution)
     try:
