@@ -57,7 +57,8 @@ def main() -> None:
         inside = [float(re.search(r"total_seconds=([\d.]+)", text).group(1)) for text in logs]
         sampling = [float(re.search(r" seconds=([\d.]+)", text).group(1)) for text in logs]
     # Critical path: simulate jobs, then refine jobs, share the cores; merge and plots run alone.
-    after = sum(refine_jobs) / args.cores + bench.get("merge", 0) + bench.get("phase_diagrams", 0)
+    figures = sum(v for k, v in bench.items() if k.startswith("phase_") or k == "safe_fraction_figure")
+    after = sum(refine_jobs) / args.cores + bench.get("merge", 0) + figures / args.cores
     jobs = sum(simulate_jobs) / args.cores + after
     simulation = sum(inside) / args.cores
     print(f"study {config['study']}: {len(simulate_jobs)} simulate + {len(refine_jobs)} refine jobs + merge + phase "
@@ -65,7 +66,7 @@ def main() -> None:
     print(f"wall                      {wall:7.1f} s")
     print(f"jobs (critical path)      {jobs:7.1f} s   of which simulate jobs {sum(simulate_jobs) / args.cores:.1f} s, "
           f"refine jobs {sum(refine_jobs) / args.cores:.1f} s, merge {bench.get('merge', 0):.1f} s, "
-          f"phase diagrams {bench.get('phase_diagrams', 0):.1f} s")
+          f"figures {figures / args.cores:.1f} s")
     print(f"simulation inside jobs    {simulation:7.1f} s   ({sum(inside):.1f} s on one core)")
     print(f"Snakemake (wall − jobs)   {wall - jobs:7.1f} s   = {(wall - jobs) / wall:.0%} of the wall time")
     print(f"job start-up (simulate jobs − simulation) {sum(simulate_jobs) / args.cores - simulation:.1f} s")

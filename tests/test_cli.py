@@ -259,6 +259,10 @@ def test_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):
     progress.close()
     err = capsys.readouterr().err
     assert "4/10 cells" in err and "s left" in err
+    unknown = cli.Progress(0, "cells simulated", after=0.0)
+    unknown.enabled = True
+    unknown.advance(3)
+    assert "3 cells simulated" in capsys.readouterr().err
     assert not cli.Progress(10, "cells").enabled  # stderr is not a terminal under pytest
     assert not cli.Progress(10, "cells", quiet=True).enabled
 

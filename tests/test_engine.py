@@ -515,3 +515,16 @@ def test_first_and_truth_rows_every_scenario(name):
     assert np.allclose(gen0[:, METRICS.index("max_prob")], p0.max(), rtol=0, atol=0)
     nz = p0[p0 > 0]
     assert np.allclose(gen0[:, METRICS.index("entropy")], -(nz * np.log(nz)).sum(), rtol=0, atol=1e-12)
+
+
+def test_simpson_stays_exact_or_finite_beyond_int64_squares():
+    """Σc² of a training set above 3·10⁹ samples would overflow int64 (it went negative in long
+    `accumulate` runs): below the edge it is an exact integer ratio, above it a float."""
+    metric_row = np.empty(len(METRICS))
+    p0 = np.array([0.5, 0.3, 0.2])
+    for total in (_kernels.EXACT_TOTAL - 3, _kernels.EXACT_TOTAL + 3, 10**15):
+        counts = np.array([total // 2, total // 3, total - total // 2 - total // 3], dtype=np.int64)
+        _kernels._metrics(counts, total, p0, counts, total, metric_row)
+        expected = float(((counts / total) ** 2).sum())
+        assert metric_row[METRICS.index("simpson")] == pytest.approx(expected, rel=1e-12)
+        assert 0 < metric_row[METRICS.index("simpson")] < 1

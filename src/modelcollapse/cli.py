@@ -153,7 +153,8 @@ def _initial(args, parser):
 
 class Progress:
     """One updating line on stderr for runs longer than a couple of seconds: done / total, rate,
-    time left. Silent when quiet or when stderr is not a terminal."""
+    time left (done, rate and elapsed time when the total is not known in advance). Silent when
+    quiet or when stderr is not a terminal."""
 
     def __init__(self, total: int, unit: str, quiet: bool = False, after: float = 2.0):
         self.total, self.unit, self.after = total, unit, after
@@ -167,8 +168,11 @@ class Progress:
         if not self.enabled or elapsed < self.after:
             return
         rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate > 0 and self.total > self.done else 0.0
-        sys.stderr.write(f"\r{self.done}/{self.total} {self.unit}  {rate:.3g}/s  {left:.0f} s left   ")
+        if self.total > 0:  # known amount of work: time left too
+            left = (self.total - self.done) / rate if rate > 0 and self.total > self.done else 0.0
+            sys.stderr.write(f"\r{self.done}/{self.total} {self.unit}  {rate:.3g}/s  {left:.0f} s left   ")
+        else:  # refinement decides as it goes how much there is
+            sys.stderr.write(f"\r{self.done} {self.unit}  {rate:.3g}/s  {elapsed:.0f} s   ")
         sys.stderr.flush()
         self.shown = True
 

@@ -238,10 +238,10 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
     assert jobs, f"sacct knows no job named {name}"
     assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
     # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row,
-    # phase_diagrams and safe_fraction_figure (initial, merge and report_tables are local rules).
-    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + 2, jobs
+    # a phase_diagram per criterion and safe_fraction_figure (initial, merge and report_tables are local).
+    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + 5, jobs
     # Inside the jobs, one srun step per Snakemake job: every simulate job ran on the cluster.
-    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + 2, jobs
+    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + 5, jobs
     assert max(steps for _, steps in jobs.values()) == min(GROUP_SIZE, SIMULATE_JOBS), jobs
 
 

@@ -137,8 +137,9 @@ def cross_key_errors(config):
         yield f"config key 'initial.support': {support} exceeds the smallest grid.vocab {min(grid['vocab'])}; allowed: 2 … min(vocab)"
     if initial.get("kind") == "target":
         s0, k = initial.get("s0"), support or min(grid["vocab"])
-        if s0 is None or not 1 / k <= s0 < 1:
-            yield f"config key 'initial.s0': {s0} with kind target; allowed: a number in [1/support, 1) = [{1 / k:.4g}, 1)"
+        problem = modelcollapse.core.initial.s0_problem(s0, k)
+        if problem:
+            yield f"config key 'initial.s0': with kind target, s0 {problem}; allowed: [1/support, 1)"
     sizes = grid.get("n") or [
         r + s for r in grid["n_real"] for s in grid["n_synthetic"]
     ]

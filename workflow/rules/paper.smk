@@ -63,9 +63,9 @@ PAPER_PROBLEMS = [
         if spec["support"] > PAPER_CONFIG["vocab"]
     ],
     *[
-        f"config key '{key}': s0 {spec['s0']}; allowed: [1/support, 1) = [{1 / spec['support']:.4g}, 1)"
+        f"config key '{key}': s0 {modelcollapse.core.initial.s0_problem(spec['s0'], spec['support'])}; allowed: [1/support, 1)"
         for key, spec in PAPER_INITIALS
-        if not 1 / spec["support"] <= spec["s0"] < 1
+        if modelcollapse.core.initial.s0_problem(spec["s0"], spec["support"])
     ],
     *[
         f"config key '{key}': {values}; allowed: increasing values"

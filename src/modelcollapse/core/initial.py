@@ -57,6 +57,14 @@ def power_law_simpson(exponent: float, support: int) -> float:
     return float(w @ w)
 
 
+def s0_problem(s0, support: int) -> str | None:
+    """Why `s0` cannot be the Σp² of a distribution on `support` tokens (the one statement of
+    the range [1/support, 1), used by the library and by the config checks), or None."""
+    if s0 is None or support < 2 or not 1.0 / support <= s0 < 1.0:
+        return f"must be in [1/support, 1) = [{1.0 / max(support, 1):.6g}, 1), got {s0}"
+    return None
+
+
 def target_exponent(support: int, s0: float) -> float:
     """The power-law exponent whose Σp² on `support` tokens equals s0 (root-finding).
 
@@ -64,8 +72,9 @@ def target_exponent(support: int, s0: float) -> float:
     """
     from scipy.optimize import brentq  # only this kind needs SciPy
 
-    if support < 2 or not 1.0 / support <= s0 < 1.0:
-        raise ValueError(f"s0 must be in [1/support, 1) = [{1.0 / max(support, 1):.6g}, 1), got {s0}")
+    problem = s0_problem(s0, support)
+    if problem:
+        raise ValueError(f"s0 {problem}")
     if s0 == 1.0 / support:
         return 0.0
     hi = 1.0
