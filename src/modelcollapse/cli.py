@@ -251,8 +251,7 @@ def _analytic_rows(args, p0, options) -> list[dict]:
     row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size)
     grid = row.grid(DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, log_real_shares=True)
     rows = analytic_safe_fractions(row, p0, options["generations"], options["thresholds"], options["resolution"], list(grid))
-    identity = {"scenario": "mixed", "frame": frame, "vocab": p0.size, "n": args.n, "n_real": args.n_real}
-    return [{**identity, **{k: _plain(v) for k, v in r.items()}} for r in rows]
+    return [{k: _plain(v) for k, v in {**row.identity, **r}.items()} for r in rows]
 
 
 def _num(value, digits=3) -> str:

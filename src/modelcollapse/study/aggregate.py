@@ -10,7 +10,17 @@ from ..core import stats, theory
 from ..core.io import INITIAL_SCHEMA, SIMS_SCHEMA, provenance, read_checked, sims_table
 from ..core.simulate import METRICS
 from . import analytic
-from .safe import CRITERIA, Row, criterion_values, degenerate, estimate, expected_l1_error, real_sample_decides, refine
+from .safe import (
+    CRITERIA,
+    Row,
+    criterion_values,
+    degenerate,
+    estimate,
+    expected_l1_error,
+    is_safe,
+    real_sample_decides,
+    refine,
+)
 
 CELL = ["scenario", "n", "vocab", "n_real", "n_synthetic", "synthetic_fraction", "effective_fraction"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -156,12 +166,9 @@ def study_row(row: Row, sims: pd.DataFrame, p0, config: dict, simulate) -> dict:
     is_probe = ~cells["n_synthetic"].isin(grid_counts).to_numpy()
     summary = summarize(cells, arrays, collapse_time, p0, G).assign(frame=row.frame, probe=np.repeat(is_probe, G + 1))
 
-    identity = {"scenario": row.scenario, "frame": row.frame, "vocab": row.vocab,
-                "n": row.size if row.frame == "budget" else pd.NA,
-                "n_real": row.size if row.frame == "real_data" else pd.NA}
     empirical = pd.DataFrame(estimate(row, probes, thresholds, safe["confidence"], safe["bootstrap"], config["root_seed"]))
     predicted = pd.DataFrame(analytic.analytic_safe_fractions(row, p0, G, thresholds, safe["resolution"], grid_counts))
-    table = pd.DataFrame([identity] * len(CRITERIA)).join(empirical.merge(predicted, on="criterion"))
+    table = pd.DataFrame([row.identity] * len(CRITERIA)).join(empirical.merge(predicted, on="criterion"))
     for column in ("n", "n_real", "max_synthetic"):  # NA where a row has none
         table[column] = table[column].where(table[column].ne(-1)).astype("Int64")
     return {"probes": probe_table, "summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe),
@@ -187,8 +194,6 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
 def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict, is_probe) -> pd.DataFrame:
     """Per cell and criterion: the mean statistic at G and its standard error, whether the
     estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""
-    from .safe import is_safe
-
     records = []
     for (_i, cell), probe in zip(cells.iterrows(), is_probe):
         k = int(cell["n_synthetic"])

@@ -83,10 +83,8 @@ def safe_fraction(
     if scenario in ("accumulate", "window", "pool"):
         grid = {row.size: 1.0}  # the scenario sets its own sources
     safe = {**DEFAULT_THRESHOLDS, **(thresholds or {}), "confidence": confidence, "bootstrap": bootstrap, "resolution": resolution}
-    identity = {"scenario": scenario, "frame": frame, "vocab": p0.size,
-                "n": n if frame == "budget" else pd.NA, "n_real": n_real if frame == "real_data" else pd.NA}
     if analytic_only:
         rows = analytic.analytic_safe_fractions(row, p0, generations, safe, resolution, list(grid))
-        return pd.DataFrame([{**identity, **r} for r in rows])
+        return pd.DataFrame([{**row.identity, **r} for r in rows])
     config = {"generations": generations, "root_seed": root_seed, "safe": safe}
     return simulate_row(row, p0, grid, config, seeds, on_probe=on_probe)["safe"]

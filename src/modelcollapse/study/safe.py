@@ -102,6 +102,13 @@ class Row:
         return dict(sorted(probes.items()))
 
     @property
+    def identity(self) -> dict:
+        """The row's key columns in the safe-fraction table (`n` or `n_real` by frame, None the other)."""
+        return {"scenario": self.scenario, "frame": self.frame, "vocab": self.vocab,
+                "n": self.size if self.frame == "budget" else None,
+                "n_real": self.size if self.frame == "real_data" else None}
+
+    @property
     def baseline_size(self) -> int:
         """Sample size of the all-real model the excess error is measured against: the same
         training-set size n (budget frame), or the N real samples p⁽¹⁾ is trained on."""
@@ -163,7 +170,8 @@ def boundary(safe) -> int:
 
 
 def safe_mask(row: Row, criterion: str, counts, statistic, threshold: float):
-    """Probes that are safe: within the threshold and not degenerate."""
+    """Probes that are safe: within the threshold and not degenerate (`statistic` may carry
+    leading axes, e.g. bootstrap resamples, before the probe axis)."""
     ok = is_safe(criterion, statistic, threshold)
     bad = np.array([degenerate(row, k) for k in counts])
     return ok & ~bad
@@ -246,21 +254,21 @@ def estimate(row: Row, probes: dict, thresholds: dict, confidence: float, bootst
     counts = np.array(sorted(probes))
     seeds = len(probes[counts[0]][CRITERIA[0]])
     weights = bootstrap_weights(row, seeds, bootstrap, root_seed)
-    bad = np.array([degenerate(row, k) for k in counts])
+    bad = np.array([degenerate(row, k) for k in counts])  # for the notes
     rows = []
     for criterion in CRITERIA:
         values = np.stack([np.asarray(probes[c][criterion], dtype=float) for c in counts])  # (probe, seed)
         threshold = thresholds[criterion]
         worse = LARGER_IS_WORSE[criterion]
         mean = values.mean(axis=1)
-        k = int(boundary(is_safe(criterion, mean, threshold) & ~bad))
+        k = int(boundary(safe_mask(row, criterion, counts, mean, threshold)))
         boot = weights @ values.T  # (bootstrap, probe)
-        k_boot = boundary(is_safe(criterion, boot, threshold) & ~bad)
+        k_boot = boundary(safe_mask(row, criterion, counts, boot, threshold))
         if criterion == "collapse":
             bound = clopper_pearson_upper(values.sum(axis=1), seeds, confidence)
         else:
             bound = np.quantile(boot, confidence if worse else 1 - confidence, axis=0)
-        k_cons = int(boundary(is_safe(criterion, bound, threshold) & ~bad))
+        k_cons = int(boundary(safe_mask(row, criterion, counts, bound, threshold)))
         point = float(_alpha_at(row, counts, k))
         boot_alpha = _alpha_at(row, counts, k_boot)
         notes = []
