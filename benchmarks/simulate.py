@@ -3,8 +3,7 @@ engine"), measured in one run on this machine.
 
 For each benchmark cell it prints
   * ours   — `simulate_cell` (compiled engine, per-replicate streams, all the `sims/` metrics of
-             docs/outputs.md), timed after one warm-up call, so numba compilation / cache
-             loading is excluded;
+             docs/outputs.md), timed in process after one warm-up call;
   * limit  — the raw NumPy binomial-sampling limit: the scenario-`mixed` loop (docs/model.md,
              paper eq 17) vectorised over replicates with ONE Generator and no metrics: per
              generation `rng.multinomial(n_synthetic, P)` with P the (R, vocab) current
@@ -17,16 +16,28 @@ and the ratios ours/limit and naive/ours. Bars: (b), (c) ours ≤ 2 × limit; (a
 faster than naive. Ratios use process CPU time by default (all three are single-threaded, so
 CPU time is what the code costs, whatever else the machine is running); wall time is printed too.
 
-Usage: .venv/bin/python benchmarks/simulate.py [--repeat 3] [--naive-seconds 4] [--clock cpu|wall] [--strict]
+Then whole processes, what a workflow job pays (start-up, imports, simulation, Parquet): the CPU
+time (user + system, median of --process-runs runs, the two commands alternated) of
+  * `modelcollapse simulate` of a one-replicate cell (bar ≤ 0.4 s), and
+  * `modelcollapse simulate` of cell (c) against benchmarks/plain_numpy_cell.py, a plain
+    vectorised-NumPy process simulating the same cell and writing the same Parquet table
+    (bar: ours ≤ 1.2 × plain),
+each with OPENBLAS_NUM_THREADS=1, as Snakemake runs a one-thread job, and as in a plain shell.
+
+Usage: .venv/bin/python benchmarks/simulate.py [--repeat 3] [--naive-seconds 4] [--clock cpu|wall]
+       [--process-runs 5] [--strict]
 """
 
 import argparse
 import os
 import platform
+import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-import numba
 import numpy as np
 
 from modelcollapse.core import initial
@@ -51,6 +62,9 @@ CELLS = {
 }
 LIMIT_BAR = 2.0  # ours ≤ 2 × the binomial limit
 NAIVE_BAR = 100.0  # ours ≥ 100 × faster than naive
+ONE_REPLICATE_BAR = 0.4  # CPU seconds of a one-replicate cell as a whole process
+PLAIN_PROCESS_BAR = 1.2  # ours ≤ 1.2 × the plain NumPy process, both whole processes
+PROCESS_CELL = dict(vocab=10_000, n=10_000, synthetic_fraction=0.5, seeds=100, generations=100)  # cell (c)
 
 
 def timed(fn, repeat=1):
@@ -118,6 +132,43 @@ def naive(p0, cell, R, G, seed=0):
     return out
 
 
+def process_cpu(cmd, env) -> float:
+    """User + system CPU seconds of one child process (checked to succeed)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def whole_processes(runs: int) -> bool:
+    """Print the whole-process timings of the module docstring; return whether the bars pass."""
+
+    def flags(cell):
+        return [f"--{key.replace('_', '-')}={value}" for key, value in cell.items()]
+
+    ours = [sys.executable, "-m", "modelcollapse", "simulate", "--quiet"]
+    plain = [sys.executable, str(Path(__file__).with_name("plain_numpy_cell.py"))]
+    one = dict(vocab=10, n=10, synthetic_fraction=0.5, seeds=1, generations=1)
+    ok = True
+    print(f"\nwhole processes, CPU time (user + system), median of {runs} runs:")
+    with tempfile.TemporaryDirectory() as scratch:
+        out = ["--sims-file", f"{scratch}/ours.parquet"]
+        for label, env in (("one-thread job (OPENBLAS_NUM_THREADS=1)", {**os.environ, "OPENBLAS_NUM_THREADS": "1"}),
+                           ("plain shell", {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})):
+            single = np.median([process_cpu(ours + flags(one) + out, env) for _ in range(runs)])
+            times = {"ours": [], "plain": []}
+            for _ in range(runs):  # alternated, so drifts of the machine hit both alike
+                times["ours"].append(process_cpu(ours + flags(PROCESS_CELL) + out, env))
+                times["plain"].append(process_cpu(plain + flags(PROCESS_CELL) + ["--out", f"{scratch}/plain.parquet"], env))
+            t_ours, t_plain = np.median(times["ours"]), np.median(times["plain"])
+            passed = single <= ONE_REPLICATE_BAR and t_ours <= PLAIN_PROCESS_BAR * t_plain
+            ok &= passed
+            print(f"  {label}: one-replicate cell {single:.3f} s (bar <= {ONE_REPLICATE_BAR} s); cell (c): "
+                  f"ours {t_ours:.2f} s, plain NumPy process {t_plain:.2f} s, ours/plain {t_ours / t_plain:.2f} "
+                  f"(bar <= {PLAIN_PROCESS_BAR}) -> {'PASS' if passed else 'FAIL'}")
+    return ok
+
+
 def machine() -> str:
     model = "unknown"
     try:
@@ -132,7 +183,7 @@ def machine() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return (
         f"machine: nproc {usable}, CPU {model}, load average {load}\n"
-        f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}"
+        f"python {platform.python_version()}, numpy {np.__version__}"
     )
 
 
@@ -153,12 +204,13 @@ def main(argv=None) -> int:
         "single-threaded, and CPU time does not count other load on the machine) or wall time",
     )
     parser.add_argument("--cells", default="abcd", help="which cells to run (default: abcd)")
+    parser.add_argument("--process-runs", type=int, default=5, help="runs per whole-process timing (0: skip them)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a bar fails")
     args = parser.parse_args(argv)
     k = 0 if args.clock == "cpu" else 1
 
     print(machine())
-    print("ours: simulate_cell timed after one warm-up call (numba compilation and cache load excluded).")
+    print("ours: simulate_cell (the compiled engine) timed in process after one warm-up call.")
     print(f"ours and limit: fastest of {args.repeat} runs; naive: one run. Ratios and bars use {args.clock} time;")
     print("throughput = replicates × generations / time (replicate·generations per second).\n")
     rows, failed = [], False
@@ -166,7 +218,7 @@ def main(argv=None) -> int:
         desc, make_p0, n, R, G, alpha, bar = CELLS[key]
         p0 = make_p0()
         cell = Cell("mixed", n, p0.size, alpha)
-        ours(p0, cell, 2, 2)  # warm-up: compile or load the numba cache
+        ours(p0, cell, 2, 2)  # warm-up
         t_ours = timed(lambda: ours(p0, cell, R, G), args.repeat)
         t_limit = timed(lambda: binomial_limit(p0, cell, R, G), args.repeat)
         # naive: time one replicate, then run as many as fit in the budget and scale linearly
@@ -240,6 +292,8 @@ def main(argv=None) -> int:
         print("* naive ran a subset of the seeds and was scaled linearly: " + ", ".join(scaled))
     for r in rows:
         print(f"({r['key']}) {r['desc']}")
+    if args.process_runs:
+        failed |= not whole_processes(args.process_runs)
     print("\nall bars PASS" if not failed else "\nsome bars FAIL")
     return 1 if (failed and args.strict) else 0
 

@@ -524,7 +524,7 @@ def test_simpson_stays_exact_or_finite_beyond_int64_squares():
     p0 = np.array([0.5, 0.3, 0.2])
     for total in (_kernels.EXACT_TOTAL - 3, _kernels.EXACT_TOTAL + 3, 10**15):
         counts = np.array([total // 2, total // 3, total - total // 2 - total // 3], dtype=np.int64)
-        _kernels._metrics(counts, total, p0, counts, total, metric_row)
+        _kernels.metrics(counts, total, p0, counts, total, metric_row)
         expected = float(((counts / total) ** 2).sum())
         assert metric_row[METRICS.index("simpson")] == pytest.approx(expected, rel=1e-12)
         assert 0 < metric_row[METRICS.index("simpson")] < 1

@@ -260,3 +260,22 @@ def test_results_category_lists_the_figure_first_and_shows_the_table_inline(stud
     shown = Rendered(decode_data_uri(page.frames[0]).decode("utf-8"), root=None)
     header, rows = expected_table(pd.read_parquet(results / "safe_fraction.parquet"))
     assert as_tuples(alpha_table(shown)[1:]) == rows
+
+
+def test_study_theme_is_seaborns_white_notebook_theme():
+    """The study's figures draw with seaborn's look written out as rcParams (so the figure jobs do
+    not import seaborn); it must stay what seaborn itself sets."""
+    import seaborn as sns
+    from matplotlib import rcParams, rcParamsDefault
+    from matplotlib.rcsetup import validate_cycler
+
+    from modelcollapse.style import COLORBLIND, theme
+
+    expected = {**sns.axes_style("white"), **sns.plotting_context("notebook")}
+    expected.pop("image.cmap")  # seaborn's own colormap; the study's figures choose theirs
+    expected["axes.prop_cycle"] = validate_cycler(f"cycler('color', {sns.color_palette('deep').as_hex()})")
+    written = theme("study")
+    written["axes.prop_cycle"] = validate_cycler(written["axes.prop_cycle"])
+    assert written == expected
+    assert COLORBLIND == sns.color_palette("colorblind").as_hex()
+    assert rcParams["font.size"] == rcParamsDefault["font.size"]  # nothing global was changed

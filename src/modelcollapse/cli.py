@@ -4,7 +4,7 @@
   simulate        simulate the replicates of grid cells; writes the Parquet tables the workflow writes
   initial         write the initial distribution p(0) of one vocabulary
 
-Each subcommand imports only what it uses (`simulate` NumPy, numba and pyarrow), so a workflow
+Each subcommand imports only what it uses (`simulate` NumPy, pyarrow and the compiled engine), so a workflow
 job starts fast.
 """
 

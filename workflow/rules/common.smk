@@ -20,6 +20,8 @@ import modelcollapse.study.safe
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
+modelcollapse.core.simulate.compiled_engine()  # built in this checkout, or a clear error now
+
 # --- configuration: validated before the DAG is built --------------------------------------
 
 

@@ -22,6 +22,6 @@ rule simulate:
         "../envs/modelcollapse.yaml"
     params:
         args=simulate_args,
-    # The library's own command line: imports NumPy, numba and pyarrow only, so jobs start fast.
+    # The library's own command line: imports NumPy, pyarrow and the compiled engine only, so jobs start fast.
     shell:
         "\"$MODELCOLLAPSE_PYTHON\" -m modelcollapse simulate {params.args} --sims-file '{output}' 2> '{log}'"

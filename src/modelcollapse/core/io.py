@@ -41,6 +41,26 @@ INITIAL_SCHEMA = pa.schema(
 )
 
 
+def _column(values: np.ndarray, dtype: pa.DataType, valid: np.ndarray | None = None) -> pa.Array:
+    """An Arrow column on a NumPy array's memory, built from its buffers: `pa.array` would import
+    pandas (to check for pandas input), which a simulate job does not otherwise load."""
+    if dtype == pa.bool_():
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+    else:
+        data = pa.py_buffer(np.ascontiguousarray(values, dtype=dtype.to_pandas_dtype()))
+    validity = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    nulls = -1 if valid is None else int(values.size - np.count_nonzero(valid))
+    return pa.Array.from_buffers(dtype, values.size, [validity, data], null_count=nulls)
+
+
+def _repeated_string(value: str, rows: int) -> pa.Array:
+    data = value.encode()
+    offsets = np.arange(rows + 1, dtype=np.int64) * len(data)
+    if offsets[-1] >= 2**31:
+        raise ValueError(f"{rows} rows of {value!r} exceed a string column's 2 GiB")
+    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data * rows)])
+
+
 def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
     """Long format: one row per (seed, generation), generations 0 … G."""
     cell = result.cell
@@ -51,7 +71,7 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
         return np.full(rows, value, dtype=dtype)
 
     columns = {
-        "scenario": pa.array([cell.scenario] * rows, pa.string()),
+        "scenario": _repeated_string(cell.scenario, rows),
         "n": const(cell.n, np.int64),
         "vocab": const(cell.vocab, np.int64),
         "synthetic_fraction": const(cell.synthetic_fraction, np.float64),
@@ -70,22 +90,19 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
             col = col.astype(np.int64)
         columns[name] = col
     T = np.repeat(result.collapse_time, G1)
-    columns["collapse_time"] = pa.array(T, pa.int64(), mask=T < 0)
-    table = pa.table(columns, schema=SIMS_SCHEMA)
+    columns["collapse_time"] = _column(np.where(T < 0, 0, T), pa.int64(), valid=T >= 0)
+    arrays = [
+        columns[f.name] if isinstance(columns[f.name], pa.Array) else _column(columns[f.name], f.type) for f in SIMS_SCHEMA
+    ]
+    table = pa.Table.from_arrays(arrays, schema=SIMS_SCHEMA)
     return table.replace_schema_metadata({"modelcollapse": json.dumps(meta or {})})
 
 
 def initial_table(p0: np.ndarray) -> pa.Table:
     """p⁽⁰⁾ of one vocabulary: one row per token."""
     k = p0.size
-    return pa.table(
-        {
-            "vocab": np.full(k, k, np.int64),
-            "token": np.arange(k, dtype=np.int64),
-            "prob": np.asarray(p0, dtype=np.float64),
-        },
-        schema=INITIAL_SCHEMA,
-    )
+    columns = (np.full(k, k, np.int64), np.arange(k, dtype=np.int64), np.asarray(p0, dtype=np.float64))
+    return pa.Table.from_arrays([_column(c, f.type) for c, f in zip(columns, INITIAL_SCHEMA)], schema=INITIAL_SCHEMA)
 
 
 def initial_digest(p0) -> str:

@@ -155,11 +155,23 @@ def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: i
     return p0, raw.astype(np.int64)
 
 
+def compiled_engine():
+    """The C extension `_kernels` (built by `pip install -e .` or `make venv`); a clear error
+    when a checkout runs without it."""
+    try:
+        from . import _kernels
+    except ImportError as err:
+        raise ImportError(
+            f"the compiled engine modelcollapse.core._kernels is not built ({err}): run `make venv`, or "
+            "`pip install -e .` in the checkout (it needs a C compiler and the Python headers)"
+        ) from err
+    return _kernels
+
+
 def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = 2024) -> CellResult:
     """Simulate replicates `seeds` (a list of seed indices, or R for seeds 0 … R−1) of `cell`
     for generations 0 … G (compiled engine)."""
-    from . import _kernels  # numba: loaded by the first simulation, not by importing the library
-
+    _kernels = compiled_engine()
     p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
     metrics = np.empty((seeds.size, generations + 1, len(METRICS)))
     collapse_time = np.empty(seeds.size, np.int64)

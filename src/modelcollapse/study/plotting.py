@@ -1,4 +1,4 @@
-"""Figures of the safe synthetic fraction (docs/safe-fraction.md), seaborn/matplotlib: the phase
+"""Figures of the safe synthetic fraction (docs/safe-fraction.md), matplotlib: the phase
 diagram of each criterion and the α*(n) figure of a study, and the report's α* table."""
 
 import base64
@@ -9,13 +9,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
-from ..style import figure_style  # noqa: E402
+from ..style import COLORBLIND, figure_style  # noqa: E402
 from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC  # noqa: E402
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
@@ -177,7 +176,7 @@ def safe_fraction_figure(safe, title: str = ""):
     vocabs = sorted(safe["vocab"].unique())
     sizes = np.sort(safe[size_key].unique().astype(int))
     fig, axes = _vocab_panels(vocabs, sharey=True)
-    palette = sns.color_palette("colorblind")
+    palette = COLORBLIND
     colours = dict(zip(CRITERIA, [palette[i] for i in (0, 1, 2, 4)]))  # no two reds
     criteria = [c for c in CRITERIA if c in set(safe["criterion"])]
     lowest = strictest(safe)
