@@ -48,10 +48,19 @@ test-install:
 	"$(INSTALL_CHECK)/bin/python" -c "import pyarrow.parquet as pq; t = pq.read_table('$(INSTALL_CHECK)/cell/sims.parquet'); assert t.num_rows == 5 * 11, t.num_rows; print('installed package OK:', t.num_rows, 'rows')"
 	rm -rf "$(INSTALL_CHECK)"
 
+# Every benchmark, one after another on a quiet machine; each report (naming its machine) is also
+# written to benchmarks/results/, and the README's "Performance" block is rewritten from them.
+# The full-size aggregation row takes ~25 min the first time (its grid tables are then kept in
+# .bench-cache/ and the next run takes ~12 min).
+BENCH_REPORTS := benchmarks/results
+BENCH = bash -o pipefail -c 'PYTHONUNBUFFERED=1 $(BIN)/python benchmarks/$(1).py $(2) | tee $(BENCH_REPORTS)/$(1).txt'
 bench: venv
-	$(BIN)/python benchmarks/simulate.py
-	$(BIN)/python benchmarks/analytic.py
-	$(BIN)/python benchmarks/workflow.py
+	mkdir -p $(BENCH_REPORTS)
+	$(call BENCH,simulate)
+	$(call BENCH,analytic)
+	$(call BENCH,aggregation,--cache .bench-cache/aggregation)
+	$(call BENCH,workflow)
+	$(BIN)/python docs/update_readme.py --only performance
 
 # Optional: PyTorch (CPU build, pinned) for the transformer experiment of Figure 5.
 $(TORCH): $(STAMP) envs/transformer.txt

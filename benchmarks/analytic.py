@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from machine import machine
+
 CODE = """
 import yaml
 from modelcollapse.core import initial
@@ -45,6 +47,7 @@ def main() -> None:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", CODE.format(n=args.n, vocab=args.vocab) + "once()"], check=True)
     process = time.perf_counter() - start
+    print(machine())
     print(f"analytic alpha* of row n = {args.n}, vocab = {args.vocab} (zipf 1.1, default grid and thresholds):")
     print(f"  in process  {statistics.median(times):.3f} s (median of {args.repeat}; min {min(times):.3f} s)")
     print(f"  whole process (python start, imports, one row) {process:.3f} s")

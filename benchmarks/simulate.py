@@ -30,7 +30,6 @@ Usage: .venv/bin/python benchmarks/simulate.py [--repeat 3] [--naive-seconds 4] 
 
 import argparse
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -39,6 +38,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine
 
 from modelcollapse.core import initial
 from modelcollapse.core.simulate import Cell, simulate_cell
@@ -167,24 +167,6 @@ def whole_processes(runs: int) -> bool:
                   f"ours {t_ours:.2f} s, plain NumPy process {t_plain:.2f} s, ours/plain {t_ours / t_plain:.2f} "
                   f"(bar <= {PLAIN_PROCESS_BAR}) -> {'PASS' if passed else 'FAIL'}")
     return ok
-
-
-def machine() -> str:
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return (
-        f"machine: nproc {usable}, CPU {model}, load average {load}\n"
-        f"python {platform.python_version()}, numpy {np.__version__}"
-    )
 
 
 def main(argv=None) -> int:

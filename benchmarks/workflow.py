@@ -1,20 +1,23 @@
-"""Where the wall time of a sweep goes: Snakemake versus the jobs versus the simulation.
+"""Where the wall time of a study goes: its sampling versus everything else.
 
-Runs the `study` target (simulate → refine → merge → figures, not the paper) from scratch in a
-scratch copy of the project, then reads Snakemake's per-job `benchmark:` files and the simulate
-jobs' own timing lines. Prints
-  * wall       — the whole `snakemake` command;
-  * jobs       — the jobs' critical path: Σ simulate-job wall time (process start, imports,
-                 work, writing) / cores, then Σ refine-job time / cores (the per-row
-                 refinement and summaries), then the merge and plot jobs, which run alone;
-  * simulation — Σ time inside the library's simulation and Parquet writing / cores used;
-  * Snakemake  — wall − jobs: DAG building, scheduling, job spawning, bookkeeping.
+Runs the `study` target (initial → simulate → refine → merge → figures, not the paper) from
+scratch in a scratch copy of the project, then reads Snakemake's per-job `benchmark:` files and
+the jobs' own timing lines (simulate jobs: `seconds=`; refine jobs: `sampling_seconds=`, the
+refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
+  * wall        — the whole `snakemake` command, start-up and DAG included;
+  * per rule    — number of jobs, Σ wall and Σ CPU time of its jobs;
+  * sampling    — Σ time inside the library's simulation of the grid cells (simulate jobs) and
+                  of the refinement probes (refine jobs), on one core;
+  * Snakemake   — its own CPU time: all CPU the command used minus its jobs' CPU time;
+  * after the last simulation — wall time after the last grid cell or probe was simulated;
+  * wall / (sampling / cores) — the issue's yardstick, with all sampling and with the grid's only.
 
 Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2]
 """
 
 import argparse
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,39 +44,43 @@ def main() -> None:
         for d in ("workflow", "config", "envs", "profiles"):
             shutil.copytree(ROOT / d, work / d)
         cmd = [sys.executable, "-m", "snakemake", "study", "--cores", str(args.cores), "--configfile", str(ROOT / args.configfile)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start, started = time.perf_counter(), time.time()
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         if proc.returncode:
             sys.exit(proc.stdout[-3000:] + proc.stderr[-3000:])
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        all_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         results = work / "results" / config["study"]
-        last_simulation = max(p.stat().st_mtime for p in (results / "sims").glob("*.parquet")) - started
-        bench = {
-            str(p.relative_to(results / "benchmarks").with_suffix("")): pd.read_csv(p, sep="\t")["s"].iloc[0]
-            for p in (results / "benchmarks").rglob("*.tsv")
-        }
-        simulate_jobs = [v for k, v in bench.items() if k.startswith("simulate/")]
-        refine_jobs = [v for k, v in bench.items() if k.startswith("refine/")]
-        logs = [p.read_text() for p in (results / "logs" / "simulate").glob("*.log")]
-        inside = [float(re.search(r"total_seconds=([\d.]+)", text).group(1)) for text in logs]
-        sampling = [float(re.search(r" seconds=([\d.]+)", text).group(1)) for text in logs]
-    # Critical path: simulate jobs, then refine jobs, share the cores; merge and plots run alone.
-    figures = sum(v for k, v in bench.items() if k.startswith("phase_") or k == "safe_fraction_figure")
-    after = sum(refine_jobs) / args.cores + bench.get("merge", 0) + figures / args.cores
-    jobs = sum(simulate_jobs) / args.cores + after
-    simulation = sum(inside) / args.cores
-    print(f"study {config['study']}: {len(simulate_jobs)} simulate + {len(refine_jobs)} refine jobs + merge + phase "
-          f"diagrams, --cores {args.cores}")
-    print(f"wall                      {wall:7.1f} s")
-    print(f"jobs (critical path)      {jobs:7.1f} s   of which simulate jobs {sum(simulate_jobs) / args.cores:.1f} s, "
-          f"refine jobs {sum(refine_jobs) / args.cores:.1f} s, merge {bench.get('merge', 0):.1f} s, "
-          f"figures {figures / args.cores:.1f} s")
-    print(f"simulation inside jobs    {simulation:7.1f} s   ({sum(inside):.1f} s on one core)")
-    print(f"Snakemake (wall − jobs)   {wall - jobs:7.1f} s   = {(wall - jobs) / wall:.0%} of the wall time")
-    print(f"job start-up (simulate jobs − simulation) {sum(simulate_jobs) / args.cores - simulation:.1f} s")
-    print(f"after the last simulation {wall - last_simulation:7.1f} s   = {(wall - last_simulation) / wall:.0%} of the wall time")
-    print(f"wall / (sampling / cores) {wall / (sum(sampling) / args.cores):7.2f}     (sampling inside the simulate jobs: "
-          f"{sum(sampling):.1f} s on one core)")
+        jobs = pd.DataFrame(
+            [
+                {"rule": p.relative_to(results / "benchmarks").parts[0].removesuffix(".tsv"), **pd.read_csv(p, sep="\t").iloc[0]}
+                for p in (results / "benchmarks").rglob("*.tsv")
+            ]
+        )
+        jobs["rule"] = jobs["rule"].str.replace(r"^phase_.*", "phase_diagram", regex=True)
+        grid = [float(re.search(r" seconds=([\d.]+)", p.read_text()).group(1)) for p in (results / "logs" / "simulate").glob("*.log")]
+        refine_logs = [p.read_text() for p in (results / "logs" / "refine").glob("*.log")]
+        probes = [float(re.search(r"sampling_seconds=([\d.]+)", text).group(1)) for text in refine_logs]
+        last_sims = max(p.stat().st_mtime for p in (results / "sims").glob("*.parquet"))
+        last_probe = max([float(m.group(1)) for text in refine_logs for m in [re.search(r"sampled_at=([\d.]+)", text)] if m],
+                         default=0.0)
+    last_simulation = max(last_sims, last_probe) - started
+    sampling = sum(grid) + sum(probes)
+    job_cpu = jobs["cpu_time"].sum()
+    print(machine())
+    print(f"study {config['study']}: {len(jobs)} jobs, --cores {args.cores}")
+    print(f"wall                       {wall:7.1f} s")
+    for rule, group in jobs.groupby("rule", sort=False):
+        print(f"  {rule:<24} {len(group):3d} jobs   wall {group['s'].sum():6.1f} s   CPU {group['cpu_time'].sum():6.1f} s")
+    print(f"sampling on one core       {sampling:7.1f} s   (grid cells {sum(grid):.1f} s in the simulate jobs, "
+          f"refinement probes {sum(probes):.1f} s in the refine jobs)")
+    print(f"jobs' CPU                  {job_cpu:7.1f} s   of which sampling {sampling / job_cpu:.0%}")
+    print(f"Snakemake's own CPU        {all_cpu - job_cpu:7.1f} s   = {(all_cpu - job_cpu) / all_cpu:.0%} of all CPU the study used")
+    print(f"after the last simulation  {wall - last_simulation:7.1f} s   = {(wall - last_simulation) / wall:.0%} of the wall time")
+    print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}     "
+          f"(grid cells only: {wall / (sum(grid) / args.cores):.2f})")
 
 
 if __name__ == "__main__":

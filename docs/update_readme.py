@@ -1,13 +1,18 @@
-"""Write the README's result blocks from a finished study, so that no number in them is typed by hand.
+"""Write the README's result blocks from a finished study and from the last `make bench`, so that
+no number in them is typed by hand.
 
-Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in README.md and is
-rewritten from `results/{study}/safe_fraction.parquet`:
+Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in README.md. From
+`results/{study}/safe_fraction.parquet`:
 
   results-at-a-glance     α* of the strictest criterion and of each criterion for a few (n, vocab)
   safe-fraction-example   one row of the study, every criterion: α*, its interval, bracket, analytic α*
   analytic-agreement      how often the analytic α* lies in the empirical interval (widened by 1/n)
 
-Usage: .venv/bin/python docs/update_readme.py [results/default] [--check]
+and from the reports `make bench` writes to benchmarks/results/ (each names its machine):
+
+  performance             the reports of the engine, analytic, aggregation and workflow benchmarks
+
+Usage: .venv/bin/python docs/update_readme.py [results/default] [--bench benchmarks/results] [--only performance] [--check]
 (--check: exit 1 if README.md is not what the results give, writing nothing).
 """
 
@@ -98,6 +103,26 @@ def agreement(safe: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+BENCHMARKS = {  # report file: what it measures
+    "simulate.txt": "Engine throughput and whole processes (`benchmarks/simulate.py`)",
+    "analytic.txt": "Analytic α\\* of one row (`benchmarks/analytic.py`)",
+    "aggregation.txt": "One full-size row of `config/large.yaml` (`benchmarks/aggregation.py`)",
+    "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py`)",
+}
+
+
+def performance(reports: Path) -> str:
+    """The benchmark reports, verbatim, each under its heading."""
+    parts = []
+    for name, title in BENCHMARKS.items():
+        path = reports / name
+        if path.exists():
+            parts += [f"**{title}**", "", "```", path.read_text().rstrip(), "```", ""]
+    if not parts:
+        sys.exit(f"{reports}: no benchmark reports; run `make bench`")
+    return "\n".join(parts).rstrip()
+
+
 def render(text: str, blocks: dict) -> str:
     for name, body in blocks.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.S)
@@ -112,17 +137,23 @@ def main() -> None:
     parser.add_argument("results", nargs="?", default="results/default")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    parser.add_argument("--bench", default=str(ROOT / "benchmarks" / "results"), help="the reports of `make bench`")
+    parser.add_argument("--only", choices=("study", "performance"), help="write only the study's blocks, or only the performance block")
     args = parser.parse_args()
-    safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
+    blocks = {}
+    if args.only != "performance":
+        safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
+        blocks.update({"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe),
+                       "analytic-agreement": agreement(safe)})
+    if args.only == "performance" or (args.only is None and Path(args.bench).is_dir()):
+        blocks["performance"] = performance(Path(args.bench))
     readme = Path(args.readme)
     text = readme.read_text()
-    blocks = {"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe),
-              "analytic-agreement": agreement(safe)}
     new = render(text, blocks)
     if args.check:
         sys.exit(0 if new == text else "README.md differs from what the results give: run docs/update_readme.py")
     readme.write_text(new)
-    print(f"{readme}: result blocks written from {args.results}")
+    print(f"{readme}: blocks {', '.join(blocks)} written")
 
 
 if __name__ == "__main__":

@@ -30,3 +30,11 @@ def test_the_default_study_fits_and_a_huge_one_does_not():
     many = study_cost(rows([10], [10]), seeds=10_000_000, seeds_per_job=100, cells_per_job=40, generations=10,
                       bootstrap=10, resolution=0.01)
     assert "jobs (limit" in dict(many.problems(1000, 20000))["seeds_per_job"]
+
+
+def test_a_refine_job_holds_one_cell_not_its_row():
+    """The refine estimate grows with one cell (seeds × generations), hardly with the row's cells."""
+    few, many = (study_cost(rows([1000], [10_000], fractions), seeds=10_000, seeds_per_job=500, cells_per_job=2,
+                            generations=100, bootstrap=1000, resolution=0.01)
+                 for fractions in ((0.0, 1.0), [k / 20 for k in range(21)]))
+    assert few.refine_bytes < 2 * GIB and abs(many.refine_bytes - few.refine_bytes) < 0.05 * few.refine_bytes

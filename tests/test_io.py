@@ -5,6 +5,7 @@ import os
 import stat
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -104,3 +105,40 @@ def test_aggregation_refuses_a_file_from_another_run(tmp_path):
         read_sims([good, bad], 4, 3, expected=ours)
     with pytest.raises(ValueError, match="synthetic counts \\[5\\], the study's grid has \\[0, 5\\]"):
         read_sims([good], 4, 3, expected=ours, cells=[0, 5])
+
+
+def test_aggregation_reads_a_row_one_sorted_cell_at_a_time(tmp_path):
+    """Cells in order of synthetic count, each with its seed blocks' rows in seed order, whatever
+    order the files come in; a cell with a seed missing or doubled is refused when read."""
+    p0, cells = zipf(5, 1.1), [Cell("mixed", 10, 5, a) for a in (0.5, 0.0)]
+    paths = []
+    for first in (3, 0):  # two seed blocks, the later one first
+        path = tmp_path / f"s{first}.parquet"
+        io.write_parquet(pa.concat_tables([io.sims_table(simulate_cell(p0, c, range(first, first + 3), 4)) for c in cells]), path)
+        paths.append(path)
+    read = list(read_sims(paths, 4, 6, cells=[5, 0]))
+    for table, cell in zip(read, sorted(cells, key=lambda c: c.n_synthetic)):
+        whole = io.sims_table(simulate_cell(p0, cell, 6, 4)).to_pandas()  # NaN-aware, unlike Table.equals
+        pd.testing.assert_frame_equal(table.to_pandas(), whole, check_exact=True)
+    with pytest.raises(ValueError, match=r"cell \(n, n_synthetic\) = \(10, 0\): 30 rows, expected seeds 0…2 × generations 0…4"):
+        list(read_sims([paths[1], paths[1]], 4, 3))
+    with pytest.raises(ValueError, match=r"cell \(n, n_synthetic\) = \(10, 0\): 15 rows, expected seeds 0…3 × generations 0…4"):
+        next(read_sims([paths[1]], 4, 4))
+
+
+def test_streamed_parquet_is_written_whole_or_not_at_all(tmp_path):
+    from modelcollapse.core.io import streamed_parquet
+
+    target, parts = tmp_path / "probes.parquet", [TABLE.slice(0, 400), TABLE.slice(400)]
+    with streamed_parquet(target, TABLE.schema.empty_table()) as write:
+        for part in parts:
+            write(part.replace_schema_metadata({"probe": "true"}))
+    assert pq.read_table(target).equals(TABLE) and pq.read_schema(target).metadata == {b"probe": b"true"}
+    with pytest.raises(RuntimeError), streamed_parquet(target, TABLE.schema.empty_table()) as write:
+        write(TABLE.slice(0, 10))
+        raise RuntimeError("the job fails halfway")
+    assert pq.read_table(target).equals(TABLE)  # the earlier file, untouched; no temporaries left
+    assert [p.name for p in tmp_path.iterdir()] == ["probes.parquet"]
+    with streamed_parquet(target, TABLE.schema.empty_table()):
+        pass  # nothing to write: an empty table of the schema
+    assert pq.read_table(target).num_rows == 0 and pq.read_schema(target).equals(TABLE.schema)

@@ -13,6 +13,9 @@ rule refine:
         f"{RESULTS}/logs/refine/{{row}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/refine/{{row}}.tsv"
+    # A row is refined as soon as its grid is simulated, between other rows' simulate jobs,
+    # so that little but the figures is left after the last simulation.
+    priority: 1
     conda:
         "../envs/modelcollapse.yaml"
     params:

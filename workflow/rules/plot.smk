@@ -46,6 +46,7 @@ rule safe_fraction_figure:
         f"{RESULTS}/logs/safe_fraction_figure.log",
     benchmark:
         f"{RESULTS}/benchmarks/safe_fraction_figure.tsv"
+    priority: 1  # before the phase diagrams: the report's tables wait for this figure
     conda:
         "../envs/modelcollapse.yaml"
     params:

@@ -1,35 +1,17 @@
-"""One row of the study: refine α* by simulating probes, then summarise the row."""
+"""One row of the study: refine α* by simulating probes, then summarise the row, one cell at a time."""
 
 import sys
 
-import pyarrow as pa
-
-from modelcollapse import __version__
-from modelcollapse.core.io import initial_digest, write_tables
-from modelcollapse.core.simulate import simulate_cell
-from modelcollapse.study.aggregate import read_initial, read_sims, study_row
+from modelcollapse.study.aggregate import refine_row
 from modelcollapse.study.safe import Row
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
 size, vocab = p.row
 row = Row(p.scenario, p.frame, size, vocab, p.window)
-p0 = read_initial(snakemake.input.initial)
-config = {"generations": p.generations, "root_seed": p.root_seed, "safe": p.safe}
-# each grid table must come from this study: same scenario, generations, root seed, p(0), version
-expected = {"scenario": p.scenario, "generations": p.generations, "root_seed": p.root_seed, "window": p.window,
-            "version": __version__, "initial_sha256": initial_digest(p0)}
-tables = study_row(
-    row,
-    read_sims(snakemake.input.sims, p.generations, p.seeds, expected, cells=p.cells),
-    p0,
-    config,
-    simulate=lambda cell: simulate_cell(p0, cell, range(p.seeds), p.generations, p.root_seed),
-)
-write_tables(
-    {
-        snakemake.output.probes: tables["probes"],
-        **{snakemake.output[name]: pa.Table.from_pandas(tables[name], preserve_index=False) for name in ("summary", "criteria", "safe")},
-    }
-)
-print(f"row {row}: {tables['probes'].num_rows // (p.generations + 1) // p.seeds} refinement probes", file=sys.stderr)
+config = {"generations": p.generations, "seeds": p.seeds, "root_seed": p.root_seed, "safe": p.safe}
+outputs = {name: snakemake.output[name] for name in ("probes", "summary", "criteria", "safe")}
+done = refine_row(row, snakemake.input.sims, snakemake.input.initial, p.cells, config, outputs)
+# One parsable line per job, like the simulate jobs': benchmarks/workflow.py reads it.
+last = "" if done["sampled_at"] is None else f" sampled_at={done['sampled_at']:.3f}"
+print(f"row {row}: {done['probes']} refinement probes sampling_seconds={done['sampling_seconds']:.4f}{last}", file=sys.stderr)

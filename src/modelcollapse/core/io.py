@@ -129,40 +129,83 @@ def _refuse_special(path: str) -> None:
         raise ValueError(f"{path}: exists and is not a regular file (a device, FIFO, folder or link); refusing to replace it")
 
 
+def _temporary_beside(path) -> str:
+    """A new empty temporary file beside `path` (its folder made if need be), after refusing a
+    target that is not a regular file or absent and removing temporaries of a killed earlier
+    write of the same target."""
+    path = os.fspath(path)
+    _refuse_special(path)
+    directory, name = os.path.split(path)
+    directory = directory or "."
+    os.makedirs(directory, exist_ok=True)
+    for stale in Path(directory).glob(f".{name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    os.close(fd)
+    return tmp
+
+
+def _umask_permissions(tmp: str) -> None:
+    """The permissions a new file gets from the umask (mkstemp's are 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+
+
 def write_tables(tables: dict) -> None:
     """Write {path: table} as one unit (an Arrow table, or text such as a CSV rendering): every
     table to a temporary file beside its target, then the renames, in the given order (put the
     file that marks completion last), so a reader never sees half a file and a failure leaves no
     new file. The targets must be regular files or
     absent; pages carry checksums (`read_checked` verifies them); the files get the permissions
-    the umask gives (mkstemp's are 0600); an OS error (a full disk, say) is raised as it is.
+    the umask gives; an OS error (a full disk, say) is raised as it is.
     Temporaries left by a killed earlier write of the same target are removed."""
-    umask = os.umask(0)
-    os.umask(umask)
     written = []
     try:
         for path, table in tables.items():
-            path = os.fspath(path)
-            _refuse_special(path)
-            directory, name = os.path.split(path)
-            directory = directory or "."
-            os.makedirs(directory, exist_ok=True)
-            for stale in Path(directory).glob(f".{name}.*.tmp"):
-                stale.unlink(missing_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-            os.close(fd)
-            written.append((tmp, path))
+            tmp = _temporary_beside(path)
+            written.append((tmp, os.fspath(path)))
             if isinstance(table, str):  # a text rendering beside the tables (the CSV)
                 Path(tmp).write_text(table)
             else:
                 pq.write_table(table, tmp, write_page_checksum=True)
-            os.chmod(tmp, 0o666 & ~umask)
+            _umask_permissions(tmp)
         for tmp, path in written:
             os.replace(tmp, path)
     except BaseException:
         for tmp, _ in written:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def streamed_parquet(path, empty: pa.Table):
+    """Write one Parquet file table by table, holding none of them: yields `write(table)`. Like
+    `write_tables`, the data goes to a temporary file beside `path` (page checksums on, the
+    umask's permissions), renamed into place only when the block ends without error. The file
+    has the first table's schema and metadata, or is `empty` when no table came."""
+    tmp = _temporary_beside(path)
+    writer = None
+
+    def write(table):
+        nonlocal writer
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema, write_page_checksum=True)
+        writer.write_table(table)
+
+    try:
+        yield write
+        if writer is None:
+            write(empty)
+        writer.close()
+        _umask_permissions(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
 
 

@@ -1,13 +1,31 @@
 """One row of a study, from its per-job simulation tables to its summary, its per-cell criterion
 statistics and its maximum safe synthetic fraction (docs/safe-fraction.md, docs/outputs.md).
-Pure functions on pandas / NumPy; no Snakemake."""
+
+A row is aggregated one cell at a time: a cell's rows are read from the files that hold them,
+summarised, and reduced to what the estimator needs (per-seed criterion values at G), so a refine
+job holds one cell of all seeds and generations, never the whole row (docs/design.md, "Limits").
+Refinement probes are simulated, summarised and streamed to disk the same way. No Snakemake."""
+
+import functools
+import time
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from .._version import __version__
 from ..core import stats, theory
-from ..core.io import INITIAL_SCHEMA, SIMS_SCHEMA, provenance, read_checked, sims_table
+from ..core.io import (
+    INITIAL_SCHEMA,
+    SIMS_SCHEMA,
+    initial_digest,
+    provenance,
+    read_checked,
+    sims_table,
+    streamed_parquet,
+    write_tables,
+)
 from ..core.simulate import METRICS
 from . import analytic
 from .safe import (
@@ -30,12 +48,6 @@ SUMMARY_METRICS = [m for m in METRICS if m != "top_token"]
 # --- reading ----------------------------------------------------------------------------------
 
 
-def sort_sims(df: pd.DataFrame) -> pd.DataFrame:
-    """Cells in order of (n, n_synthetic), then seed, then generation."""
-    order = np.lexsort([df[c].to_numpy() for c in ("generation", "seed", "n_synthetic", "n")])
-    return df.iloc[order].reset_index(drop=True)
-
-
 def check_provenance(path, expected: dict) -> None:
     """Refuse a simulation table made with other parameters than the study's, naming the file
     and the first key that differs (scenario, generations, root seed, p⁽⁰⁾, library version …)."""
@@ -48,23 +60,55 @@ def check_provenance(path, expected: dict) -> None:
             )
 
 
-def read_sims(paths, generations: int, seeds: int, expected: dict | None = None, cells=None) -> pd.DataFrame:
-    """Concatenate simulation tables; refuse corrupt files, files made with other parameters
-    (`expected` metadata), other cells than `cells` (synthetic counts) and incomplete or
-    duplicated cells."""
+def read_sims(paths, generations: int, seeds: int, expected: dict | None = None, cells=None):
+    """A row's simulation tables as an iterator of cells, each one table sorted by seed and
+    generation, in order of (n, n_synthetic).
+
+    Refused up front: corrupt files, files made with other parameters (`expected` metadata),
+    other cells than `cells` (synthetic counts), several scenarios; and each cell, when it is
+    read, unless it has seeds 0 … seeds − 1 × generations 0 … G exactly once. Each file is read
+    whole to learn its cells, then again for each of them, so that one file and one cell are
+    held at a time; the last file read is kept, so a file holding many cells of a few seeds (the
+    default study's) is read once."""
     for path in paths if expected else ():
         check_provenance(path, expected)
-    df = sort_sims(pa.concat_tables([read_checked(p, SIMS_SCHEMA) for p in paths]).to_pandas())
-    found = sorted(df["n_synthetic"].unique().tolist())
+    read = functools.lru_cache(maxsize=1)(lambda path: read_checked(path, SIMS_SCHEMA))
+    holders, scenarios = {}, set()  # holders: (n, n_synthetic) → the files with rows of that cell
+    for path in paths:
+        table = read(path)
+        scenarios.update(pc.unique(table["scenario"]).to_pylist())
+        keys = table.group_by(["n", "n_synthetic"]).aggregate([])
+        for key in zip(keys["n"].to_pylist(), keys["n_synthetic"].to_pylist()):
+            holders.setdefault(key, []).append(path)
+    found = sorted(k for _, k in holders)
     if cells is not None and found != sorted(cells):
         raise ValueError(f"{', '.join(map(str, paths))}: synthetic counts {found}, the study's grid has {sorted(cells)}")
-    if df["scenario"].nunique() != 1:
+    if len(scenarios) != 1:
         raise ValueError("a study has one scenario; the tables mix several")
-    expected_seeds = np.arange(seeds).repeat(generations + 1)
-    for key, rows in df.groupby(["n", "n_synthetic"], sort=False).indices.items():
-        if rows.size != expected_seeds.size or not np.array_equal(df["seed"].to_numpy()[rows], expected_seeds):
-            raise ValueError(f"cell (n, n_synthetic) = {key}: {rows.size} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}")
-    return df
+    return (read_cell((read(path) for path in holders[key]), key, generations, seeds) for key in sorted(holders))
+
+
+def read_cell(tables, key: tuple, generations: int, seeds: int) -> pa.Table:
+    """The rows of cell `key` = (n, n_synthetic) in `tables` (filtered one table at a time), sorted
+    by seed then generation; refuses a cell without seeds 0 … seeds − 1 × generations 0 … G
+    exactly once."""
+    n, n_synthetic = key
+    in_cell = (pc.field("n") == n) & (pc.field("n_synthetic") == n_synthetic)
+    table = sort_cell(pa.concat_tables([table.filter(in_cell) for table in tables]))
+    G1 = generations + 1
+    if table.num_rows != seeds * G1 or not (
+        np.array_equal(table["seed"].to_numpy(), np.arange(seeds).repeat(G1))
+        and np.array_equal(table["generation"].to_numpy(), np.tile(np.arange(G1), seeds))
+    ):
+        raise ValueError(f"cell (n, n_synthetic) = {key}: {table.num_rows} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}")
+    return table
+
+
+def sort_cell(table: pa.Table) -> pa.Table:
+    """One cell's rows in order of seed, then generation (copied only if they are not: seed
+    blocks read in order already are)."""
+    order = np.lexsort([table["generation"].to_numpy(), table["seed"].to_numpy()])
+    return table if np.array_equal(order, np.arange(order.size)) else table.take(order)
 
 
 def read_initial(path) -> np.ndarray:
@@ -72,12 +116,15 @@ def read_initial(path) -> np.ndarray:
     return read_checked(path, INITIAL_SCHEMA).column("prob").to_numpy()
 
 
-def cell_arrays(df: pd.DataFrame, generations: int):
-    """(cells, {metric: array[cell, seed, generation]}, collapse_time[cell, seed]) of a sorted table."""
-    cells = df[CELL].drop_duplicates(subset=["n", "n_synthetic"], ignore_index=True)
-    shape = (len(cells), -1, generations + 1)
-    arrays = {m: df[m].to_numpy(dtype=float).reshape(shape) for m in METRICS}
-    collapse_time = df["collapse_time"].to_numpy(dtype=float, na_value=np.nan).reshape(shape)[:, :, 0]
+def cell_arrays(table: pa.Table, generations: int):
+    """(cells, {metric: array[cell, seed, generation]}, collapse_time[cell, seed]) of one cell's
+    table sorted by seed and generation: its `CELL` columns as a one-row frame, and its arrays
+    with the cell as the leading axis, the layout `summarize` takes."""
+    cells = table.select(CELL).take([0]).to_pandas()  # new buffers: a slice would keep the cell's alive
+    shape = (1, -1, generations + 1)
+    arrays = {m: table[m].to_numpy().astype(float, copy=False).reshape(shape) for m in SUMMARY_METRICS}
+    # null (not collapsed by G) becomes NaN
+    collapse_time = table["collapse_time"].to_numpy().astype(float, copy=False).reshape(shape)[:, :, 0]
     return cells, arrays, collapse_time
 
 
@@ -129,56 +176,65 @@ def theory_columns(cells: pd.DataFrame, s0: float, support: int, gen) -> dict:
 # --- one row of the study ---------------------------------------------------------------------
 
 
-def probe_values(cells, arrays, collapse_time, p0, generations: int, row: Row) -> dict:
-    """{n_synthetic: {criterion: per-seed values at G}} for every cell of the row."""
-    G, s0 = generations, float(p0 @ p0)
+def digest_cell(table: pa.Table, p0, generations: int, row: Row) -> tuple:
+    """What a row keeps of one cell's simulations (sorted by seed and generation): its `CELL`
+    columns (a one-row frame), its summary rows (`summarize`) and the per-seed values at G of
+    every criterion (`criterion_values`). A few kB per generation and seed: the table can go."""
+    cells, arrays, collapse_time = cell_arrays(table, generations)
+    # copies: a view of generation G would keep the cell's whole arrays alive
+    at_G = {m: arrays[m][0, :, generations].copy() for m in ("l1_from_first", "l1_from_truth", "simpson")}
     baseline = expected_l1_error(p0, row.baseline_size)
-    return {
-        int(k): criterion_values({m: arrays[m][i, :, G] for m in ("l1_from_first", "l1_from_truth", "simpson")},
-                                 collapse_time[i], G, s0, baseline)
-        for i, k in enumerate(cells["n_synthetic"])
-    }
+    values = criterion_values(at_G, collapse_time[0], generations, float(p0 @ p0), baseline)
+    return cells, summarize(cells, arrays, collapse_time, p0, generations), values
 
 
-def study_row(row: Row, sims: pd.DataFrame, p0, config: dict, simulate) -> dict:
-    """Everything the study reports about one row, refinement included.
+def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
+    """Everything the study reports about one row, refinement included, one cell at a time.
 
-    `sims` are the row's grid simulations (`read_sims`); `simulate(cell)` runs all seeds of a
-    refinement probe and returns its `CellResult`. Returns the probes' simulation table (Arrow,
-    empty when nothing needed refining), and pandas tables 'summary', 'criteria' (per cell and
-    criterion: the statistic the estimator judged) and 'safe' (α* per criterion)."""
+    `grid` yields the row's grid simulations, one Arrow table per cell sorted by seed and
+    generation (`read_sims`); `simulate(cell)` runs all seeds of a refinement probe and returns
+    its `CellResult`, and `record(table)`, if given, receives that probe's simulation table as
+    soon as it exists (the refine job streams them to probes/{row}.parquet). Only `digest_cell`
+    of each cell is kept. Returns pandas tables 'summary', 'criteria' (per cell and criterion:
+    the statistic the estimator judged) and 'safe' (α* per criterion), cells in order of
+    synthetic count (within a row, n is fixed or grows with it)."""
     G, safe = config["generations"], config["safe"]
     thresholds = {c: safe[c] for c in CRITERIA}
-    cells, arrays, collapse_time = cell_arrays(sims, G)
-    probes = probe_values(cells, arrays, collapse_time, p0, G, row)
+    digests, probes = {}, {}  # n_synthetic → (cells, summary); n_synthetic → criterion values
+    # map holds no cell once digested: the next one is read while only digests are kept
+    for cells, summary, values in map(lambda table: digest_cell(table, p0, G, row), grid):
+        k = int(cells["n_synthetic"].iloc[0])
+        digests[k], probes[k] = (cells, summary), values
     grid_counts = sorted(probes)
-    new = []
 
     def evaluate(n_synthetic):
         table = sims_table(simulate(row.cell(n_synthetic)), {"probe": True})
-        new.append(table)
-        return probe_values(*cell_arrays(table.to_pandas(), G), p0, G, row)[n_synthetic]
+        if record is not None:
+            record(table)
+        cells, summary, values = digest_cell(table, p0, G, row)
+        digests[n_synthetic] = (cells, summary)
+        return values
 
     refine(row, probes, evaluate, thresholds, safe["resolution"])
-    probe_table = pa.concat_tables(new) if new else SIMS_SCHEMA.empty_table()
-    everything = sort_sims(pd.concat([sims, probe_table.to_pandas()], ignore_index=True))
-    cells, arrays, collapse_time = cell_arrays(everything, G)
-    is_probe = ~cells["n_synthetic"].isin(grid_counts).to_numpy()
-    summary = summarize(cells, arrays, collapse_time, p0, G).assign(frame=row.frame, probe=np.repeat(is_probe, G + 1))
+    counts = sorted(digests)
+    is_probe = np.array([k not in grid_counts for k in counts])  # added by refinement
+    cells = pd.concat([digests[k][0] for k in counts], ignore_index=True)
+    summary = pd.concat([digests[k][1] for k in counts], ignore_index=True)
+    summary = summary.assign(frame=row.frame, probe=np.repeat(is_probe, G + 1))
 
     empirical = pd.DataFrame(estimate(row, probes, thresholds, safe["confidence"], safe["bootstrap"], config["root_seed"]))
     predicted = pd.DataFrame(analytic.analytic_safe_fractions(row, p0, G, thresholds, safe["resolution"], grid_counts))
     table = pd.DataFrame([row.identity] * len(CRITERIA)).join(empirical.merge(predicted, on="criterion"))
     for column in ("n", "n_real", "max_synthetic"):  # NA where a row has none
         table[column] = table[column].where(table[column].ne(-1)).astype("Int64")
-    return {"probes": probe_table, "summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe),
-            "safe": table}
+    return {"summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe), "safe": table}
 
 
 def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None) -> dict:
     """`study_row` of a row simulated here and now: the grid probes ({n_synthetic: requested
-    fraction}, `Row.grid`), then refinement, in one process. The numbers are those the workflow
-    writes for the same row, seeds and root seed. `on_probe(n_synthetic)` follows progress."""
+    fraction}, `Row.grid`), then refinement, in one process, one cell at a time. The numbers are
+    those the workflow writes for the same row, seeds and root seed. `on_probe(n_synthetic)`
+    follows progress."""
     from ..core.simulate import simulate_cell
 
     def simulate(cell):
@@ -187,8 +243,43 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
             on_probe(cell.n_synthetic)
         return result
 
-    tables = [sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items()]
-    return study_row(row, sort_sims(pa.concat_tables(tables).to_pandas()), p0, config, simulate)
+    cells = (sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items())
+    return study_row(row, cells, p0, config, simulate)
+
+
+# --- the refine job ----------------------------------------------------------------------------
+
+
+def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> dict:
+    """The workflow's refine job for one row (workflow/rules/aggregate.smk): `study_row` of the
+    row's grid tables `sims` (paths), checked against the study (`read_sims`: provenance, the
+    grid's synthetic counts `cells`, complete cells), with every refinement probe simulated here
+    with all seeds and streamed to outputs['probes'] as it comes; then outputs['summary'],
+    ['criteria'] and ['safe'] (docs/outputs.md). `initial` is the path of p⁽⁰⁾; `config` has
+    generations, seeds, root_seed and safe. Returns what the job's log reports: the number of
+    refinement probes, the seconds spent simulating them, and when the last one was done
+    (`time.time()`, None without probes)."""
+    from ..core.simulate import simulate_cell
+
+    p0 = read_initial(initial)
+    G, seeds, root_seed = config["generations"], config["seeds"], config["root_seed"]
+    # each grid table must come from this study: same scenario, generations, root seed, p(0), version
+    expected = {"scenario": row.scenario, "generations": G, "root_seed": root_seed, "window": row.window,
+                "version": __version__, "initial_sha256": initial_digest(p0)}
+    sampling = {"probes": 0, "sampling_seconds": 0.0, "sampled_at": None}
+
+    def simulate(cell):
+        start = time.perf_counter()
+        result = simulate_cell(p0, cell, range(seeds), G, root_seed)
+        sampling["probes"] += 1
+        sampling["sampling_seconds"] += time.perf_counter() - start
+        sampling["sampled_at"] = time.time()
+        return result
+
+    with streamed_parquet(outputs["probes"], SIMS_SCHEMA.empty_table()) as record:
+        tables = study_row(row, read_sims(sims, G, seeds, expected, cells), p0, config, simulate, record)
+    write_tables({outputs[name]: pa.Table.from_pandas(tables[name], preserve_index=False) for name in ("summary", "criteria", "safe")})
+    return sampling
 
 
 def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict, is_probe) -> pd.DataFrame:

@@ -4,15 +4,34 @@ machine is refused with the key to change instead of summoning the out-of-memory
 
 The estimates are upper bounds from the sizes of the arrays and tables a job holds:
 a simulate job its cells' metric rows (ROW_BYTES each: the metric array, the Arrow table and the
-columns it is built from) and a few vocabulary-sized arrays per replicate; a refine job its
-row's grid rows three times over (Arrow, pandas, the per-cell arrays), the refinement probes'
-rows and the bootstrap weights (bootstrap × seeds floats, twice).
+columns it is built from) and a few vocabulary-sized arrays per replicate.
+
+A refine job aggregates its row one cell at a time (study.aggregate.read_sims, study_row), so it
+holds, at most at once:
+  * one cell of all seeds × generations at CELL_ROW_BYTES a row: the cell's rows as read from
+    the files, a sorted copy if they come out of order, its metric arrays and what the Arrow
+    allocator keeps of the previous cell; or a refinement probe as it is simulated (the metric
+    array, its Arrow table, the arrays);
+  * one grid table (a simulate job's output) read whole, at ROW_BYTES a row;
+  * what it keeps of every grid and probe cell: the per-seed criterion values at G and the
+    summary rows (KEPT_COLUMNS floats per generation);
+  * the bootstrap weights (bootstrap × seeds floats, and as many resampled indices);
+  * the vocabulary-sized arrays of p⁽⁰⁾ and of the probe's replicates;
+  * the interpreter with NumPy, pandas, pyarrow and SciPy loaded (RUNTIME_BYTES).
+Measured (benchmarks/aggregation.py) on a full-size row of config/large.yaml (10 000 seeds,
+101 generations, 17 grid cells, 9 probes): 0.71 GB of peak RSS against an estimate of 1.0 GiB;
+0.82 GB when every cell had to be copied to be sorted, the case CELL_ROW_BYTES is sized for.
 """
 
 from dataclasses import dataclass
 
+from .safe import CRITERIA
+
 ROW_BYTES = 400  # per (cell, seed, generation) row: 9 metrics + 20 columns of 8 bytes, built twice
 VOCAB_ARRAYS = 8  # float64/int64 arrays of vocab size held per replicate (p0, counts, first, real, …)
+CELL_ROW_BYTES = 600  # per (seed, generation) row of the cell a refine job holds: ≤ ~570 measured
+KEPT_COLUMNS = 100  # summary columns per (cell, generation) a refine job keeps (docs/outputs.md: 72)
+RUNTIME_BYTES = 2**28  # Python with the libraries a refine job loads: ~0.2 GiB measured
 GIB = 2**30
 
 
@@ -35,12 +54,12 @@ class Cost:
         if self.bootstrap_bytes > limit:
             yield "safe.bootstrap", f"the bootstrap of one row would need ~{self.bootstrap_bytes / GIB:.3g} GiB {hint}"
         elif self.refine_bytes > limit and self.vocab_bytes <= limit:
-            yield "seeds", f"a refine job (one row: all seeds, generations and cells) would need ~{self.refine_bytes / GIB:.3g} GiB {hint}"
+            yield "seeds", f"a refine job (one cell of all seeds and generations at a time) would need ~{self.refine_bytes / GIB:.3g} GiB {hint}"
         if self.jobs > max_jobs:
             yield "seeds_per_job", f"the study would be {self.jobs} jobs (limit {max_jobs}: limits.jobs); raise seeds_per_job or fractions_per_job"
 
 
-def refinement_probes(size: int, counts, resolution: float, criteria: int = 4) -> int:
+def refinement_probes(size: int, counts, resolution: float, criteria: int = len(CRITERIA)) -> int:
     """An upper bound on a row's refinement probes: bisection halves the widest gap between grid
     counts until it is at most resolution · size (or one count), once per criterion."""
     counts = sorted(counts)
@@ -65,8 +84,11 @@ def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, g
         blocks = -(-len(grid) // cells_per_job)
         jobs += blocks * seed_blocks
         cells = min(cells_per_job, len(grid))
-        simulate = max(simulate, cells * min(seeds, seeds_per_job) * (generations + 1) * ROW_BYTES + VOCAB_ARRAYS * 8 * vocab)
-        refine = max(refine, 3 * (len(grid) + probes) * seeds * (generations + 1) * ROW_BYTES + VOCAB_ARRAYS * 8 * vocab)
+        table = cells * min(seeds, seeds_per_job) * (generations + 1) * ROW_BYTES  # one simulate job's output
+        simulate = max(simulate, table + VOCAB_ARRAYS * 8 * vocab)
+        cell = seeds * (generations + 1) * CELL_ROW_BYTES
+        kept = (len(grid) + probes) * (len(CRITERIA) * seeds + KEPT_COLUMNS * (generations + 1)) * 8
+        refine = max(refine, cell + table + kept + VOCAB_ARRAYS * 8 * vocab + RUNTIME_BYTES)
     boot = 2 * bootstrap * seeds * 8
     vocab_bytes = VOCAB_ARRAYS * 8 * max(vocab for _, vocab, _ in rows.values())
     return Cost(jobs, simulate, refine + boot, boot, vocab_bytes)

@@ -1,0 +1,24 @@
+"""One line per benchmark report saying where it was measured: absolute times only mean something
+with their machine (the README quotes them with it)."""
+
+import os
+import platform
+
+
+def machine() -> str:
+    """CPU model, usable cores, load average and the versions that set the speed."""
+    import numpy as np
+    import pyarrow as pa
+
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (
+        f"machine: {model}, {usable} cores, load average {load}; "
+        f"python {platform.python_version()}, numpy {np.__version__}, pyarrow {pa.__version__}"
+    )
