@@ -5,10 +5,12 @@ scratch in a scratch copy of the project, then reads Snakemake's per-job `benchm
 the jobs' own timing lines (simulate jobs: `seconds=`; refine jobs: `sampling_seconds=`, the
 refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
   * wall        — the whole `snakemake` command, start-up and DAG included;
-  * per rule    — number of jobs, Σ wall and Σ CPU time of its jobs;
+  * per rule    — number of jobs, Σ wall and Σ CPU time of its jobs (Snakemake's `benchmark:`
+                  sampling: it misses a job's last fraction of a second, so the jobs' total CPU is
+                  taken as all CPU the command used minus Snakemake's own);
   * sampling    — Σ time inside the library's simulation of the grid cells (simulate jobs) and
                   of the refinement probes (refine jobs), on one core;
-  * Snakemake   — its own CPU time: all CPU the command used minus its jobs' CPU time;
+  * Snakemake   — the CPU time of the snakemake process itself (not of its jobs), polled;
   * after the last simulation — wall time after the last grid cell or probe was simulated;
   * wall / (sampling / cores) — the issue's yardstick, with all sampling and with the grid's only.
 
@@ -16,6 +18,7 @@ Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml]
 """
 
 import argparse
+import contextlib
 import re
 import resource
 import shutil
@@ -32,6 +35,20 @@ from machine import machine
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def own_cpu_until_exit(proc: subprocess.Popen, every: float = 0.05) -> float:
+    """CPU seconds (user + system) of the process itself, not of its children (the jobs), read
+    every `every` s until it exits: the last reading misses at most that much."""
+    import psutil
+
+    watched, own = psutil.Process(proc.pid), 0.0
+    while proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            times = watched.cpu_times()
+            own = times.user + times.system
+        time.sleep(every)
+    return own
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configfile", default="config/config.yaml")
@@ -46,10 +63,13 @@ def main() -> None:
         cmd = [sys.executable, "-m", "snakemake", "study", "--cores", str(args.cores), "--configfile", str(ROOT / args.configfile)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start, started = time.perf_counter(), time.time()
-        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-        if proc.returncode:
-            sys.exit(proc.stdout[-3000:] + proc.stderr[-3000:])
-        wall = time.perf_counter() - start
+        with tempfile.TemporaryFile("w+") as log:
+            proc = subprocess.Popen(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT, text=True)
+            own_cpu = own_cpu_until_exit(proc)
+            wall = time.perf_counter() - start
+            if proc.returncode:
+                log.seek(0)
+                sys.exit(log.read()[-6000:])
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         all_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         results = work / "results" / config["study"]
@@ -68,7 +88,7 @@ def main() -> None:
                          default=0.0)
     last_simulation = max(last_sims, last_probe) - started
     sampling = sum(grid) + sum(probes)
-    job_cpu = jobs["cpu_time"].sum()
+    job_cpu = all_cpu - own_cpu
     print(machine())
     print(f"study {config['study']}: {len(jobs)} jobs, --cores {args.cores}")
     print(f"wall                       {wall:7.1f} s")
@@ -77,7 +97,8 @@ def main() -> None:
     print(f"sampling on one core       {sampling:7.1f} s   (grid cells {sum(grid):.1f} s in the simulate jobs, "
           f"refinement probes {sum(probes):.1f} s in the refine jobs)")
     print(f"jobs' CPU                  {job_cpu:7.1f} s   of which sampling {sampling / job_cpu:.0%}")
-    print(f"Snakemake's own CPU        {all_cpu - job_cpu:7.1f} s   = {(all_cpu - job_cpu) / all_cpu:.0%} of all CPU the study used")
+    print(f"Snakemake's own CPU        {own_cpu:7.1f} s   = {own_cpu / all_cpu:.0%} of all CPU the study used "
+          f"({own_cpu / wall:.0%} of one core over the wall time)")
     print(f"after the last simulation  {wall - last_simulation:7.1f} s   = {(wall - last_simulation) / wall:.0%} of the wall time")
     print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}     "
           f"(grid cells only: {wall / (sum(grid) / args.cores):.2f})")
