@@ -53,13 +53,15 @@ test-install:
 # The full-size aggregation row takes ~25 min the first time (its grid tables are then kept in
 # .bench-cache/ and the next run takes ~12 min).
 BENCH_REPORTS := benchmarks/results
-BENCH = bash -o pipefail -c 'PYTHONUNBUFFERED=1 $(BIN)/python benchmarks/$(1).py $(2) | tee $(BENCH_REPORTS)/$(1).txt'
+# $(call BENCH,script,arguments,report name): run benchmarks/script.py, its report also to a file.
+BENCH = bash -o pipefail -c 'PYTHONUNBUFFERED=1 $(BIN)/python benchmarks/$(1).py $(2) | tee $(BENCH_REPORTS)/$(or $(3),$(1)).txt'
 bench: venv
 	mkdir -p $(BENCH_REPORTS)
 	$(call BENCH,simulate)
 	$(call BENCH,analytic)
 	$(call BENCH,aggregation,--cache .bench-cache/aggregation)
 	$(call BENCH,workflow)
+	$(call BENCH,workflow,--seeds 1000,workflow_1000_seeds)
 	$(BIN)/python docs/update_readme.py --only performance
 
 # Optional: PyTorch (CPU build, pinned) for the transformer experiment of Figure 5.

@@ -5,16 +5,19 @@ scratch in a scratch copy of the project, then reads Snakemake's per-job `benchm
 the jobs' own timing lines (simulate jobs: `seconds=`; refine jobs: `sampling_seconds=`, the
 refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
   * wall        — the whole `snakemake` command, start-up and DAG included;
-  * per rule    — number of jobs, Σ wall and Σ CPU time of its jobs (Snakemake's `benchmark:`
-                  sampling: it misses a job's last fraction of a second, so the jobs' total CPU is
-                  taken as all CPU the command used minus Snakemake's own);
+  * per rule    — number of jobs and Σ wall time of its jobs (Snakemake's `benchmark:` files;
+                  their CPU times are samples that miss a job's last seconds, so the jobs' CPU
+                  is taken as all CPU the command used minus Snakemake's own);
   * sampling    — Σ time inside the library's simulation of the grid cells (simulate jobs) and
                   of the refinement probes (refine jobs), on one core;
   * Snakemake   — the CPU time of the snakemake process itself (not of its jobs), polled;
   * after the last simulation — wall time after the last grid cell or probe was simulated;
   * wall / (sampling / cores) — the issue's yardstick, with all sampling and with the grid's only.
 
-Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2]
+With --seeds R the same study runs with R seeds per cell (and one seed block per job, so the same
+jobs): more sampling for the same jobs, which shows what each job costs beyond its sampling.
+
+Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2] [--seeds R]
 """
 
 import argparse
@@ -53,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configfile", default="config/config.yaml")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--seeds", type=int, help="seeds per cell instead of the config's (one seed block per job)")
     args = parser.parse_args()
     config = {**yaml.safe_load((ROOT / "config/config.yaml").read_text()), **yaml.safe_load((ROOT / args.configfile).read_text())}
     with tempfile.TemporaryDirectory() as scratch:
@@ -61,6 +65,9 @@ def main() -> None:
         for d in ("workflow", "config", "envs", "profiles"):
             shutil.copytree(ROOT / d, work / d)
         cmd = [sys.executable, "-m", "snakemake", "study", "--cores", str(args.cores), "--configfile", str(ROOT / args.configfile)]
+        if args.seeds:
+            config.update(seeds=args.seeds, seeds_per_job=args.seeds)
+            cmd += ["--config", f"seeds={args.seeds}", f"seeds_per_job={args.seeds}"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start, started = time.perf_counter(), time.time()
         with tempfile.TemporaryFile("w+") as log:
@@ -90,10 +97,10 @@ def main() -> None:
     sampling = sum(grid) + sum(probes)
     job_cpu = all_cpu - own_cpu
     print(machine())
-    print(f"study {config['study']}: {len(jobs)} jobs, --cores {args.cores}")
+    print(f"study {config['study']} ({config['seeds']} seeds per cell): {len(jobs)} jobs, --cores {args.cores}")
     print(f"wall                       {wall:7.1f} s")
     for rule, group in jobs.groupby("rule", sort=False):
-        print(f"  {rule:<24} {len(group):3d} jobs   wall {group['s'].sum():6.1f} s   CPU {group['cpu_time'].sum():6.1f} s")
+        print(f"  {rule:<24} {len(group):3d} jobs   Σ wall {group['s'].sum():6.1f} s")
     print(f"sampling on one core       {sampling:7.1f} s   (grid cells {sum(grid):.1f} s in the simulate jobs, "
           f"refinement probes {sum(probes):.1f} s in the refine jobs)")
     print(f"jobs' CPU                  {job_cpu:7.1f} s   of which sampling {sampling / job_cpu:.0%}")

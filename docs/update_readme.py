@@ -108,6 +108,7 @@ BENCHMARKS = {  # report file: what it measures
     "analytic.txt": "Analytic α\\* of one row (`benchmarks/analytic.py`)",
     "aggregation.txt": "One full-size row of `config/large.yaml` (`benchmarks/aggregation.py`)",
     "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py`)",
+    "workflow_1000_seeds.txt": "The same study with 1000 seeds per cell (`benchmarks/workflow.py --seeds 1000`)",
 }
 
 

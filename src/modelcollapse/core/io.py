@@ -54,6 +54,7 @@ def _column(values: np.ndarray, dtype: pa.DataType, valid: np.ndarray | None = N
 
 
 def _repeated_string(value: str, rows: int) -> pa.Array:
+    """A string column of `rows` copies of `value`, from its offsets and bytes (see `_column`)."""
     data = value.encode()
     offsets = np.arange(rows + 1, dtype=np.int64) * len(data)
     if offsets[-1] >= 2**31:
