@@ -176,14 +176,14 @@ def theory_columns(cells: pd.DataFrame, s0: float, support: int, gen) -> dict:
 # --- one row of the study ---------------------------------------------------------------------
 
 
-def digest_cell(table: pa.Table, p0, generations: int, row: Row) -> tuple:
+def digest_cell(table: pa.Table, p0, generations: int, baseline: float) -> tuple:
     """What a row keeps of one cell's simulations (sorted by seed and generation): its `CELL`
     columns (a one-row frame), its summary rows (`summarize`) and the per-seed values at G of
-    every criterion (`criterion_values`). A few kB per generation and seed: the table can go."""
+    every criterion (`criterion_values`; `baseline` is the row's `expected_l1_error`). A few kB
+    per generation and seed: the table can go."""
     cells, arrays, collapse_time = cell_arrays(table, generations)
     # copies: a view of generation G would keep the cell's whole arrays alive
     at_G = {m: arrays[m][0, :, generations].copy() for m in ("l1_from_first", "l1_from_truth", "simpson")}
-    baseline = expected_l1_error(p0, row.baseline_size)
     values = criterion_values(at_G, collapse_time[0], generations, float(p0 @ p0), baseline)
     return cells, summarize(cells, arrays, collapse_time, p0, generations), values
 
@@ -200,9 +200,10 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
     synthetic count (within a row, n is fixed or grows with it)."""
     G, safe = config["generations"], config["safe"]
     thresholds = {c: safe[c] for c in CRITERIA}
+    baseline = expected_l1_error(p0, row.baseline_size)  # one per row: it is the same for every cell
     digests, probes = {}, {}  # n_synthetic → (cells, summary); n_synthetic → criterion values
     # map holds no cell once digested: the next one is read while only digests are kept
-    for cells, summary, values in map(lambda table: digest_cell(table, p0, G, row), grid):
+    for cells, summary, values in map(lambda table: digest_cell(table, p0, G, baseline), grid):
         k = int(cells["n_synthetic"].iloc[0])
         digests[k], probes[k] = (cells, summary), values
     grid_counts = sorted(probes)
@@ -211,7 +212,7 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
         table = sims_table(simulate(row.cell(n_synthetic)), {"probe": True})
         if record is not None:
             record(table)
-        cells, summary, values = digest_cell(table, p0, G, row)
+        cells, summary, values = digest_cell(table, p0, G, baseline)
         digests[n_synthetic] = (cells, summary)
         return values
 
