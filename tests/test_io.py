@@ -1,8 +1,11 @@
 """Writes that harm nothing and reads that trust nothing (docs/outputs.md)."""
 
 import errno
+import json
 import os
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,10 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from modelcollapse._version import __version__
 from modelcollapse.core import io
 from modelcollapse.core.initial import zipf
 from modelcollapse.core.simulate import Cell, simulate_cell
-from modelcollapse.study.aggregate import check_provenance, read_sims
+from modelcollapse.study.aggregate import check_provenance, read_sims, simulate_row, to_pandas
+from modelcollapse.study.safe import DEFAULT_THRESHOLDS, Row
 
 TABLE = pa.table({"x": np.arange(1000, dtype=np.int64), "y": np.linspace(0, 1, 1000)})
 
@@ -142,3 +147,64 @@ def test_streamed_parquet_is_written_whole_or_not_at_all(tmp_path):
     with streamed_parquet(target, TABLE.schema.empty_table()):
         pass  # nothing to write: an empty table of the schema
     assert pq.read_table(target).num_rows == 0 and pq.read_schema(target).equals(TABLE.schema)
+
+
+def test_arrow_columns_read_and_built_without_pandas_are_pyarrows_and_pandas_own():
+    """`io.numpy_from_column` reads what `to_numpy` does (sliced, several chunks, nulls as NaN);
+    `io.table_from_columns` types columns as a DataFrame of the same records does, and `to_pandas`
+    makes the safe table's counts nullable Int64 as the study tables have them."""
+    t = pa.table({"i": pa.array([1, None, 3, 4, 5]), "f": [0.5, np.nan, 1.0, 2.0, 3.0], "b": [True, False, True, True, False]})
+    for table in (t, t.slice(1, 3), pa.concat_tables([t.slice(3), t])):
+        for name in table.column_names:
+            expected = table[name].to_numpy()
+            assert io.numpy_from_column(table[name]).dtype == expected.dtype
+            np.testing.assert_array_equal(io.numpy_from_column(table[name]), expected)
+    records = [
+        {"criterion": "drift", "n": 10, "n_real": None, "threshold": 0.1, "safe": True, "max_synthetic": -1},
+        {"criterion": "collapse", "n": 10, "n_real": None, "threshold": 1, "safe": False, "max_synthetic": 4},
+    ]
+    table = io.table_from_columns({name: [r[name] for r in records] for name in records[0]}, nullable=("n", "n_real", "max_synthetic"))
+    assert table.schema.types == [pa.large_string(), pa.int64(), pa.int64(), pa.float64(), pa.bool_(), pa.int64()]
+    expected = pd.DataFrame(records).astype({"n": "Int64", "n_real": "Int64"})
+    expected["max_synthetic"] = expected["max_synthetic"].where(expected["max_synthetic"].ne(-1)).astype("Int64")
+    pd.testing.assert_frame_equal(to_pandas({"safe": table})["safe"], expected, check_exact=True)
+
+
+def test_the_refine_job_imports_no_pandas_or_scipy_and_writes_the_librarys_tables(tmp_path):
+    """One refine job per row: importing pandas or SciPy would cost it more than summarising a
+    small row. Its tables, read back (`to_pandas`), are those `simulate_row` gives in process."""
+    p0, row, G, seeds, root = zipf(5, 1.1), Row("mixed", "budget", 10, 5), 4, 6, 2024
+    grid = row.grid((0.0, 0.5, 1.0))
+    meta = {
+        "scenario": row.scenario,
+        "generations": G,
+        "root_seed": root,
+        "window": None,
+        "version": __version__,
+        "initial_sha256": io.initial_digest(p0),
+    }
+    sims, initial = tmp_path / "sims.parquet", tmp_path / "initial.parquet"
+    io.write_parquet(
+        pa.concat_tables([io.sims_table(simulate_cell(p0, row.cell(k, a), seeds, G, root), meta) for k, a in grid.items()]), sims
+    )
+    io.write_parquet(io.initial_table(p0), initial)
+    config = {
+        "generations": G,
+        "seeds": seeds,
+        "root_seed": root,
+        "safe": {**DEFAULT_THRESHOLDS, "confidence": 0.95, "bootstrap": 50, "resolution": 0.01},
+    }
+    outputs = {name: str(tmp_path / f"{name}.parquet") for name in ("probes", "summary", "criteria", "safe")}
+    job = [[row.scenario, row.frame, row.size, row.vocab], [str(sims)], str(initial), list(grid), config, outputs]
+    code = (
+        "import json, sys\n"
+        "from modelcollapse.study.aggregate import refine_row\n"
+        "from modelcollapse.study.safe import Row\n"
+        "row, sims, initial, cells, config, outputs = json.loads(sys.argv[1])\n"
+        "assert refine_row(Row(*row), sims, initial, cells, config, outputs)['probes'] > 0\n"
+        "assert 'pandas' not in sys.modules and 'scipy' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, json.dumps(job)], check=True)
+    written = to_pandas({name: pq.read_table(outputs[name]) for name in ("summary", "criteria", "safe")})
+    for name, frame in simulate_row(row, p0, grid, config, seeds).items():
+        pd.testing.assert_frame_equal(written[name], frame, check_exact=True)

@@ -11,6 +11,7 @@ from modelcollapse.study.safe import (
     CRITERIA,
     Row,
     boundary,
+    clopper_pearson_upper,
     criterion_values,
     degenerate,
     estimate,
@@ -168,6 +169,20 @@ def test_interval_is_the_bootstrap_of_the_same_estimator():
         k = boundary(w @ values.T <= 0.1)
         alphas.append(counts[k] / 100)
     assert (drift["ci_low"], drift["ci_high"]) == tuple(np.quantile(alphas, [0.05, 0.95]))
+
+
+@pytest.mark.parametrize("seeds", [1, 2, 30, 100, 1000, 10_000])
+def test_clopper_pearson_bound_is_the_beta_quantile(seeds):
+    """The conservative bound of `collapse` is the Beta(k + 1, n − k) quantile (SciPy's, here in
+    the test only), for every number of collapsed seeds k from 0 to n, at usual confidences."""
+    from scipy.special import betaincinv
+
+    k = np.unique(np.r_[0, 1, 2, 5, seeds // 3, seeds // 2, seeds - 2, seeds - 1, seeds].clip(0, seeds))
+    for confidence in (0.8, 0.95, 0.99):
+        expected = np.where(k >= seeds, 1.0, betaincinv(k + 1, np.maximum(seeds - k, 1), confidence))
+        np.testing.assert_allclose(clopper_pearson_upper(k, seeds, confidence), expected, rtol=1e-10, atol=0)
+    # a bound at the two-sided level (1 + 0.95) / 2 is another number: the comparison can fail
+    assert not np.allclose(clopper_pearson_upper(k[:-1], seeds, 0.975), clopper_pearson_upper(k[:-1], seeds, 0.95))
 
 
 # --- baselines that do not move with α ------------------------------------------------------------

@@ -41,9 +41,14 @@ INITIAL_SCHEMA = pa.schema(
 )
 
 
-def _column(values: np.ndarray, dtype: pa.DataType, valid: np.ndarray | None = None) -> pa.Array:
-    """An Arrow column on a NumPy array's memory, built from its buffers: `pa.array` would import
-    pandas (to check for pandas input), which a simulate job does not otherwise load."""
+# --- Arrow columns on NumPy buffers --------------------------------------------------------------
+# pyarrow's own conversions (`pa.array`, `to_numpy`, `take` of a list, scalars in filters) import
+# pandas, which a simulate or refine job does not otherwise load: these build and read columns
+# from their buffers instead.
+
+
+def column_from_numpy(values: np.ndarray, dtype: pa.DataType, valid: np.ndarray | None = None) -> pa.Array:
+    """An Arrow column of `dtype` on a NumPy array's memory; `valid`, if given, marks non-nulls."""
     if dtype == pa.bool_():
         data = pa.py_buffer(np.packbits(values, bitorder="little"))
     else:
@@ -54,12 +59,54 @@ def _column(values: np.ndarray, dtype: pa.DataType, valid: np.ndarray | None = N
 
 
 def _repeated_string(value: str, rows: int) -> pa.Array:
-    """A string column of `rows` copies of `value`, from its offsets and bytes (see `_column`)."""
+    """A string column of `rows` copies of `value`, from its offsets and bytes."""
     data = value.encode()
     offsets = np.arange(rows + 1, dtype=np.int64) * len(data)
     if offsets[-1] >= 2**31:
         raise ValueError(f"{rows} rows of {value!r} exceed a string column's 2 GiB")
     return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data * rows)])
+
+
+def numpy_from_column(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric or boolean Arrow column as a NumPy array on its memory when it is one chunk,
+    nulls as NaN (the values then as float, as `to_numpy` gives them)."""
+    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    validity, data = array.buffers()
+    start, stop = array.offset, array.offset + len(array)
+    if array.type == pa.bool_():
+        values = np.unpackbits(np.frombuffer(data, np.uint8), count=stop, bitorder="little")[start:].view(bool)
+    else:
+        values = np.frombuffer(data, array.type.to_pandas_dtype(), count=stop)[start:]
+    if array.null_count:
+        valid = np.unpackbits(np.frombuffer(validity, np.uint8), count=stop, bitorder="little")[start:].view(bool)
+        values = np.where(valid, values, np.nan)
+    return values
+
+
+def column_from_values(values) -> pa.Array:
+    """An Arrow column of a NumPy array or of a list of Python numbers, booleans or strings,
+    typed as pyarrow types a DataFrame of the same values (int64, float64, bool; strings as
+    large_string)."""
+    values = np.asarray(values)
+    if values.dtype.kind != "U":
+        return column_from_numpy(values, pa.from_numpy_dtype(values.dtype))
+    data = [v.encode() for v in values.tolist()]
+    offsets = np.cumsum([0] + [len(d) for d in data], dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
+def table_from_columns(columns: dict, nullable=()) -> pa.Table:
+    """An Arrow table of {name: values} (`column_from_values`); in the `nullable` integer
+    columns, None and −1 stand for null."""
+    arrays = []
+    for name, values in columns.items():
+        if name in nullable:
+            valid = np.array([v is not None and v != -1 for v in values])
+            values = np.array([v if ok else 0 for v, ok in zip(values, valid)], dtype=np.int64)
+            arrays.append(column_from_numpy(values, pa.int64(), valid=valid))
+        else:
+            arrays.append(column_from_values(values))
+    return pa.Table.from_arrays(arrays, names=list(columns))
 
 
 def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
@@ -91,9 +138,9 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
             col = col.astype(np.int64)
         columns[name] = col
     T = np.repeat(result.collapse_time, G1)
-    columns["collapse_time"] = _column(np.where(T < 0, 0, T), pa.int64(), valid=T >= 0)
+    columns["collapse_time"] = column_from_numpy(np.where(T < 0, 0, T), pa.int64(), valid=T >= 0)
     arrays = [
-        columns[f.name] if isinstance(columns[f.name], pa.Array) else _column(columns[f.name], f.type) for f in SIMS_SCHEMA
+        columns[f.name] if isinstance(columns[f.name], pa.Array) else column_from_numpy(columns[f.name], f.type) for f in SIMS_SCHEMA
     ]
     table = pa.Table.from_arrays(arrays, schema=SIMS_SCHEMA)
     return table.replace_schema_metadata({"modelcollapse": json.dumps(meta or {})})
@@ -103,7 +150,7 @@ def initial_table(p0: np.ndarray) -> pa.Table:
     """p⁽⁰⁾ of one vocabulary: one row per token."""
     k = p0.size
     columns = (np.full(k, k, np.int64), np.arange(k, dtype=np.int64), np.asarray(p0, dtype=np.float64))
-    return pa.Table.from_arrays([_column(c, f.type) for c, f in zip(columns, INITIAL_SCHEMA)], schema=INITIAL_SCHEMA)
+    return pa.Table.from_arrays([column_from_numpy(c, f.type) for c, f in zip(columns, INITIAL_SCHEMA)], schema=INITIAL_SCHEMA)
 
 
 def initial_digest(p0) -> str:

@@ -4,26 +4,35 @@ statistics and its maximum safe synthetic fraction (docs/safe-fraction.md, docs/
 A row is aggregated one cell at a time: a cell's rows are read from the files that hold them,
 summarised, and reduced to what the estimator needs (per-seed criterion values at G), so a refine
 job holds one cell of all seeds and generations, never the whole row (docs/design.md, "Limits").
-Refinement probes are simulated, summarised and streamed to disk the same way. No Snakemake."""
+Refinement probes are simulated, summarised and streamed to disk the same way. No Snakemake.
+
+No pandas either: a refine job runs once per row, and importing pandas would cost it more than
+summarising a small row; its columns are read and built on their buffers (`core.io`, "Arrow
+columns on NumPy buffers"). `to_pandas` gives the tables as DataFrames, for the in-process API
+(`simulate_row`) and the `merge` job."""
 
 import functools
 import time
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .._version import __version__
 from ..core import stats, theory
 from ..core.io import (
     INITIAL_SCHEMA,
     SIMS_SCHEMA,
+    column_from_numpy,
+    column_from_values,
     initial_digest,
+    numpy_from_column,
     provenance,
     read_checked,
     sims_table,
     streamed_parquet,
+    table_from_columns,
     write_tables,
 )
 from ..core.simulate import METRICS
@@ -43,6 +52,24 @@ from .safe import (
 CELL = ["scenario", "n", "vocab", "n_real", "n_synthetic", "synthetic_fraction", "effective_fraction"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 SUMMARY_METRICS = [m for m in METRICS if m != "top_token"]
+SAFE_NULLABLE = ("n", "n_real", "max_synthetic")  # safe-table counts a row may lack (by frame; none safe): null
+
+
+def to_pandas(tables: dict) -> dict:
+    """A row's or a study's tables {'summary', 'criteria', 'safe'} (Arrow) as pandas DataFrames,
+    the safe table's `SAFE_NULLABLE` counts as nullable Int64 (docs/outputs.md): what
+    `simulate_row` returns and what the merged files hold."""
+    frames = {name: table.to_pandas() for name, table in tables.items()}
+    if "safe" in frames:  # an int64 column with nulls comes to pandas as float64
+        frames["safe"] = frames["safe"].astype(dict.fromkeys(SAFE_NULLABLE, "Int64"))
+    return frames
+
+
+def read_rows(paths: dict) -> dict:
+    """The study's tables from its rows' files, {'summary' | 'criteria' | 'safe': [paths]} joined
+    in the order given, as pandas DataFrames (`to_pandas`): what the `merge` job writes, and what
+    the figures draw without waiting for it."""
+    return to_pandas({name: pa.concat_tables([pq.read_table(path) for path in files]) for name, files in paths.items()})
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -77,8 +104,10 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
     for path in paths:
         table = read(path)
         scenarios.update(pc.unique(table["scenario"]).to_pylist())
-        keys = table.group_by(["n", "n_synthetic"]).aggregate([])
-        for key in zip(keys["n"].to_pylist(), keys["n_synthetic"].to_pylist()):
+        n, n_synthetic = numpy_from_column(table["n"]), numpy_from_column(table["n_synthetic"])
+        starts = np.ones(n.size, dtype=bool)  # the first row of each run of one cell
+        starts[1:] = (n[1:] != n[:-1]) | (n_synthetic[1:] != n_synthetic[:-1])
+        for key in set(zip(n[starts].tolist(), n_synthetic[starts].tolist())):
             holders.setdefault(key, []).append(path)
     found = sorted(k for _, k in holders)
     if cells is not None and found != sorted(cells):
@@ -93,12 +122,15 @@ def read_cell(tables, key: tuple, generations: int, seeds: int) -> pa.Table:
     by seed then generation; refuses a cell without seeds 0 … seeds − 1 × generations 0 … G
     exactly once."""
     n, n_synthetic = key
-    in_cell = (pc.field("n") == n) & (pc.field("n_synthetic") == n_synthetic)
-    table = sort_cell(pa.concat_tables([table.filter(in_cell) for table in tables]))
+
+    def in_cell(table):  # a mask, not an expression: pc.field("n") == n would import pandas
+        return column_from_numpy((numpy_from_column(table["n"]) == n) & (numpy_from_column(table["n_synthetic"]) == n_synthetic), pa.bool_())
+
+    table = sort_cell(pa.concat_tables([table.filter(in_cell(table)) for table in tables]))
     G1 = generations + 1
     if table.num_rows != seeds * G1 or not (
-        np.array_equal(table["seed"].to_numpy(), np.arange(seeds).repeat(G1))
-        and np.array_equal(table["generation"].to_numpy(), np.tile(np.arange(G1), seeds))
+        np.array_equal(numpy_from_column(table["seed"]), np.arange(seeds).repeat(G1))
+        and np.array_equal(numpy_from_column(table["generation"]), np.tile(np.arange(G1), seeds))
     ):
         raise ValueError(f"cell (n, n_synthetic) = {key}: {table.num_rows} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}")
     return table
@@ -107,38 +139,38 @@ def read_cell(tables, key: tuple, generations: int, seeds: int) -> pa.Table:
 def sort_cell(table: pa.Table) -> pa.Table:
     """One cell's rows in order of seed, then generation (copied only if they are not: seed
     blocks read in order already are)."""
-    order = np.lexsort([table["generation"].to_numpy(), table["seed"].to_numpy()])
-    return table if np.array_equal(order, np.arange(order.size)) else table.take(order)
+    order = np.lexsort([numpy_from_column(table["generation"]), numpy_from_column(table["seed"])])
+    return table if np.array_equal(order, np.arange(order.size)) else table.take(column_from_numpy(order, pa.int64()))
 
 
 def read_initial(path) -> np.ndarray:
     """p⁽⁰⁾ of one vocabulary."""
-    return read_checked(path, INITIAL_SCHEMA).column("prob").to_numpy()
+    return numpy_from_column(read_checked(path, INITIAL_SCHEMA).column("prob"))
 
 
 def cell_arrays(table: pa.Table, generations: int):
     """(cells, {metric: array[cell, seed, generation]}, collapse_time[cell, seed]) of one cell's
-    table sorted by seed and generation: its `CELL` columns as a one-row frame, and its arrays
-    with the cell as the leading axis, the layout `summarize` takes."""
-    cells = table.select(CELL).take([0]).to_pandas()  # new buffers: a slice would keep the cell's alive
+    table sorted by seed and generation: its `CELL` columns as a list of one {column: value},
+    and its arrays with the cell as the leading axis, the layout `summarize` takes."""
+    cells = table.select(CELL).slice(0, 1).to_pylist()  # Python values: nothing of the table is kept
     shape = (1, -1, generations + 1)
-    arrays = {m: table[m].to_numpy().astype(float, copy=False).reshape(shape) for m in SUMMARY_METRICS}
+    arrays = {m: numpy_from_column(table[m]).astype(float, copy=False).reshape(shape) for m in SUMMARY_METRICS}
     # null (not collapsed by G) becomes NaN
-    collapse_time = table["collapse_time"].to_numpy().astype(float, copy=False).reshape(shape)[:, :, 0]
+    collapse_time = numpy_from_column(table["collapse_time"]).astype(float, copy=False).reshape(shape)[:, :, 0]
     return cells, arrays, collapse_time
 
 
 # --- summary ----------------------------------------------------------------------------------
 
 
-def summarize(cells, arrays, collapse_time, p0, generations: int) -> pd.DataFrame:
+def summarize(cells, arrays, collapse_time, p0, generations: int) -> pa.Table:
     """Per (cell, generation): mean, standard error and quantiles of each metric, the collapse
     probability P(T ≤ m), and the closed forms where one exists (docs/outputs.md).
     The first three arguments are what `cell_arrays` returns."""
     s0, support = float(p0 @ p0), int((p0 > 0).sum())
     gen = np.arange(generations + 1)
     R = collapse_time.shape[1]
-    out = {c: np.repeat(cells[c].to_numpy(), gen.size) for c in cells.columns}
+    out = {c: np.repeat([cell[c] for cell in cells], gen.size) for c in CELL}
     out["generation"] = np.tile(gen, len(cells))
     out["seeds"] = np.full(len(cells) * gen.size, R)
     for m in SUMMARY_METRICS:
@@ -151,25 +183,25 @@ def summarize(cells, arrays, collapse_time, p0, generations: int) -> pd.DataFram
     out["collapse_probability"] = collapsed_by.ravel()
     for name, values in theory_columns(cells, s0, support, gen).items():
         out[name] = values.ravel()
-    return pd.DataFrame(out)
+    return table_from_columns(out)
 
 
-def theory_columns(cells: pd.DataFrame, s0: float, support: int, gen) -> dict:
+def theory_columns(cells: list, s0: float, support: int, gen) -> dict:
     """Closed forms per (cell, generation), NaN where none applies (other scenarios, m = 0)."""
     shape = (len(cells), gen.size)
     names = ("simpson_theory", "l2sq_from_first_theory", "collapse_probability_lower", "collapse_probability_upper")
     cols = {name: np.full(shape, np.nan) for name in names}
     m = gen[1:]
-    for i, c in enumerate(cells.itertuples(index=False)):
-        if c.scenario != "mixed":
+    for i, c in enumerate(cells):
+        if c["scenario"] != "mixed":
             continue
-        if c.n_real == 0:  # fully synthetic: eq 6, eq 7
-            cols["simpson_theory"][i, 1:] = theory.simpson_fully_synthetic(m, c.n, s0)
-            low, high = theory.collapse_probability_bounds(m, c.n, s0, support)
+        if c["n_real"] == 0:  # fully synthetic: eq 6, eq 7
+            cols["simpson_theory"][i, 1:] = theory.simpson_fully_synthetic(m, c["n"], s0)
+            low, high = theory.collapse_probability_bounds(m, c["n"], s0, support)
             cols["collapse_probability_lower"][i, 1:], cols["collapse_probability_upper"][i, 1:] = low, high
         else:  # fixed real data: Theorem 2
-            cols["simpson_theory"][i, 1:] = theory.simpson_partial(m, c.n_real, c.n_synthetic, s0)
-        cols["l2sq_from_first_theory"][i, 1:] = theory.drift_l2sq_expected(m, c.n_real, c.n_synthetic, s0)
+            cols["simpson_theory"][i, 1:] = theory.simpson_partial(m, c["n_real"], c["n_synthetic"], s0)
+        cols["l2sq_from_first_theory"][i, 1:] = theory.drift_l2sq_expected(m, c["n_real"], c["n_synthetic"], s0)
     return cols
 
 
@@ -178,7 +210,7 @@ def theory_columns(cells: pd.DataFrame, s0: float, support: int, gen) -> dict:
 
 def digest_cell(table: pa.Table, p0, generations: int, baseline: float) -> tuple:
     """What a row keeps of one cell's simulations (sorted by seed and generation): its `CELL`
-    columns (a one-row frame), its summary rows (`summarize`) and the per-seed values at G of
+    columns (`cell_arrays`), its summary rows (`summarize`) and the per-seed values at G of
     every criterion (`criterion_values`; `baseline` is the row's `expected_l1_error`). A few kB
     per generation and seed: the table can go."""
     cells, arrays, collapse_time = cell_arrays(table, generations)
@@ -195,16 +227,17 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
     generation (`read_sims`); `simulate(cell)` runs all seeds of a refinement probe and returns
     its `CellResult`, and `record(table)`, if given, receives that probe's simulation table as
     soon as it exists (the refine job streams them to probes/{row}.parquet). Only `digest_cell`
-    of each cell is kept. Returns pandas tables 'summary', 'criteria' (per cell and criterion:
-    the statistic the estimator judged) and 'safe' (α* per criterion), cells in order of
-    synthetic count (within a row, n is fixed or grows with it)."""
+    of each cell is kept. Returns Arrow tables 'summary', 'criteria' (per cell and criterion:
+    the statistic the estimator judged) and 'safe' (α* per criterion; `SAFE_NULLABLE` null where
+    the row has none), cells in order of synthetic count (within a row, n is fixed or grows with
+    it)."""
     G, safe = config["generations"], config["safe"]
     thresholds = {c: safe[c] for c in CRITERIA}
     baseline = expected_l1_error(p0, row.baseline_size)  # one per row: it is the same for every cell
     digests, probes = {}, {}  # n_synthetic → (cells, summary); n_synthetic → criterion values
     # map holds no cell once digested: the next one is read while only digests are kept
     for cells, summary, values in map(lambda table: digest_cell(table, p0, G, baseline), grid):
-        k = int(cells["n_synthetic"].iloc[0])
+        k = cells[0]["n_synthetic"]
         digests[k], probes[k] = (cells, summary), values
     grid_counts = sorted(probes)
 
@@ -219,23 +252,24 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
     refine(row, probes, evaluate, thresholds, safe["resolution"])
     counts = sorted(digests)
     is_probe = np.array([k not in grid_counts for k in counts])  # added by refinement
-    cells = pd.concat([digests[k][0] for k in counts], ignore_index=True)
-    summary = pd.concat([digests[k][1] for k in counts], ignore_index=True)
-    summary = summary.assign(frame=row.frame, probe=np.repeat(is_probe, G + 1))
+    cells = [cell for k in counts for cell in digests[k][0]]
+    summary = pa.concat_tables([digests[k][1] for k in counts])
+    summary = summary.append_column("frame", column_from_values([row.frame] * summary.num_rows))
+    summary = summary.append_column("probe", column_from_values(np.repeat(is_probe, G + 1)))
 
-    empirical = pd.DataFrame(estimate(row, probes, thresholds, safe["confidence"], safe["bootstrap"], config["root_seed"]))
-    predicted = pd.DataFrame(analytic.analytic_safe_fractions(row, p0, G, thresholds, safe["resolution"], grid_counts))
-    table = pd.DataFrame([row.identity] * len(CRITERIA)).join(empirical.merge(predicted, on="criterion"))
-    for column in ("n", "n_real", "max_synthetic"):  # NA where a row has none
-        table[column] = table[column].where(table[column].ne(-1)).astype("Int64")
+    empirical = estimate(row, probes, thresholds, safe["confidence"], safe["bootstrap"], config["root_seed"])
+    predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, safe["resolution"], grid_counts)}
+    # one record per criterion: the row's identity, then the estimate, then the analytic columns
+    records = [{**row.identity, **e, **predicted[e["criterion"]]} for e in empirical]
+    table = table_from_columns({name: [r[name] for r in records] for name in records[0]}, nullable=SAFE_NULLABLE)
     return {"summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe), "safe": table}
 
 
 def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None) -> dict:
     """`study_row` of a row simulated here and now: the grid probes ({n_synthetic: requested
-    fraction}, `Row.grid`), then refinement, in one process, one cell at a time. The numbers are
-    those the workflow writes for the same row, seeds and root seed. `on_probe(n_synthetic)`
-    follows progress."""
+    fraction}, `Row.grid`), then refinement, in one process, one cell at a time, as pandas
+    DataFrames (`to_pandas`). The numbers are those the workflow writes for the same row, seeds
+    and root seed. `on_probe(n_synthetic)` follows progress."""
     from ..core.simulate import simulate_cell
 
     def simulate(cell):
@@ -245,7 +279,7 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
         return result
 
     cells = (sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items())
-    return study_row(row, cells, p0, config, simulate)
+    return to_pandas(study_row(row, cells, p0, config, simulate))
 
 
 # --- the refine job ----------------------------------------------------------------------------
@@ -277,17 +311,18 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> d
         sampling["sampled_at"] = time.time()
         return result
 
-    with streamed_parquet(outputs["probes"], SIMS_SCHEMA.empty_table()) as record:
+    empty = pa.Table.from_batches([], SIMS_SCHEMA)  # SIMS_SCHEMA.empty_table() would import pandas
+    with streamed_parquet(outputs["probes"], empty) as record:
         tables = study_row(row, read_sims(sims, G, seeds, expected, cells), p0, config, simulate, record)
-    write_tables({outputs[name]: pa.Table.from_pandas(tables[name], preserve_index=False) for name in ("summary", "criteria", "safe")})
+    write_tables({outputs[name]: tables[name] for name in ("summary", "criteria", "safe")})
     return sampling
 
 
-def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict, is_probe) -> pd.DataFrame:
+def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_probe) -> pa.Table:
     """Per cell and criterion: the mean statistic at G and its standard error, whether the
     estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""
     records = []
-    for (_i, cell), probe in zip(cells.iterrows(), is_probe):
+    for cell, probe in zip(cells, is_probe):
         k = int(cell["n_synthetic"])
         for criterion in CRITERIA:
             mean, se = stats.mean_and_se(probes[k][criterion])
@@ -300,4 +335,4 @@ def criteria_table(row: Row, cells: pd.DataFrame, probes: dict, thresholds: dict
                 "threshold": thresholds[criterion], "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
                 "degenerate": bad, "real_sample_decides": real_sample_decides(row, criterion, k), "probe": bool(probe),
             })
-    return pd.DataFrame(records)
+    return table_from_columns({name: [r[name] for r in records] for name in records[0]})
