@@ -17,7 +17,8 @@ import yaml
 from matplotlib.colors import same_color
 from test_workflow import SMALL, project_copy, snakemake
 
-from modelcollapse.study.plotting import safe_fraction_figure, safe_fraction_table_html
+from modelcollapse.study.plotting import safe_fraction_figure, save_figure
+from modelcollapse.study.report import safe_fraction_table_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -202,6 +203,20 @@ def test_alpha_figure_lines_and_the_real_data_frame(study):
     assert safe_fraction_figure(real).get_supxlabel().startswith("real samples N")
     table = alpha_table(Rendered(safe_fraction_table_html(real), root=None))
     assert table[0][0][0] == "N (real)" and as_tuples(table[1:]) == expected_table(safe)[1]
+
+
+def test_figures_are_cropped_as_savefig_tight_crops_them(study, tmp_path):
+    """`save_figure` finds the tight bounding box once for all formats: the PNG has the size that
+    `savefig(bbox_inches="tight")` gives (to a pixel of rounding), and the PDF is written too."""
+    from PIL import Image
+
+    _, results, _ = study
+    fig = safe_fraction_figure(pd.read_parquet(results / "safe_fraction.parquet"), "title")
+    fig.savefig(tmp_path / "tight.png", dpi=150, bbox_inches="tight")
+    save_figure(fig, [tmp_path / "once.png", tmp_path / "once.pdf"])
+    tight, once = Image.open(tmp_path / "tight.png").size, Image.open(tmp_path / "once.png").size
+    assert all(abs(a - b) <= 1 for a, b in zip(tight, once)), (tight, once)
+    assert (tmp_path / "once.pdf").read_bytes().startswith(b"%PDF")
 
 
 @needs_chromium

@@ -34,9 +34,9 @@ rule refine:
 
 rule merge:
     input:
-        summary=expand(f"{RESULTS}/rows/{{row}}/summary.parquet", row=STUDY_ROWS),
-        criteria=expand(f"{RESULTS}/rows/{{row}}/criteria.parquet", row=STUDY_ROWS),
-        safe=expand(f"{RESULTS}/rows/{{row}}/safe_fraction.parquet", row=STUDY_ROWS),
+        summary=row_tables("summary"),
+        criteria=row_tables("criteria"),
+        safe=row_tables("safe_fraction"),
     output:
         summary=f"{RESULTS}/summary.parquet",
         criteria=f"{RESULTS}/criteria.parquet",
@@ -50,6 +50,7 @@ rule merge:
         f"{RESULTS}/logs/merge.log",
     benchmark:
         f"{RESULTS}/benchmarks/merge.tsv"
+    priority: 1  # beside the α* figure, before the phase diagrams: the report's tables wait for both
     conda:
         "../envs/modelcollapse.yaml"
     script:

@@ -322,6 +322,13 @@ def row_initial(wildcards):
     return f"{RESULTS}/initial/vocab{STUDY_ROWS[wildcards.row][1]}.parquet"
 
 
+def row_tables(name):
+    """Every row's `name` table (summary, criteria or safe_fraction, from its refine job), in
+    the grid's order: what `merge` joins, and what the figures draw without waiting for it.
+    """
+    return expand(f"{RESULTS}/rows/{{row}}/{name}.parquet", row=STUDY_ROWS)
+
+
 # The `initial` keys that each kind takes, as command-line flags (the others keep their defaults).
 INITIAL_FLAGS = {
     "zipf": ("exponent", "support"),

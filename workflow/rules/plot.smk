@@ -1,8 +1,9 @@
-# One job per criterion: the four diagrams draw in parallel once the rows are merged.
+# One job per criterion: the four diagrams draw in parallel as soon as every row is refined,
+# from the rows' tables (they do not wait for `merge`, which joins the same tables).
 rule phase_diagram:
     input:
-        criteria=f"{RESULTS}/criteria.parquet",
-        safe=f"{RESULTS}/safe_fraction.parquet",
+        criteria=row_tables("criteria"),
+        safe=row_tables("safe_fraction"),
     output:
         png=report(
             f"{RESULTS}/figures/phase_{{criterion}}.png",
@@ -33,7 +34,7 @@ rule phase_diagram:
 # The α*(n) figure: the first item of the report.
 rule safe_fraction_figure:
     input:
-        safe=f"{RESULTS}/safe_fraction.parquet",
+        safe=row_tables("safe_fraction"),
     output:
         png=report(
             f"{RESULTS}/figures/safe_fraction.png",

@@ -2,16 +2,15 @@
 
 import sys
 
-import pandas as pd
 import pyarrow as pa
 
 from modelcollapse.core.io import write_tables
+from modelcollapse.study.aggregate import read_rows
 
 sys.stderr = open(snakemake.log[0], "w")
-tables = {
-    name: pd.concat([pd.read_parquet(path) for path in snakemake.input[name]], ignore_index=True)
-    for name in ("summary", "criteria", "safe")
-}
+# The row tables carry no pandas metadata: the merged files record the columns' pandas types for
+# their readers (nullable Int64 counts, docs/outputs.md).
+tables = read_rows({name: snakemake.input[name] for name in ("summary", "criteria", "safe")})
 write_tables(
     {
         **{snakemake.output[name]: pa.Table.from_pandas(t, preserve_index=False) for name, t in tables.items()},

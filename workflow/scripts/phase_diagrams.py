@@ -2,13 +2,12 @@
 
 import sys
 
-import pandas as pd
-
-from modelcollapse.study.plotting import phase_diagram
+from modelcollapse.study.aggregate import read_rows
+from modelcollapse.study.plotting import phase_diagram, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 p, criterion = snakemake.params, snakemake.wildcards.criterion
 title = f"Study '{p.study}', scenario {p.scenario}, G = {p.generations}, {p.seeds} seeds, initial {p.initial} — criterion '{criterion}'"
-fig = phase_diagram(pd.read_parquet(snakemake.input.criteria), pd.read_parquet(snakemake.input.safe), criterion, p.threshold, title)
-for ext in ("png", "pdf"):
-    fig.savefig(snakemake.output[ext], dpi=150, bbox_inches="tight")
+tables = read_rows({"criteria": snakemake.input.criteria, "safe": snakemake.input.safe})
+fig = phase_diagram(tables["criteria"], tables["safe"], criterion, p.threshold, title)
+save_figure(fig, [snakemake.output.png, snakemake.output.pdf])

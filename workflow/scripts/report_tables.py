@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from modelcollapse.study.plotting import embedded_image_html, safe_fraction_table_html, theorem_table_html
+from modelcollapse.study.report import embedded_image_html, safe_fraction_table_html, theorem_table_html
 
 sys.stderr = open(snakemake.log[0], "w")
 if "safe" in snakemake.input.keys():

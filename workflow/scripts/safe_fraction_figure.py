@@ -1,10 +1,9 @@
-"""The study's α*(n) figure, PNG and PDF, from safe_fraction.parquet."""
+"""The study's α*(n) figure, PNG and PDF, from the α* tables the row jobs wrote."""
 
 import sys
 
-import pandas as pd
-
-from modelcollapse.study.plotting import safe_fraction_figure
+from modelcollapse.study.aggregate import read_rows
+from modelcollapse.study.plotting import safe_fraction_figure, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
@@ -12,6 +11,5 @@ title = (
     f"Study '{p.study}': maximum safe synthetic fraction α*\n"
     f"scenario {p.scenario}, G = {p.generations}, {p.seeds} seeds, initial {p.initial}"
 )
-fig = safe_fraction_figure(pd.read_parquet(snakemake.input.safe), title)
-for ext in ("png", "pdf"):
-    fig.savefig(snakemake.output[ext], dpi=150, bbox_inches="tight")
+fig = safe_fraction_figure(read_rows({"safe": snakemake.input.safe})["safe"], title)
+save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
