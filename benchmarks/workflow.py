@@ -11,7 +11,9 @@ refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
   * sampling    — Σ time inside the library's simulation of the grid cells (simulate jobs) and
                   of the refinement probes (refine jobs), on one core;
   * Snakemake   — the CPU time of the snakemake process itself (not of its jobs), polled;
-  * after the last simulation — wall time after the last grid cell or probe was simulated;
+  * after the last simulation — wall time after the last grid cell or probe was simulated: the
+                  jobs' work (until the last file a job wrote) and Snakemake's exit after it
+                  (it waits for its job-rate timer, up to a second, before it exits);
   * wall / (sampling / cores) — the yardstick, with all sampling and with the grid's only;
   * floor       — the same jobs per rule and the same dependencies, each job only starting Python
                   and importing what any job of its rule must (NumPy and pyarrow; matplotlib for a
@@ -149,6 +151,8 @@ def main() -> None:
         refine_logs = [p.read_text() for p in (results / "logs" / "refine").glob("*.log")]
         probes = [float(re.search(r"sampling_seconds=([\d.]+)", text).group(1)) for text in refine_logs]
         last_sims = max(p.stat().st_mtime for p in (results / "sims").glob("*.parquet"))
+        # the last file any job wrote (outputs, logs, and the benchmark file Snakemake writes as a job ends)
+        last_job = max(p.stat().st_mtime for p in results.rglob("*") if p.is_file()) - started
         last_probe = max([float(m.group(1)) for text in refine_logs for m in [re.search(r"sampled_at=([\d.]+)", text)] if m],
                          default=0.0)
     last_simulation = max(last_sims, last_probe) - started
@@ -164,7 +168,9 @@ def main() -> None:
     print(f"jobs' CPU                  {job_cpu:7.1f} s   of which sampling {sampling / job_cpu:.0%}")
     print(f"Snakemake's own CPU        {own_cpu:7.1f} s   = {own_cpu / all_cpu:.0%} of all CPU the study used "
           f"({own_cpu / wall:.0%} of one core over the wall time)")
-    print(f"after the last simulation  {wall - last_simulation:7.1f} s   = {(wall - last_simulation) / wall:.0%} of the wall time")
+    after, work = wall - last_simulation, last_job - last_simulation
+    print(f"after the last simulation  {after:7.1f} s   = {after / wall:.0%} of the wall time: the jobs' work {work:.1f} s "
+          f"= {work / wall:.0%}, then Snakemake's exit {wall - last_job:.1f} s")
     print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}     "
           f"(grid cells only: {wall / (sum(grid) / args.cores):.2f})")
     counts = jobs["rule"].value_counts().to_dict()
