@@ -151,7 +151,7 @@ def test_streamed_parquet_is_written_whole_or_not_at_all(tmp_path):
 
 def test_arrow_columns_read_and_built_without_pandas_are_pyarrows_and_pandas_own():
     """`io.numpy_from_column` reads what `to_numpy` does (sliced, several chunks, nulls as NaN);
-    `io.table_from_columns` types columns as a DataFrame of the same records does, and `to_pandas`
+    `io.table_from_records` types columns as a DataFrame of the same records does, and `to_pandas`
     makes the safe table's counts nullable Int64 as the study tables have them."""
     t = pa.table({"i": pa.array([1, None, 3, 4, 5]), "f": [0.5, np.nan, 1.0, 2.0, 3.0], "b": [True, False, True, True, False]})
     for table in (t, t.slice(1, 3), pa.concat_tables([t.slice(3), t])):
@@ -163,7 +163,7 @@ def test_arrow_columns_read_and_built_without_pandas_are_pyarrows_and_pandas_own
         {"criterion": "drift", "n": 10, "n_real": None, "threshold": 0.1, "safe": True, "max_synthetic": -1},
         {"criterion": "collapse", "n": 10, "n_real": None, "threshold": 1, "safe": False, "max_synthetic": 4},
     ]
-    table = io.table_from_columns({name: [r[name] for r in records] for name in records[0]}, nullable=("n", "n_real", "max_synthetic"))
+    table = io.table_from_records(records, nullable=("n", "n_real", "max_synthetic"))
     assert table.schema.types == [pa.large_string(), pa.int64(), pa.int64(), pa.float64(), pa.bool_(), pa.int64()]
     expected = pd.DataFrame(records).astype({"n": "Int64", "n_real": "Int64"})
     expected["max_synthetic"] = expected["max_synthetic"].where(expected["max_synthetic"].ne(-1)).astype("Int64")

@@ -109,6 +109,11 @@ def table_from_columns(columns: dict, nullable=()) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=list(columns))
 
 
+def table_from_records(records: list, nullable=()) -> pa.Table:
+    """`table_from_columns` of a list of {column: value} records, all with the first's keys."""
+    return table_from_columns({name: [r[name] for r in records] for name in records[0]}, nullable)
+
+
 def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
     """Long format: one row per (seed, generation), generations 0 … G."""
     cell = result.cell

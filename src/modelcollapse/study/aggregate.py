@@ -33,6 +33,7 @@ from ..core.io import (
     sims_table,
     streamed_parquet,
     table_from_columns,
+    table_from_records,
     write_tables,
 )
 from ..core.simulate import METRICS
@@ -261,7 +262,7 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
     predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, safe["resolution"], grid_counts)}
     # one record per criterion: the row's identity, then the estimate, then the analytic columns
     records = [{**row.identity, **e, **predicted[e["criterion"]]} for e in empirical]
-    table = table_from_columns({name: [r[name] for r in records] for name in records[0]}, nullable=SAFE_NULLABLE)
+    table = table_from_records(records, nullable=SAFE_NULLABLE)
     return {"summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe), "safe": table}
 
 
@@ -335,4 +336,4 @@ def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_pro
                 "threshold": thresholds[criterion], "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
                 "degenerate": bad, "real_sample_decides": real_sample_decides(row, criterion, k), "probe": bool(probe),
             })
-    return table_from_columns({name: [r[name] for r in records] for name in records[0]})
+    return table_from_records(records)
