@@ -8,16 +8,19 @@ import html
 import json
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from matplotlib.colors import same_color
 from test_workflow import SMALL, project_copy, snakemake
 
-from modelcollapse.study.plotting import safe_fraction_figure, save_figure
+from modelcollapse.study.aggregate import read_rows
+from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
 from modelcollapse.study.report import safe_fraction_table_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -217,6 +220,33 @@ def test_figures_are_cropped_as_savefig_tight_crops_them(study, tmp_path):
     tight, once = Image.open(tmp_path / "tight.png").size, Image.open(tmp_path / "once.png").size
     assert all(abs(a - b) <= 1 for a, b in zip(tight, once)), (tight, once)
     assert (tmp_path / "once.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_figure_jobs_import_no_pandas_and_draw_what_dataframes_draw(study, tmp_path):
+    """The figure jobs draw from their rows' Arrow tables without importing pandas (it would cost
+    each of them more CPU than drawing a small study); the same tables as DataFrames, as a
+    notebook passes them, give the same pixels."""
+    from PIL import Image
+
+    _, results, _ = study
+    paths = {name: sorted(map(str, results.glob(f"rows/*/{name}.parquet"))) for name in ("criteria", "safe_fraction")}
+    code = (
+        "import json, sys\n"
+        "from modelcollapse.study.aggregate import read_row_tables\n"
+        "from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure\n"
+        "paths, out = json.loads(sys.argv[1]), sys.argv[2]\n"
+        "tables = read_row_tables({'criteria': paths['criteria'], 'safe': paths['safe_fraction']})\n"
+        "save_figure(phase_diagram(tables['criteria'], tables['safe'], 'drift', 0.1), [out + '/phase.png'])\n"
+        "save_figure(safe_fraction_figure(tables['safe']), [out + '/alpha.png'])\n"
+        "assert 'pandas' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, json.dumps(paths), str(tmp_path)], check=True)
+    frames = read_rows({"criteria": paths["criteria"], "safe": paths["safe_fraction"]})
+    save_figure(phase_diagram(frames["criteria"], frames["safe"], "drift", 0.1), [tmp_path / "phase_pandas.png"])
+    save_figure(safe_fraction_figure(frames["safe"]), [tmp_path / "alpha_pandas.png"])
+    for name in ("phase", "alpha"):
+        arrow, pandas = (np.asarray(Image.open(tmp_path / f"{name}{suffix}.png")) for suffix in ("", "_pandas"))
+        assert np.array_equal(arrow, pandas), name
 
 
 @needs_chromium

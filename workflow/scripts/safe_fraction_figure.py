@@ -2,7 +2,7 @@
 
 import sys
 
-from modelcollapse.study.aggregate import read_rows
+from modelcollapse.study.aggregate import read_row_tables
 from modelcollapse.study.plotting import safe_fraction_figure, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -11,5 +11,5 @@ title = (
     f"Study '{p.study}': maximum safe synthetic fraction α*\n"
     f"scenario {p.scenario}, G = {p.generations}, {p.seeds} seeds, initial {p.initial}"
 )
-fig = safe_fraction_figure(read_rows({"safe": snakemake.input.safe})["safe"], title)
+fig = safe_fraction_figure(read_row_tables({"safe": snakemake.input.safe})["safe"], title)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])

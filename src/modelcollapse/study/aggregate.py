@@ -17,7 +17,6 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .._version import __version__
 from ..core import stats, theory
@@ -28,6 +27,7 @@ from ..core.io import (
     column_from_values,
     initial_digest,
     numpy_from_column,
+    open_checked,
     provenance,
     read_checked,
     sims_table,
@@ -66,11 +66,16 @@ def to_pandas(tables: dict) -> dict:
     return frames
 
 
-def read_rows(paths: dict) -> dict:
+def read_row_tables(paths: dict) -> dict:
     """The study's tables from its rows' files, {'summary' | 'criteria' | 'safe': [paths]} joined
-    in the order given, as pandas DataFrames (`to_pandas`): what the `merge` job writes, and what
-    the figures draw without waiting for it."""
-    return to_pandas({name: pa.concat_tables([pq.read_table(path) for path in files]) for name, files in paths.items()})
+    in the order given, as Arrow tables: what the figure jobs draw without waiting for `merge`,
+    and without pandas (`pq.read_table` would import it; `ParquetFile.read` does not)."""
+    return {name: pa.concat_tables([open_checked(path).read() for path in files]) for name, files in paths.items()}
+
+
+def read_rows(paths: dict) -> dict:
+    """`read_row_tables` as pandas DataFrames (`to_pandas`): what the `merge` job writes."""
+    return to_pandas(read_row_tables(paths))
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Figures of the safe synthetic fraction (docs/safe-fraction.md), matplotlib: the phase
-diagram of each criterion and the α*(n) figure of a study (the report's tables: `report`)."""
+diagram of each criterion and the α*(n) figure of a study (the report's tables: `report`).
+
+The tables come as pandas DataFrames or as Arrow tables, drawn from their columns as NumPy arrays
+(`report.columns`): a figure job reads its rows' Arrow tables and does not import pandas, which
+would cost it more CPU than some of its figures."""
 
 import matplotlib
 
@@ -12,7 +16,7 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
 from ..style import COLORBLIND, figure_style  # noqa: E402
-from .report import row_size_key, strictest, threshold_label  # noqa: E402
+from .report import columns, row_size_key, strictest, threshold_label, thresholds  # noqa: E402
 from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC  # noqa: E402
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
@@ -60,15 +64,24 @@ def _size_ticks(axis, sizes):
     axis.set_minor_locator(NullLocator())
 
 
+def _select(col, mask, by=None):
+    """The lines of `columns` where `mask` holds, sorted by column `by` if given."""
+    lines = np.flatnonzero(mask)
+    if by is not None:
+        lines = lines[np.argsort(col[by][lines], kind="stable")]
+    return {name: values[lines] for name, values in col.items()}
+
+
 def _interval(bounds):
     """Lower and upper end of α*'s bootstrap interval. NaN ci_low: some resamples find nothing
     safe, so the interval reaches 0."""
-    return bounds["ci_low"].fillna(0.0).to_numpy(float), bounds["ci_high"].to_numpy(float)
+    low = bounds["ci_low"].astype(float)
+    return np.where(np.isnan(low), 0.0, low), bounds["ci_high"].astype(float)
 
 
 def _analytic(bounds, size_key):
     """(size, analytic α*) where the analytic α* is valid, NaN elsewhere (a gap in its line)."""
-    return bounds[size_key].astype(float), bounds["analytic_safe_fraction"].where(bounds["analytic_valid"])
+    return bounds[size_key].astype(float), np.where(bounds["analytic_valid"], bounds["analytic_safe_fraction"], np.nan)
 
 
 def _bottom_legend(fig, handles, labels, ncol, y=-0.2):
@@ -82,44 +95,45 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     estimator does not judge by colour are hatched: p⁽¹⁾ a point mass (one real sample), or a
     statistic decided by the real sample alone. On top: the empirical α* with exactly its
     bootstrap interval, and the analytic α* (dashed) where it is valid."""
-    data = criteria[criteria["criterion"] == criterion]
-    bounds = safe[safe["criterion"] == criterion]
+    criteria, safe = columns(criteria), columns(safe)
+    data = _select(criteria, criteria["criterion"] == criterion)
+    bounds = _select(safe, safe["criterion"] == criterion)
     size_key = row_size_key(data["frame"])
-    vocabs = sorted(data["vocab"].unique())
+    vocabs = np.unique(data["vocab"]).tolist()
     fig, axes = _vocab_panels(vocabs, sharey=True)
     log = criterion in LOG_COLOUR and threshold > 0
 
     def colour_value(v):
         return np.log10(np.clip(v, threshold / 100, None)) if log else np.asarray(v, dtype=float)
 
-    values = colour_value(data["value"].to_numpy())
+    values = colour_value(data["value"])
     centre = colour_value(threshold)
     lo, hi = np.nanmin(values), np.nanmax(values)
     cmap = plt.get_cmap("RdBu_r" if LARGER_IS_WORSE[criterion] else "RdBu")  # blue safe, red unsafe
     norm = TwoSlopeNorm(vcenter=centre, vmin=min(lo, centre - 1e-9), vmax=max(hi, centre + 1e-9))
-    sizes = np.sort(data[size_key].unique())
+    sizes = np.unique(data[size_key])
     y_edges = _edges(sizes, log=True)
     for ax, vocab in zip(axes[0], vocabs):
         ax.set_xscale("function", functions=(_stretch, _unstretch))
         ax.set_yscale("log")
         for j, size in enumerate(sizes):
-            tiles = data[(data["vocab"] == vocab) & (data[size_key] == size)].sort_values("effective_fraction")
-            if tiles.empty:
+            in_tile = (data["vocab"] == vocab) & (data[size_key] == size)
+            if not in_tile.any():
                 continue
-            x_edges = np.clip(_edges(tiles["effective_fraction"].to_numpy()), 0, 1)  # nearest probe
-            ax.pcolormesh(x_edges, y_edges[j : j + 2], colour_value(tiles["value"].to_numpy())[None, :], cmap=cmap, norm=norm)
-            special = (tiles["degenerate"] | tiles["real_sample_decides"]).to_numpy()
+            tiles = _select(data, in_tile, by="effective_fraction")
+            x_edges = np.clip(_edges(tiles["effective_fraction"]), 0, 1)  # nearest probe
+            ax.pcolormesh(x_edges, y_edges[j : j + 2], colour_value(tiles["value"])[None, :], cmap=cmap, norm=norm)
+            special = tiles["degenerate"] | tiles["real_sample_decides"]
             for k in np.flatnonzero(special):
                 ax.add_patch(Rectangle((x_edges[k], y_edges[j]), x_edges[k + 1] - x_edges[k], y_edges[j + 1] - y_edges[j],
                                        facecolor="0.85", edgecolor="0.45", hatch="///", lw=0.0))
-        b = bounds[bounds["vocab"] == vocab].sort_values(size_key)
+        b = _select(bounds, bounds["vocab"] == vocab, by=size_key)
         low, high = _interval(b)
         err = np.vstack([b["safe_fraction"] - low, high - b["safe_fraction"]])
         ax.errorbar(b["safe_fraction"], b[size_key].astype(float), xerr=err, fmt="o-", color="black", ms=4, lw=1.2,
                     capsize=2, label="empirical α* (bootstrap interval)")
-        valid = b[b["analytic_valid"]]
-        if not valid.empty:
-            sizes_valid, analytic = _analytic(valid, size_key)
+        if b["analytic_valid"].any():
+            sizes_valid, analytic = _analytic(_select(b, b["analytic_valid"]), size_key)
             ax.plot(analytic, sizes_valid, "--", color="0.25", marker="s", ms=3, mfc="white", label="analytic α* (where valid)")
         ax.set_xlim(0, 1)
         ax.set_xticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
@@ -158,9 +172,10 @@ def safe_fraction_figure(safe, title: str = ""):
     y the empirical α* of each criterion with its bootstrap interval as a band, the analytic α*
     dashed where it is valid, and the strictest criterion (the lowest α* of the row) as a thick
     black line under the others. A criterion with nothing safe in a row is a cross at 0."""
+    safe = columns(safe)
     size_key = row_size_key(safe["frame"])
-    vocabs = sorted(safe["vocab"].unique())
-    sizes = np.sort(safe[size_key].unique().astype(int))
+    vocabs = np.unique(safe["vocab"]).tolist()
+    sizes = np.unique(safe[size_key]).astype(int)
     fig, axes = _vocab_panels(vocabs, sharey=True)
     palette = COLORBLIND
     colours = dict(zip(CRITERIA, [palette[i] for i in (0, 1, 2, 4)]))  # no two reds
@@ -168,16 +183,16 @@ def safe_fraction_figure(safe, title: str = ""):
     lowest = strictest(safe)
     for ax, vocab in zip(axes[0], vocabs):
         ax.set_xscale("log")
-        row = lowest[lowest["vocab"] == vocab].sort_values(size_key)
-        ax.plot(row[size_key].astype(float), row["safe_fraction"], color="black", lw=7, alpha=0.65, solid_capstyle="round",
-                zorder=2)
+        row = [(size, alpha) for (size, v), (alpha, _) in lowest.items() if v == vocab]  # by size
+        ax.plot([float(size) for size, _ in row], [alpha for _, alpha in row], color="black", lw=7, alpha=0.65,
+                solid_capstyle="round", zorder=2)
         for criterion in criteria:
-            b = safe[(safe["vocab"] == vocab) & (safe["criterion"] == criterion)].sort_values(size_key)
+            b = _select(safe, (safe["vocab"] == vocab) & (safe["criterion"] == criterion), by=size_key)
             x, colour = b[size_key].astype(float), colours[criterion]
             low, high = _interval(b)
             ax.fill_between(x, low, high, color=colour, alpha=0.18, lw=0, zorder=1)
             ax.plot(x, b["safe_fraction"], "o-", color=colour, ms=4, lw=1.6, zorder=3)
-            nothing = b["safe_fraction"].isna()
+            nothing = np.isnan(b["safe_fraction"])
             ax.plot(x[nothing], np.zeros(nothing.sum()), "X", color=colour, mec="white", ms=10, mew=0.8, zorder=4)
             ax.plot(*_analytic(b, size_key), "--", color=colour, lw=1.3, zorder=3)
         ax.set_ylim(-0.02, 1.02)
@@ -187,21 +202,21 @@ def safe_fraction_figure(safe, title: str = ""):
         ax.set_title(f"vocab = {vocab}")
     fig.supxlabel(_size_label(size_key), y=-0.01)
     axes[0, 0].set_ylabel("maximum safe synthetic fraction α*")
-    thresholds = safe.groupby("criterion")["threshold"].first()
+    threshold = thresholds(safe)
     handles = [Line2D([], [], color=colours[c], marker="o", ms=4, lw=1.6) for c in criteria]
-    labels = [f"α* of {threshold_label(c, thresholds[c])}" for c in criteria]
+    labels = [f"α* of {threshold_label(c, threshold[c])}" for c in criteria]
     handles += [
         Line2D([], [], color="black", lw=7, alpha=0.65),
         Patch(facecolor="0.5", alpha=0.3, lw=0),
         Line2D([], [], color="0.3", ls="--", lw=1.3),
     ]
-    confidence = safe["confidence"].iloc[0] if "confidence" in safe else 0.95
+    confidence = safe["confidence"][0] if "confidence" in safe else 0.95
     labels += [
         "strictest criterion (lowest α* of the row)",
         f"band: {confidence:.0%} bootstrap interval of α* (from 0 when resamples find nothing safe)",
         "analytic α* (dashed, where valid)",
     ]
-    if safe["safe_fraction"].isna().any():
+    if np.isnan(safe["safe_fraction"]).any():
         handles.append(Line2D([], [], color="0.3", marker="X", mec="white", ms=10, mew=0.8, lw=0))
         labels.append("nothing safe, not even without synthetic data (drawn at 0)")
     _bottom_legend(fig, handles, labels, ncol=2, y=-0.28)

@@ -1,19 +1,42 @@
 """The report's tables, as HTML fragments shown as report items and inside the report's
 description (workflow/report/): the study's α* table with the strictest criterion of each row,
-the paper's theorem table, and an embedded figure. pandas, no matplotlib: the job that writes
-them is the last of a study."""
+the paper's theorem table, and an embedded figure. No matplotlib: the job that writes them is the
+last of a study. No pandas either for the α* rows (`columns`, `strictest`), which the figure jobs
+share (`plotting`): a study's table comes as a pandas DataFrame or as an Arrow table."""
 
 import base64
 import html
 
 import numpy as np
+import pyarrow as pa
 
+from ..core.io import numpy_from_column
 from .safe import CRITERIA, LARGER_IS_WORSE
+
+
+def columns(table) -> dict:
+    """{column: NumPy array} of a study table: a pandas DataFrame (notebooks, tests), an Arrow
+    table (the figure jobs, which do not import pandas: `core.io`) or such a dict already.
+    Numbers as `numpy_from_column` reads them (nulls as NaN, the column then float), strings as
+    an object array."""
+    if isinstance(table, dict):
+        return table
+    if isinstance(table, pa.Table):
+        return {
+            name: np.array(column.to_pylist(), dtype=object)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+            else numpy_from_column(column)
+            for name, column in zip(table.column_names, table.columns)
+        }
+    return {
+        name: series.to_numpy(float, na_value=np.nan) if series.dtype.kind in "biu" and series.hasnans else series.to_numpy()
+        for name, series in table.items()
+    }
 
 
 def row_size_key(frame):
     """The column that sizes a row: n in the budget frame, n_real in the real-data frame."""
-    return "n" if (frame == "budget").all() else "n_real"
+    return "n" if (np.asarray(frame) == "budget").all() else "n_real"
 
 
 def threshold_label(criterion, threshold):
@@ -21,16 +44,33 @@ def threshold_label(criterion, threshold):
     return f"{criterion} {'≤' if LARGER_IS_WORSE[criterion] else '≥'} {threshold:g}"
 
 
-def strictest(safe):
-    """Per row (n or n_real, vocab): the lowest α* over the criteria (`safe_fraction`) and the
-    criteria that reach it (`criteria`, a tuple: ties are all strictest). A criterion with nothing
-    safe at all (α* NaN) is the strictest, drawn at α* = 0."""
-    size_key = row_size_key(safe["frame"])
-    alpha = safe.assign(alpha=safe["safe_fraction"].fillna(-1.0))  # nothing safe is below everything
-    lowest = alpha.groupby([size_key, "vocab"])["alpha"].transform("min")
-    at_min = alpha[np.isclose(alpha["alpha"], lowest, rtol=0, atol=1e-12)]
-    rows = at_min.groupby([size_key, "vocab"], sort=True).agg(alpha=("alpha", "first"), criteria=("criterion", tuple))
-    return rows.reset_index().assign(safe_fraction=lambda r: r["alpha"].clip(lower=0.0)).drop(columns="alpha")
+def thresholds(col: dict) -> dict:
+    """{criterion: its threshold} of a study table's `columns` (every line of a criterion has the
+    study's threshold: the first's)."""
+    return {c: col["threshold"][np.flatnonzero(col["criterion"] == c)[0]] for c in set(col["criterion"])}
+
+
+def table_rows(col: dict, size_key: str) -> dict:
+    """{(size, vocab): indices of its lines in table order} of a study table's `columns`, by
+    size then vocab."""
+    keys = list(zip(col[size_key].tolist(), col["vocab"].tolist()))
+    rows = {}
+    for i, key in enumerate(keys):
+        rows.setdefault(key, []).append(i)
+    return {key: np.array(rows[key]) for key in sorted(rows)}
+
+
+def strictest(safe) -> dict:
+    """Per row {(n or n_real, vocab): (α*, criteria)}, by size then vocab: the lowest α* over the
+    criteria and the criteria that reach it (a tuple in table order: ties are all strictest). A
+    criterion with nothing safe at all (α* NaN) is the strictest, drawn at α* = 0."""
+    col = columns(safe)
+    alpha = np.where(np.isnan(col["safe_fraction"]), -1.0, col["safe_fraction"])  # nothing safe is below everything
+    lowest = {}
+    for key, lines in table_rows(col, row_size_key(col["frame"])).items():
+        at_min = lines[np.isclose(alpha[lines], alpha[lines].min(), rtol=0, atol=1e-12)]
+        lowest[key] = (max(alpha[at_min[0]], 0.0), tuple(col["criterion"][at_min]))
+    return lowest
 
 
 # --- the report's tables (HTML fragments: shown as report items and inside the report's description)
@@ -78,25 +118,26 @@ def format_safe_fraction(alpha, low, high):
 def safe_fraction_table_html(safe):
     """The headline table: one row per (n or N, vocab), one column per criterion with α* and its
     interval; the strictest criterion of each row in bold."""
-    size_key = row_size_key(safe["frame"])
-    criteria = [c for c in CRITERIA if c in set(safe["criterion"])]
-    thresholds = safe.groupby("criterion")["threshold"].first()
-    lowest = strictest(safe).set_index([size_key, "vocab"])["criteria"]
+    col = columns(safe)
+    size_key = row_size_key(col["frame"])
+    criteria = [c for c in CRITERIA if c in set(col["criterion"])]
+    threshold = thresholds(col)
+    lowest = strictest(col)
     rows = []
-    for (size, vocab), row in safe.groupby([size_key, "vocab"], sort=True):
-        by = row.set_index("criterion")
+    for (size, vocab), lines in table_rows(col, size_key).items():
+        by = {col["criterion"][i]: i for i in lines}
         cells = [size, vocab]
         for c in criteria:
-            text = format_safe_fraction(by.at[c, "safe_fraction"], by.at[c, "ci_low"], by.at[c, "ci_high"])
-            cells.append((f"<strong>{text}</strong>", "strictest") if c in lowest[(size, vocab)] else text)
+            text = format_safe_fraction(*(col[name][by[c]] for name in ("safe_fraction", "ci_low", "ci_high")))
+            cells.append((f"<strong>{text}</strong>", "strictest") if c in lowest[(size, vocab)][1] else text)
         rows.append(cells)
-    confidence = safe["confidence"].iloc[0] if "confidence" in safe else 0.95
+    confidence = col["confidence"][0] if "confidence" in col else 0.95
     caption = (
         f"Maximum safe synthetic fraction α* [{confidence:.0%} bootstrap interval], per row and criterion. "
         "<strong>Bold</strong>: the strictest criterion of the row (the lowest α*). "
         "none: nothing is safe, not even without synthetic data; 0.000†: some bootstrap resamples find nothing safe."
     )
-    header = ["n" if size_key == "n" else "N (real)", "vocab", *(threshold_label(c, thresholds[c]) for c in criteria)]
+    header = ["n" if size_key == "n" else "N (real)", "vocab", *(threshold_label(c, threshold[c]) for c in criteria)]
     return _html_table(header, rows, caption, numbers=True)
 
 
