@@ -63,21 +63,23 @@ def own_cpu_until_exit(proc: subprocess.Popen, every: float = 0.05) -> float:
 # The imports that no job of a rule can do without: arrays and Parquet; a figure also matplotlib.
 FLOOR_IMPORTS = "import numpy, pyarrow.parquet"
 FIGURE_IMPORTS = FLOOR_IMPORTS + "; import matplotlib; matplotlib.use('Agg'); import matplotlib.figure"
-FIGURES = ("phase_diagram", "safe_fraction_figure")
+FIGURES = ("phase_diagram", "safe_fraction_figure")  # the rules whose jobs draw a figure
 
 
 def floor_snakefile(counts: dict) -> str:
     """A Snakefile with the study's jobs per rule (`counts`) and its dependencies (simulate →
-    refine, refine is prioritised as in the workflow → merge → the figures → the report tables),
-    every job only starting Python and importing what a job of its rule needs (FLOOR_IMPORTS)."""
-    rows, blocks, figures = counts["refine"], counts["simulate"], counts["phase_diagram"] + counts["safe_fraction_figure"]
+    refine, prioritised as in the workflow → merge and the figures; merge and the α* figure →
+    the report tables), every
+    job only starting Python and importing what a job of its rule needs (FLOOR_IMPORTS, and
+    FIGURE_IMPORTS for a figure)."""
+    rows, blocks, figures = counts["refine"], counts["simulate"], sum(counts[rule] for rule in FIGURES)
 
     def job(imports):
         return f'shell: "{shlex.quote(sys.executable)} -c \\"{imports}\\" && touch {{output}}"'
 
     return f"""
 rule all:
-    input: "report.done"
+    input: "report.done", expand("figures/{{figure}}.done", figure=range({figures}))
 rule simulate:
     output: "sims/{{block}}.done"
     {job(FLOOR_IMPORTS)}
@@ -91,11 +93,11 @@ rule merge:
     output: "merge.done"
     {job(FLOOR_IMPORTS)}
 rule figure:
-    input: "merge.done"
+    input: expand("rows/{{row}}.done", row=range({rows}))
     output: "figures/{{figure}}.done"
     {job(FIGURE_IMPORTS)}
 rule report_tables:
-    input: expand("figures/{{figure}}.done", figure=range({figures}))
+    input: "merge.done", "figures/0.done"
     output: "report.done"
     {job(FLOOR_IMPORTS)}
 """
