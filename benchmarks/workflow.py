@@ -18,7 +18,8 @@ refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
   * floor       — the same jobs per rule and the same dependencies, each job only starting Python
                   and importing what any job of its rule must (NumPy and pyarrow; matplotlib for a
                   figure): no implementation of this DAG can be faster on this machine, so
-                  floor + sampling / cores is the least wall time and ratio it allows.
+                  floor + sampling / cores is the least wall time and ratio it allows; and the
+                  part of it that is Snakemake alone (start-up, DAG, exit), whatever the jobs.
 
 With --seeds R the same study runs with R seeds per cell (and one seed block per job, so the same
 jobs): more sampling for the same jobs, which shows what each job costs beyond its sampling.
@@ -103,11 +104,15 @@ rule report_tables:
 """
 
 
-def floor_wall(counts: dict, cores: int) -> float:
-    """Wall time of `floor_snakefile(counts)` run by Snakemake on `cores` cores, as the study is
-    (greedy scheduler, the jobs' environment of OpenBLAS on one thread)."""
+# Snakemake alone: its start-up, a DAG of one job that runs no Python, and its exit.
+EMPTY_SNAKEFILE = 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
+
+
+def snakemake_wall(snakefile: str, cores: int) -> float:
+    """Wall time of `snakefile` run by Snakemake on `cores` cores, as the study is (greedy
+    scheduler, the jobs' environment of OpenBLAS on one thread)."""
     with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "Snakefile").write_text(floor_snakefile(counts))
+        (Path(scratch) / "Snakefile").write_text(snakefile)
         cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--scheduler", "greedy", "--quiet", "all"]
         start = time.perf_counter()
         subprocess.run(cmd, cwd=scratch, check=True, capture_output=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
@@ -176,10 +181,13 @@ def main() -> None:
     print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}     "
           f"(grid cells only: {wall / (sum(grid) / args.cores):.2f})")
     counts = jobs["rule"].value_counts().to_dict()
-    floor = floor_wall(counts, args.cores)
+    floor = snakemake_wall(floor_snakefile(counts), args.cores)
     least = floor + sampling / args.cores
     print(f"floor (same {len(jobs)} jobs, imports only) {floor:5.1f} s   so at least {least:.1f} s with this sampling: "
           f"ratio ≥ {least / (sampling / args.cores):.2f} (grid cells only: ≥ {least / (sum(grid) / args.cores):.2f})")
+    alone = snakemake_wall(EMPTY_SNAKEFILE, args.cores)
+    print(f"  of which Snakemake alone {alone:5.1f} s   (start-up, a DAG of one job running no Python, exit): "
+          f"ratio ≥ {(alone + sampling / args.cores) / (sampling / args.cores):.2f} with no job at all")
 
 
 if __name__ == "__main__":

@@ -170,9 +170,17 @@ def test_arrow_columns_read_and_built_without_pandas_are_pyarrows_and_pandas_own
     pd.testing.assert_frame_equal(to_pandas({"safe": table})["safe"], expected, check_exact=True)
 
 
+def test_single_string_is_the_one_value_of_a_string_column_or_none():
+    one = pa.chunked_array([io._repeated_string("mixed", 3), io._repeated_string("mixed", 2)])
+    assert io.single_string(one) == "mixed"
+    assert io.single_string(pa.chunked_array([pa.array(["pool", "pool"], pa.large_string())])) == "pool"
+    for several in (["mixed", "fresh"], ["mixed", "mixe"], ["mixed", None], []):
+        assert io.single_string(pa.chunked_array([pa.array(several, pa.string())])) is None
+
+
 def test_the_refine_job_imports_no_pandas_or_scipy_and_writes_the_librarys_tables(tmp_path):
-    """One refine job per row: importing pandas or SciPy would cost it more than summarising a
-    small row. Its tables, read back (`to_pandas`), are those `simulate_row` gives in process."""
+    """One refine job per row: importing pandas, SciPy or pyarrow.compute would cost it more than
+    summarising a small row. Its tables, read back (`to_pandas`), are those `simulate_row` gives in process."""
     p0, row, G, seeds, root = zipf(5, 1.1), Row("mixed", "budget", 10, 5), 4, 6, 2024
     grid = row.grid((0.0, 0.5, 1.0))
     meta = {
@@ -202,7 +210,7 @@ def test_the_refine_job_imports_no_pandas_or_scipy_and_writes_the_librarys_table
         "from modelcollapse.study.safe import Row\n"
         "row, sims, initial, cells, config, outputs = json.loads(sys.argv[1])\n"
         "assert refine_row(Row(*row), sims, initial, cells, config, outputs)['probes'] > 0\n"
-        "assert 'pandas' not in sys.modules and 'scipy' not in sys.modules, sorted(sys.modules)\n"
+        "assert not {'pandas', 'scipy', 'pyarrow.compute'} & set(sys.modules), sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code, json.dumps(job)], check=True)
     written = to_pandas({name: pq.read_table(outputs[name]) for name in ("summary", "criteria", "safe")})

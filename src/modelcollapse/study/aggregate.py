@@ -16,7 +16,6 @@ import time
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .._version import __version__
 from ..core import stats, theory
@@ -31,6 +30,7 @@ from ..core.io import (
     provenance,
     read_checked,
     sims_table,
+    single_string,
     streamed_parquet,
     table_from_columns,
     table_from_records,
@@ -106,33 +106,33 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
     for path in paths if expected else ():
         check_provenance(path, expected)
     read = functools.lru_cache(maxsize=1)(lambda path: read_checked(path, SIMS_SCHEMA))
-    holders, scenarios = {}, set()  # holders: (n, n_synthetic) → the files with rows of that cell
+    holders, scenarios = {}, set()  # holders: (n, n_synthetic) → (path, start, stop) of its runs of rows
     for path in paths:
         table = read(path)
-        scenarios.update(pc.unique(table["scenario"]).to_pylist())
+        scenarios.add(single_string(table["scenario"]))  # None: several in one table
         n, n_synthetic = numpy_from_column(table["n"]), numpy_from_column(table["n_synthetic"])
         starts = np.ones(n.size, dtype=bool)  # the first row of each run of one cell
         starts[1:] = (n[1:] != n[:-1]) | (n_synthetic[1:] != n_synthetic[:-1])
-        for key in set(zip(n[starts].tolist(), n_synthetic[starts].tolist())):
-            holders.setdefault(key, []).append(path)
+        bounds = np.append(np.flatnonzero(starts), n.size).tolist()
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            holders.setdefault((int(n[start]), int(n_synthetic[start])), []).append((path, start, stop))
     found = sorted(k for _, k in holders)
     if cells is not None and found != sorted(cells):
         raise ValueError(f"{', '.join(map(str, paths))}: synthetic counts {found}, the study's grid has {sorted(cells)}")
-    if len(scenarios) != 1:
+    if len(scenarios) != 1 or None in scenarios:
         raise ValueError("a study has one scenario; the tables mix several")
-    return (read_cell((read(path) for path in holders[key]), key, generations, seeds) for key in sorted(holders))
+
+    def pieces(key):  # slices, not filters: Table.filter would import pyarrow.compute
+        return [read(path).slice(start, stop - start) for path, start, stop in holders[key]]
+
+    return (read_cell(pieces(key), key, generations, seeds) for key in sorted(holders))
 
 
-def read_cell(tables, key: tuple, generations: int, seeds: int) -> pa.Table:
-    """The rows of cell `key` = (n, n_synthetic) in `tables` (filtered one table at a time), sorted
-    by seed then generation; refuses a cell without seeds 0 … seeds − 1 × generations 0 … G
-    exactly once."""
-    n, n_synthetic = key
-
-    def in_cell(table):  # a mask, not an expression: pc.field("n") == n would import pandas
-        return column_from_numpy((numpy_from_column(table["n"]) == n) & (numpy_from_column(table["n_synthetic"]) == n_synthetic), pa.bool_())
-
-    table = sort_cell(pa.concat_tables([table.filter(in_cell(table)) for table in tables]))
+def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:
+    """The rows of cell `key` = (n, n_synthetic), given as tables of its rows only (`pieces`),
+    sorted by seed then generation; refuses a cell without seeds 0 … seeds − 1 × generations
+    0 … G exactly once."""
+    table = sort_cell(pa.concat_tables(pieces))
     G1 = generations + 1
     if table.num_rows != seeds * G1 or not (
         np.array_equal(numpy_from_column(table["seed"]), np.arange(seeds).repeat(G1))
@@ -183,7 +183,8 @@ def summarize(cells, arrays, collapse_time, p0, generations: int) -> pa.Table:
         a = arrays[m]  # the distances to p⁽¹⁾ are NaN at generation 0 for every seed: kept NaN
         mean, se = stats.mean_and_se(a, axis=1)
         out[f"{m}_mean"], out[f"{m}_se"] = mean.ravel(), se.ravel()
-        for q, v in zip(QUANTILES, np.quantile(a, QUANTILES, axis=1)):
+        # the same order statistics from sorted seeds, which np.quantile partitions ~3× faster
+        for q, v in zip(QUANTILES, np.quantile(np.sort(a, axis=1), QUANTILES, axis=1)):
             out[f"{m}_q{round(q * 100):02d}"] = v.ravel()
     collapsed_by = (collapse_time[:, :, None] <= gen[None, None, :]).mean(axis=1)
     out["collapse_probability"] = collapsed_by.ravel()
