@@ -178,6 +178,17 @@ def test_single_string_is_the_one_value_of_a_string_column_or_none():
         assert io.single_string(pa.chunked_array([pa.array(several, pa.string())])) is None
 
 
+def test_table_copy_is_equal_and_holds_no_buffer_of_its_parent():
+    parent = pa.Table.from_arrays(
+        [io.column_from_numpy(np.arange(10.0), pa.float64(), np.arange(10) % 3 > 0), io._repeated_string("mixed", 10)], names=["x", "s"]
+    )
+    piece = parent.slice(2, 5)
+    copy = io.table_copy(piece)
+    assert copy.equals(piece) and copy.schema == piece.schema
+    held = {b.address for column in parent.columns for b in column.chunk(0).buffers() if b is not None}
+    assert not held & {b.address for column in copy.columns for b in column.chunk(0).buffers() if b is not None}
+
+
 def test_the_refine_job_imports_no_pandas_or_scipy_and_writes_the_librarys_tables(tmp_path):
     """One refine job per row: importing pandas, SciPy or pyarrow.compute would cost it more than
     summarising a small row. Its tables, read back (`to_pandas`), are those `simulate_row` gives in process."""

@@ -82,6 +82,12 @@ def single_string(column: pa.ChunkedArray) -> str | None:
     return first if column.equals(pa.chunked_array([repeated])) else None
 
 
+def table_copy(table: pa.Table) -> pa.Table:
+    """`table` on buffers of its own, one chunk per column: a slice would keep its whole parent
+    table alive (`pa.concat_arrays` copies even one array; `combine_chunks` would not)."""
+    return pa.Table.from_arrays([pa.concat_arrays(column.chunks) for column in table.columns], schema=table.schema)
+
+
 def numpy_from_column(column: pa.ChunkedArray) -> np.ndarray:
     """A numeric or boolean Arrow column as a NumPy array on its memory when it is one chunk,
     nulls as NaN (the values then as float, as `to_numpy` gives them)."""

@@ -32,6 +32,7 @@ from ..core.io import (
     sims_table,
     single_string,
     streamed_parquet,
+    table_copy,
     table_from_columns,
     table_from_records,
     write_tables,
@@ -122,8 +123,12 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
     if len(scenarios) != 1 or None in scenarios:
         raise ValueError("a study has one scenario; the tables mix several")
 
-    def pieces(key):  # slices, not filters: Table.filter would import pyarrow.compute
-        return [read(path).slice(start, stop - start) for path, start, stop in holders[key]]
+    def pieces(key):
+        """The cell's runs of rows, one file read at a time: slices, not filters (Table.filter
+        would import pyarrow.compute), copied out of their file when the cell spans several."""
+        for path, start, stop in holders[key]:
+            piece = read(path).slice(start, stop - start)
+            yield piece if len(holders[key]) == 1 else table_copy(piece)
 
     return (read_cell(pieces(key), key, generations, seeds) for key in sorted(holders))
 
@@ -132,7 +137,7 @@ def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:
     """The rows of cell `key` = (n, n_synthetic), given as tables of its rows only (`pieces`),
     sorted by seed then generation; refuses a cell without seeds 0 … seeds − 1 × generations
     0 … G exactly once."""
-    table = sort_cell(pa.concat_tables(pieces))
+    table = sort_cell(pa.concat_tables(list(pieces)))
     G1 = generations + 1
     if table.num_rows != seeds * G1 or not (
         np.array_equal(numpy_from_column(table["seed"]), np.arange(seeds).repeat(G1))
