@@ -70,9 +70,8 @@ FIGURES = ("phase_diagram", "safe_fraction_figure")  # the rules whose jobs draw
 def floor_snakefile(counts: dict) -> str:
     """A Snakefile with the study's jobs per rule (`counts`) and its dependencies (simulate →
     refine, prioritised as in the workflow → merge and the figures; merge and the α* figure →
-    the report tables), every
-    job only starting Python and importing what a job of its rule needs (FLOOR_IMPORTS, and
-    FIGURE_IMPORTS for a figure)."""
+    the report tables), every job only starting Python and importing what a job of its rule
+    needs (FLOOR_IMPORTS, and FIGURE_IMPORTS for a figure)."""
     rows, blocks, figures = counts["refine"], counts["simulate"], sum(counts[rule] for rule in FIGURES)
 
     def job(imports):
