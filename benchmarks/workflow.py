@@ -65,19 +65,22 @@ def own_cpu_until_exit(proc: subprocess.Popen, every: float = 0.05) -> float:
 FLOOR_IMPORTS = "import numpy, pyarrow.parquet"
 FIGURE_IMPORTS = FLOOR_IMPORTS + "; import matplotlib; matplotlib.use('Agg'); import matplotlib.figure"
 FIGURES = ("phase_diagram", "safe_fraction_figure")  # the rules whose jobs draw a figure
+# Every floor job, and Snakemake's process, ends as the workflow's do (modelcollapse.process).
+FLOOR_END = "import gc; gc.freeze()"
+SNAKEMAKE_END = "import atexit, gc\natexit.register(gc.freeze)\n"
 
 
 def floor_snakefile(counts: dict) -> str:
     """A Snakefile with the study's jobs per rule (`counts`) and its dependencies (simulate →
     refine, prioritised as in the workflow → merge and the figures; merge and the α* figure →
-    the report tables), every job only starting Python and importing what a job of its rule
-    needs (FLOOR_IMPORTS, and FIGURE_IMPORTS for a figure)."""
+    the report tables), every job only starting Python, importing what a job of its rule needs
+    (FLOOR_IMPORTS, and FIGURE_IMPORTS for a figure) and ending (FLOOR_END)."""
     rows, blocks, figures = counts["refine"], counts["simulate"], sum(counts[rule] for rule in FIGURES)
 
     def job(imports):
-        return f'shell: "{shlex.quote(sys.executable)} -c \\"{imports}\\" && touch {{output}}"'
+        return f'shell: "{shlex.quote(sys.executable)} -c \\"{imports}; {FLOOR_END}\\" && touch {{output}}"'
 
-    return f"""
+    return SNAKEMAKE_END + f"""
 rule all:
     input: "report.done", expand("figures/{{figure}}.done", figure=range({figures}))
 rule simulate:
@@ -104,7 +107,7 @@ rule report_tables:
 
 
 # Snakemake alone: its start-up, a DAG of one job that runs no Python, and its exit.
-EMPTY_SNAKEFILE = 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
+EMPTY_SNAKEFILE = SNAKEMAKE_END + 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
 
 
 def snakemake_wall(snakefile: str, cores: int) -> float:

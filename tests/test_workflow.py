@@ -1,5 +1,6 @@
 """The Snakemake workflow, run for real on small configs in a scratch copy of the project."""
 
+import importlib.util
 import os
 import re
 import shutil
@@ -473,6 +474,28 @@ def test_the_workflow_runs_as_a_module_without_the_installed_package(tmp_path):
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert pd.read_parquet(project / "results" / "test_small" / "safe_fraction.parquet").shape[0] == 16
+
+
+def test_the_library_is_compiled_once_before_the_jobs(tmp_path):
+    """Where Python writes no bytecode cache (PYTHONDONTWRITEBYTECODE, as in many containers),
+    every job would compile the library again: the workflow compiles the library its jobs import
+    before the first job (common.smk, onstart)."""
+    work = project_copy(tmp_path / "w")
+    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    target = "results/test_small/initial/vocab10.parquet"  # one job
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", target, "--configfile", "tests/configs/small.yaml"]
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    sources = sorted((work / "src" / "modelcollapse").rglob("*.py"))
+    missing = [str(p.relative_to(work)) for p in sources if not Path(importlib.util.cache_from_source(p)).is_file()]
+    assert len(sources) > 10 and not missing, missing
+
+
+def test_every_script_ends_its_process_as_the_command_line_does():
+    """Each job's script ends with modelcollapse.process.end_of_process(), as the command line does."""
+    for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
+        assert script.read_text().rstrip().endswith("\nend_of_process()"), script.name
 
 
 def sysconfig_paths() -> dict:

@@ -9,7 +9,7 @@
 The library by role: `core` is the engine and its foundations (simulation, initial distributions,
 closed forms, tables, statistics); `study` the α* analysis built on it; `paper` and `transformer`
 regenerate the paper's figures and can be read, or dropped, as units. `style` is the one look of
-every figure; `cli` the command line.
+every figure; `cli` the command line, and `process` how a job or a command ends.
 """
 
 from ._version import __version__

@@ -16,6 +16,7 @@ import time
 from ._version import __version__
 from .core.initial import INITIAL_KINDS, initial_distribution
 from .core.simulate import SCENARIOS, Cell
+from .process import end_of_process
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
 DEFAULT_ROOT_SEED = 2024  # the default study's root_seed
@@ -383,3 +384,5 @@ def simulate_command(args, parser) -> None:
 def main(argv=None) -> None:
     args = _parser().parse_args(argv)
     args.run(args, args.subparser)
+    if argv is None:  # the process's own command line (not a call from Python): it ends here
+        end_of_process()

@@ -5,6 +5,7 @@ import sys
 import pyarrow as pa
 
 from modelcollapse.core.io import write_tables
+from modelcollapse.process import end_of_process
 from modelcollapse.study.aggregate import read_rows
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -17,3 +18,4 @@ write_tables(
         snakemake.output.safe_csv: tables["safe"].to_csv(index=False, float_format="%.6g"),
     }
 )
+end_of_process()

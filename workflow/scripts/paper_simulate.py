@@ -4,6 +4,7 @@ of its tables as Parquet."""
 import sys
 
 from modelcollapse.paper import experiments
+from modelcollapse.process import end_of_process
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 name, cfg = snakemake.params.experiment, snakemake.params.cfg
@@ -14,3 +15,4 @@ else:
 for output, table in tables.items():
     experiments.write_table(table, snakemake.output[output])
     print(f"{output}: {len(table)} rows -> {snakemake.output[output]}")
+end_of_process()

@@ -2,6 +2,7 @@
 
 import sys
 
+from modelcollapse.process import end_of_process
 from modelcollapse.study.aggregate import read_row_tables
 from modelcollapse.study.plotting import phase_diagram, save_figure
 
@@ -11,3 +12,4 @@ title = f"Study '{p.study}', scenario {p.scenario}, G = {p.generations}, {p.seed
 tables = read_row_tables({"criteria": snakemake.input.criteria, "safe": snakemake.input.safe})
 fig = phase_diagram(tables["criteria"], tables["safe"], criterion, p.threshold, title)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
+end_of_process()

@@ -2,6 +2,7 @@
 
 import sys
 
+from modelcollapse.process import end_of_process
 from modelcollapse.study.aggregate import refine_row
 from modelcollapse.study.safe import Row
 
@@ -15,3 +16,4 @@ done = refine_row(row, snakemake.input.sims, snakemake.input.initial, p.cells, c
 # One parsable line per job, like the simulate jobs': benchmarks/workflow.py reads it.
 last = "" if done["sampled_at"] is None else f" sampled_at={done['sampled_at']:.3f}"
 print(f"row {row}: {done['probes']} refinement probes sampling_seconds={done['sampling_seconds']:.4f}{last}", file=sys.stderr)
+end_of_process()

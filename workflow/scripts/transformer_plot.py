@@ -5,6 +5,7 @@ import sys
 
 import pandas as pd
 
+from modelcollapse.process import end_of_process
 from modelcollapse.transformer import plots
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
@@ -16,3 +17,4 @@ figure = plots.plot_fig5(
 )
 figure.savefig(snakemake.output.png, dpi=150)
 figure.savefig(snakemake.output.pdf)
+end_of_process()
