@@ -33,9 +33,9 @@ def project_copy(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args, check=True, timeout=600):
+def snakemake(workdir: Path, *args, check=True, timeout=600, env=None):
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
@@ -482,11 +482,8 @@ def test_the_library_is_compiled_once_before_the_jobs(tmp_path):
     before the first job (common.smk, onstart)."""
     work = project_copy(tmp_path / "w")
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     target = "results/test_small/initial/vocab10.parquet"  # one job
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", target, "--configfile", "tests/configs/small.yaml"]
-    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    snakemake(work, target, "--configfile", "tests/configs/small.yaml", env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     sources = sorted((work / "src" / "modelcollapse").rglob("*.py"))
     missing = [str(p.relative_to(work)) for p in sources if not Path(importlib.util.cache_from_source(p)).is_file()]
     assert len(sources) > 10 and not missing, missing
