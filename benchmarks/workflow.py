@@ -12,8 +12,7 @@ refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
                   of the refinement probes (refine jobs), on one core;
   * Snakemake   — the CPU time of the snakemake process itself (not of its jobs), polled;
   * after the last simulation — wall time after the last grid cell or probe was simulated: the
-                  jobs' work (until the last file a job wrote) and Snakemake's exit after it
-                  (it waits for its job-rate timer, up to a second, before it exits);
+                  jobs' work (until the last file a job wrote) and Snakemake's exit after it;
   * wall / (sampling / cores) — the yardstick, with all sampling and with the grid's only;
   * floor       — the same jobs per rule and the same dependencies, each job only starting Python
                   and importing what any job of its rule must (NumPy and pyarrow; matplotlib for a
@@ -65,9 +64,16 @@ def own_cpu_until_exit(proc: subprocess.Popen, every: float = 0.05) -> float:
 FLOOR_IMPORTS = "import numpy, pyarrow.parquet"
 FIGURE_IMPORTS = FLOOR_IMPORTS + "; import matplotlib; matplotlib.use('Agg'); import matplotlib.figure"
 FIGURES = ("phase_diagram", "safe_fraction_figure")  # the rules whose jobs draw a figure
-# Every floor job, and Snakemake's process, ends as the workflow's do (modelcollapse.process).
+# Every floor job, and Snakemake's process, ends as the workflow's do (modelcollapse.process;
+# Snakemake's pending job-rate timer cancelled on success, workflow/rules/common.smk).
 FLOOR_END = "import gc; gc.freeze()"
-SNAKEMAKE_END = "import atexit, gc\natexit.register(gc.freeze)\n"
+SNAKEMAKE_END = """import atexit, gc, threading
+atexit.register(gc.freeze)
+onsuccess:
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+"""
 
 
 def floor_snakefile(counts: dict) -> str:

@@ -489,6 +489,33 @@ def test_the_library_is_compiled_once_before_the_jobs(tmp_path):
     assert len(sources) > 10 and not missing, missing
 
 
+PENDING_TIMERS_HOOK = """import os, sys, threading
+_join_threads = threading._shutdown
+def _shutdown():
+    pending = [t for t in threading.enumerate() if isinstance(t, threading.Timer) and not t.finished.is_set()]
+    with open(os.environ["PENDING_TIMERS"], "a") as report:
+        report.write(f"{sys.argv[0]}\\t{len(pending)}\\n")
+    _join_threads()
+threading._shutdown = _shutdown
+"""
+
+
+def test_snakemake_leaves_no_timer_to_wait_for_when_the_run_succeeds(tmp_path):
+    """Snakemake's scheduler leaves a 1-s job-rate timer pending after the last job, and its
+    process waits for it before exiting; the workflow cancels it once the run has succeeded
+    (common.smk, onsuccess). Seen from inside Snakemake's process (a sitecustomize hook): the
+    timers still pending when the interpreter waits for its threads."""
+    work = project_copy(tmp_path / "w")
+    (tmp_path / "hook").mkdir()
+    (tmp_path / "hook" / "sitecustomize.py").write_text(PENDING_TIMERS_HOOK)
+    report = tmp_path / "pending_timers.tsv"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "hook"), "PENDING_TIMERS": str(report)}
+    snakemake(work, "results/test_small/initial/vocab10.parquet", "--configfile", "tests/configs/small.yaml", env=env)
+    pending = dict(line.split("\t") for line in report.read_text().splitlines())
+    snakemake_process = [count for program, count in pending.items() if program.endswith(os.path.join("snakemake", "__main__.py"))]
+    assert snakemake_process == ["0"], pending
+
+
 def test_every_script_ends_its_process_as_the_command_line_does():
     """Each job's script ends with modelcollapse.process.end_of_process(), as the command line does."""
     for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):

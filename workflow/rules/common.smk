@@ -5,6 +5,7 @@ import os
 import re
 import shlex
 import sys
+import threading
 from pathlib import Path
 
 import jsonschema
@@ -244,6 +245,14 @@ os.environ.update(
 # It is compiled once before the first job (a read-only checkout is left as it is).
 onstart:
     compileall.compile_dir(Path(modelcollapse.__file__).parent, quiet=2)
+
+
+# Snakemake's scheduler re-reads its queue on a 1-s timer (the job-rate limit) and leaves the last
+# one pending when the run ends: the process would wait out that second before it exits.
+onsuccess:
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 def study_rows():
