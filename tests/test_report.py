@@ -249,6 +249,29 @@ def test_the_figure_jobs_import_no_pandas_and_draw_what_dataframes_draw(study, t
         assert np.array_equal(arrow, pandas), name
 
 
+def test_adjacent_hatched_tiles_are_one_patch_and_the_same_pixels(study, tmp_path, monkeypatch):
+    """A phase diagram hatches each run of adjacent tiles that the estimator does not judge by
+    colour as one patch (drawn and hatched tile by tile, the hundreds of such tiles of `collapse`
+    cost its figure job more than half a second): the pixels are those of tile-by-tile patches."""
+    from PIL import Image
+
+    import modelcollapse.study.plotting as plotting
+
+    _, results, _ = study
+    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+
+    def drawn(name):
+        fig = phase_diagram(frames["criteria"], frames["safe_fraction"], "collapse", 0.05)
+        save_figure(fig, [tmp_path / f"{name}.png"])
+        return sum(bool(patch.get_hatch()) for ax in fig.axes for patch in ax.patches), np.asarray(Image.open(tmp_path / f"{name}.png"))
+
+    runs, runs_pixels = drawn("runs")
+    monkeypatch.setattr(plotting, "_runs", lambda mask: [(k, k + 1) for k in np.flatnonzero(mask)])
+    tiles, tiles_pixels = drawn("tiles")
+    assert 0 < runs < tiles, (runs, tiles)
+    assert np.array_equal(runs_pixels, tiles_pixels)
+
+
 @needs_chromium
 def test_report_opens_on_the_grid_figure_and_alpha_table(study, tmp_path):
     """On load, without a click: the study's grid, the α*(n) figure and the α* table, with every

@@ -84,6 +84,13 @@ def _analytic(bounds, size_key):
     return bounds[size_key].astype(float), np.where(bounds["analytic_valid"], bounds["analytic_safe_fraction"], np.nan)
 
 
+def _runs(mask):
+    """(start, stop) of each run of adjacent True values in `mask`: adjacent hatched tiles are
+    one patch, drawn (and hatched) once rather than tile by tile."""
+    steps = np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]]))
+    return zip(np.flatnonzero(steps == 1), np.flatnonzero(steps == -1))
+
+
 def _bottom_legend(fig, handles, labels, ncol, y=-0.2):
     fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, bbox_to_anchor=(0.45, y))
 
@@ -123,9 +130,8 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
             tiles = _select(data, in_tile, by="effective_fraction")
             x_edges = np.clip(_edges(tiles["effective_fraction"]), 0, 1)  # nearest probe
             ax.pcolormesh(x_edges, y_edges[j : j + 2], colour_value(tiles["value"])[None, :], cmap=cmap, norm=norm)
-            special = tiles["degenerate"] | tiles["real_sample_decides"]
-            for k in np.flatnonzero(special):
-                ax.add_patch(Rectangle((x_edges[k], y_edges[j]), x_edges[k + 1] - x_edges[k], y_edges[j + 1] - y_edges[j],
+            for start, stop in _runs(tiles["degenerate"] | tiles["real_sample_decides"]):
+                ax.add_patch(Rectangle((x_edges[start], y_edges[j]), x_edges[stop] - x_edges[start], y_edges[j + 1] - y_edges[j],
                                        facecolor="0.85", edgecolor="0.45", hatch="///", lw=0.0))
         b = _select(bounds, bounds["vocab"] == vocab, by=size_key)
         low, high = _interval(b)
