@@ -226,12 +226,19 @@ def _umask_permissions(tmp: str) -> None:
     os.chmod(tmp, 0o666 & ~umask)
 
 
+# Page checksums (`read_checked` verifies them); a column's dictionary is given up for plain
+# encoding once it passes 512 kB, not Parquet's 1 MB: the distances and entropies of a large grid
+# table are nearly all distinct, and building their dictionaries up to 1 MB took a quarter of the
+# writer's time and left the files 3 % larger (docs/design.md, "Fat jobs").
+WRITER_OPTIONS = {"write_page_checksum": True, "dictionary_pagesize_limit": 512 * 1024}
+
+
 def write_tables(tables: dict) -> None:
     """Write {path: table} as one unit (an Arrow table, or text such as a CSV rendering): every
     table to a temporary file beside its target, then the renames, in the given order (put the
     file that marks completion last), so a reader never sees half a file and a failure leaves no
     new file. The targets must be regular files or
-    absent; pages carry checksums (`read_checked` verifies them); the files get the permissions
+    absent; pages carry checksums (`WRITER_OPTIONS`); the files get the permissions
     the umask gives; an OS error (a full disk, say) is raised as it is.
     Temporaries left by a killed earlier write of the same target are removed."""
     written = []
@@ -242,7 +249,7 @@ def write_tables(tables: dict) -> None:
             if isinstance(table, str):  # a text rendering beside the tables (the CSV)
                 Path(tmp).write_text(table)
             else:
-                pq.write_table(table, tmp, write_page_checksum=True)
+                pq.write_table(table, tmp, **WRITER_OPTIONS)
             _umask_permissions(tmp)
         for tmp, path in written:
             os.replace(tmp, path)
@@ -265,7 +272,7 @@ def streamed_parquet(path, empty: pa.Table):
     def write(table):
         nonlocal writer
         if writer is None:
-            writer = pq.ParquetWriter(tmp, table.schema, write_page_checksum=True)
+            writer = pq.ParquetWriter(tmp, table.schema, **WRITER_OPTIONS)
         writer.write_table(table)
 
     try:
