@@ -61,7 +61,7 @@ bench: venv
 	$(call BENCH,simulate)
 	$(call BENCH,analytic)
 	$(call BENCH,aggregation,--cache .bench-cache/aggregation)
-	$(call BENCH,workflow)
+	$(call BENCH,workflow,--one-process)
 	$(call BENCH,workflow,--seeds 1000,workflow_1000_seeds)
 	$(BIN)/python docs/update_readme.py --only performance
 

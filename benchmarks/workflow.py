@@ -18,12 +18,15 @@ refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
                   and importing what any job of its rule must (NumPy and pyarrow; matplotlib for a
                   figure): no implementation of this DAG can be faster on this machine, so
                   floor + sampling / cores is the least wall time and ratio it allows; and the
-                  part of it that is Snakemake alone (start-up, DAG, exit), whatever the jobs.
+                  part of it that is Snakemake alone (start-up, DAG, exit), whatever the jobs;
+  * in one process (--one-process) — the study's work with no job and no Snakemake: every row
+                  through the library's API and the figures, in this process; its CPU time over
+                  the sampling is the least ratio of that work, even with every core always busy.
 
 With --seeds R the same study runs with R seeds per cell (and one seed block per job, so the same
 jobs): more sampling for the same jobs, which shows what each job costs beyond its sampling.
 
-Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2] [--seeds R]
+Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2] [--seeds R] [--one-process]
 """
 
 import argparse
@@ -112,6 +115,43 @@ rule report_tables:
 """
 
 
+def work_in_one_process(config: dict, results: Path) -> float:
+    """CPU seconds of the study's work done here, in one process, with no job and no Snakemake:
+    every row through the library's API (`safe_fraction`: the grid's and the refinement's
+    simulations, the summaries, the bootstrap and the analytic α* of a refine job, without its
+    files), then the five figures (PNG and PDF) from the rows' tables the study wrote; not the
+    grid's tables, `merge` or the report's tables. Its probes and α* must be the study's (the
+    same sampling), or the benchmark stops."""
+    from modelcollapse.study.aggregate import read_row_tables
+    from modelcollapse.study.answers import safe_fraction
+    from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
+    from modelcollapse.study.safe import CRITERIA
+
+    grid, initial, safe = config["grid"], config["initial"], config["safe"]
+    size_key = "n" if "n" in grid else "n_real"  # the budget or the real-data frame
+    options = dict(initial=initial["kind"], exponent=initial["exponent"], support=initial["support"], s0=initial["s0"],
+                   concentration=initial["concentration"] or 1.0, initial_path=initial["path"],
+                   scenario=config["scenario"], window=config.get("window"), generations=config["generations"],
+                   seeds=config["seeds"], root_seed=config["root_seed"], thresholds={c: safe[c] for c in CRITERIA},
+                   confidence=safe["confidence"], bootstrap=safe["bootstrap"], resolution=safe["resolution"],
+                   synthetic_fractions=grid.get("synthetic_fraction", ()), n_synthetic=grid.get("n_synthetic", ()),
+                   log_real_shares=grid.get("log_real_shares", False))
+    start = resource.getrusage(resource.RUSAGE_SELF)
+    answers = [safe_fraction(vocab, **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
+    tables = read_row_tables({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+    with tempfile.TemporaryDirectory() as figures:
+        for criterion in CRITERIA:
+            fig = phase_diagram(tables["criteria"], tables["safe_fraction"], criterion, safe[criterion])
+            save_figure(fig, [f"{figures}/{criterion}.png", f"{figures}/{criterion}.pdf"])
+        save_figure(safe_fraction_figure(tables["safe_fraction"]), [f"{figures}/alpha.png", f"{figures}/alpha.pdf"])
+    end = resource.getrusage(resource.RUSAGE_SELF)
+    study = pd.read_parquet(results / "safe_fraction.parquet")
+    same = pd.concat(answers).merge(study, on=[size_key, "vocab", "criterion"], suffixes=("", "_study"))
+    if len(same) != len(study) or not all(same[c].equals(same[f"{c}_study"]) for c in ("probes", "safe_fraction")):
+        sys.exit("in one process: the library's API did not probe the study's cells; its time would not compare")
+    return (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
+
+
 # Snakemake alone: its start-up, a DAG of one job that runs no Python, and its exit.
 EMPTY_SNAKEFILE = SNAKEMAKE_END + 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
 
@@ -132,6 +172,8 @@ def main() -> None:
     parser.add_argument("--configfile", default="config/config.yaml")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seeds", type=int, help="seeds per cell instead of the config's (one seed block per job)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="also do the study's work in this process, with no job and no Snakemake")
     args = parser.parse_args()
     config = {**yaml.safe_load((ROOT / "config/config.yaml").read_text()), **yaml.safe_load((ROOT / args.configfile).read_text())}
     with tempfile.TemporaryDirectory() as scratch:
@@ -170,6 +212,7 @@ def main() -> None:
         last_job = max(p.stat().st_mtime for p in results.rglob("*") if p.is_file()) - started
         last_probe = max([float(m.group(1)) for text in refine_logs for m in [re.search(r"sampled_at=([\d.]+)", text)] if m],
                          default=0.0)
+        one_process = work_in_one_process(config, results) if args.one_process else None
     last_simulation = max(last_sims, last_probe) - started
     sampling = sum(grid) + sum(probes)
     job_cpu = all_cpu - own_cpu
@@ -196,6 +239,9 @@ def main() -> None:
     alone = snakemake_wall(EMPTY_SNAKEFILE, args.cores)
     print(f"  of which Snakemake alone {alone:5.1f} s   (start-up, a DAG of one job running no Python, exit): "
           f"ratio ≥ {(alone + sampling / args.cores) / (sampling / args.cores):.2f} with no job at all")
+    if one_process is not None:
+        print(f"in one process             {one_process:7.1f} s of CPU (every row through the library's API, then the "
+              f"figures; no job, no Snakemake): ratio ≥ {one_process / sampling:.2f} with every core always busy")
 
 
 if __name__ == "__main__":
