@@ -107,7 +107,7 @@ BENCHMARKS = {  # report file: what it measures
     "simulate.txt": "Engine throughput and whole processes (`benchmarks/simulate.py`)",
     "analytic.txt": "Analytic α\\* of one row (`benchmarks/analytic.py`)",
     "aggregation.txt": "One full-size row of `config/large.yaml` (`benchmarks/aggregation.py`)",
-    "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py`)",
+    "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py --one-process`)",
     "workflow_1000_seeds.txt": "The same study with 1000 seeds per cell (`benchmarks/workflow.py --seeds 1000`)",
 }
 
