@@ -21,7 +21,7 @@ refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
                   part of it that is Snakemake alone (start-up, DAG, exit), whatever the jobs;
   * in one process (--one-process) — the study's work with no job and no Snakemake: every row
                   through the library's API and the figures, in this process; its CPU time over
-                  the sampling is the least ratio of that work, even with every core always busy.
+                  its own sampling is the least ratio of that work, even with every core busy.
 
 With --seeds R the same study runs with R seeds per cell (and one seed block per job, so the same
 jobs): more sampling for the same jobs, which shows what each job costs beyond its sampling.
@@ -115,29 +115,44 @@ rule report_tables:
 """
 
 
-def work_in_one_process(config: dict, results: Path) -> float:
-    """CPU seconds of the study's work done here, in one process, with no job and no Snakemake:
-    every row through the library's API (`safe_fraction`: the grid's and the refinement's
-    simulations, the summaries, the bootstrap and the analytic α* of a refine job, without its
-    files), then the five figures (PNG and PDF) from the rows' tables the study wrote; not the
-    grid's tables, `merge` or the report's tables. Its probes and α* must be the study's (the
-    same sampling), or the benchmark stops."""
-    from modelcollapse.study.aggregate import read_row_tables
+def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
+    """CPU seconds of the study's work done here, in one process, with no job and no Snakemake,
+    and the seconds of it spent in `simulate_cell` (its sampling, timed here as the jobs time
+    theirs, so that the ratio of the two comes from one run):
+    every row through the library's API (`safe_fraction` with the study's p⁽⁰⁾: the grid's and the
+    refinement's simulations, the summaries, the bootstrap and the analytic α* of a refine job,
+    without its files), then the five figures (PNG and PDF) from the rows' tables the study
+    wrote; not the grid's tables, `merge` or the report's tables. Its probes and α* must be the
+    study's (the same sampling), or the benchmark stops."""
+    import modelcollapse.core.simulate as engine
+    from modelcollapse.study.aggregate import read_initial, read_row_tables
     from modelcollapse.study.answers import safe_fraction
     from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
     from modelcollapse.study.safe import CRITERIA
 
-    grid, initial, safe = config["grid"], config["initial"], config["safe"]
+    grid, safe = config["grid"], config["safe"]
     size_key = "n" if "n" in grid else "n_real"  # the budget or the real-data frame
-    options = dict(initial=initial["kind"], exponent=initial["exponent"], support=initial["support"], s0=initial["s0"],
-                   concentration=initial["concentration"] or 1.0, initial_path=initial["path"],
-                   scenario=config["scenario"], window=config.get("window"), generations=config["generations"],
+    p0 = {vocab: read_initial(results / "initial" / f"vocab{vocab}.parquet") for vocab in grid["vocab"]}  # the study's
+    options = dict(scenario=config["scenario"], window=config.get("window"), generations=config["generations"],
                    seeds=config["seeds"], root_seed=config["root_seed"], thresholds={c: safe[c] for c in CRITERIA},
                    confidence=safe["confidence"], bootstrap=safe["bootstrap"], resolution=safe["resolution"],
                    synthetic_fractions=grid.get("synthetic_fraction", ()), n_synthetic=grid.get("n_synthetic", ()),
                    log_real_shares=grid.get("log_real_shares", False))
+    simulate_cell, sampling = engine.simulate_cell, [0.0]
+
+    def timed(*args, **kwargs):  # the real engine, timed: `simulate_row` looks it up at each call
+        begin = time.perf_counter()
+        try:
+            return simulate_cell(*args, **kwargs)
+        finally:
+            sampling[0] += time.perf_counter() - begin
+
     start = resource.getrusage(resource.RUSAGE_SELF)
-    answers = [safe_fraction(vocab, **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
+    engine.simulate_cell = timed
+    try:
+        answers = [safe_fraction(p0=p0[vocab], **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
+    finally:
+        engine.simulate_cell = simulate_cell
     tables = read_row_tables({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
     with tempfile.TemporaryDirectory() as figures:
         for criterion in CRITERIA:
@@ -149,7 +164,7 @@ def work_in_one_process(config: dict, results: Path) -> float:
     same = pd.concat(answers).merge(study, on=[size_key, "vocab", "criterion"], suffixes=("", "_study"))
     if len(same) != len(study) or not all(same[c].equals(same[f"{c}_study"]) for c in ("probes", "safe_fraction")):
         sys.exit("in one process: the library's API did not probe the study's cells; its time would not compare")
-    return (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
+    return (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime), sampling[0]
 
 
 # Snakemake alone: its start-up, a DAG of one job that runs no Python, and its exit.
@@ -240,8 +255,10 @@ def main() -> None:
     print(f"  of which Snakemake alone {alone:5.1f} s   (start-up, a DAG of one job running no Python, exit): "
           f"ratio ≥ {(alone + sampling / args.cores) / (sampling / args.cores):.2f} with no job at all")
     if one_process is not None:
-        print(f"in one process             {one_process:7.1f} s of CPU (every row through the library's API, then the "
-              f"figures; no job, no Snakemake): ratio ≥ {one_process / sampling:.2f} with every core always busy")
+        work, its_sampling = one_process
+        print(f"in one process             {work:7.1f} s of CPU, sampling {its_sampling:.1f} s (every row through the "
+              f"library's API, then the figures; no job, no Snakemake): ratio ≥ {work / its_sampling:.2f} with every "
+              f"core always busy")
 
 
 if __name__ == "__main__":
