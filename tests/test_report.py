@@ -249,6 +249,23 @@ def test_the_figure_jobs_import_no_pandas_and_draw_what_dataframes_draw(study, t
         assert np.array_equal(arrow, pandas), name
 
 
+def test_figures_leave_the_callers_matplotlib_as_it_was(study):
+    """Importing the library's figures chooses no backend (a notebook keeps its own), and a
+    figure it draws is not pyplot's: nothing is left open, the figure is the caller's."""
+    code = (
+        "import matplotlib\n"
+        "matplotlib.use('svg')\n"
+        "import modelcollapse.study.plotting, modelcollapse.transformer.plots\n"
+        "print(matplotlib.get_backend())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert run.stdout.strip() == "svg"
+    _, results, _ = study
+    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+    for figure in (phase_diagram(frames["criteria"], frames["safe_fraction"], "drift", 0.1), safe_fraction_figure(frames["safe_fraction"])):
+        assert figure.canvas.manager is None
+
+
 def test_adjacent_hatched_tiles_are_one_patch_and_the_same_pixels(study, tmp_path, monkeypatch):
     """A phase diagram hatches each run of adjacent tiles that the estimator does not judge by
     colour as one patch (drawn and hatched tile by tile, the hundreds of such tiles of `collapse`

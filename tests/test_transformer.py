@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,7 +159,7 @@ def test_tiny_experiment_end_to_end(transformer, text, tiny_experiment, ground_t
     meta = transformer.experiment_metadata(tiny_experiment)
     figure = transformer_plots.plot_fig5(drift, val_loss, meta)
     assert len([axis for axis in figure.axes if axis.get_visible()]) == 3
-    plt.close(figure)
+    assert figure.canvas.manager is None  # not pyplot's: nothing left open
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -239,7 +238,7 @@ def test_plot_fig5_has_the_paper_layout():
         "synthetic 20% – real 80%",
     ]
     assert any("a choice the paper leaves open" in text.get_text() for text in figure.texts)
-    plt.close(figure)
+    assert figure.canvas.manager is None  # not pyplot's: nothing left open
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -3,21 +3,21 @@ diagram of each criterion and the α*(n) figure of a study (the report's tables:
 
 The tables come as pandas DataFrames or as Arrow tables, drawn from their columns as NumPy arrays
 (`report.columns`): a figure job reads its rows' Arrow tables and does not import pandas, which
-would cost it more CPU than some of its figures."""
+would cost it more CPU than some of its figures. Figures are built without pyplot and choose no
+backend, so drawing one leaves the caller's matplotlib (backend, open figures) as it was."""
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps, rcParams
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import NullLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
-from matplotlib.ticker import NullLocator  # noqa: E402
-
-from ..style import COLORBLIND, figure_style  # noqa: E402
-from .report import columns, row_size_key, strictest, threshold_label, thresholds  # noqa: E402
-from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC  # noqa: E402
+from ..style import COLORBLIND, figure_style
+from .report import columns, row_size_key, strictest, threshold_label, thresholds
+from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
 LOG_COLOUR = {"drift", "excess_error"}
@@ -54,8 +54,9 @@ def _size_label(size_key):
 
 
 def _vocab_panels(vocabs, sharey):
-    """One panel per vocabulary, side by side."""
-    return plt.subplots(1, len(vocabs), figsize=(5.2 * len(vocabs) + 1.2, 4.6), sharey=sharey, squeeze=False)
+    """A figure with one panel per vocabulary, side by side."""
+    fig = Figure(figsize=(5.2 * len(vocabs) + 1.2, 4.6))
+    return fig, fig.subplots(1, len(vocabs), sharey=sharey, squeeze=False)
 
 
 def _size_ticks(axis, sizes):
@@ -116,7 +117,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     values = colour_value(data["value"])
     centre = colour_value(threshold)
     lo, hi = np.nanmin(values), np.nanmax(values)
-    cmap = plt.get_cmap("RdBu_r" if LARGER_IS_WORSE[criterion] else "RdBu")  # blue safe, red unsafe
+    cmap = colormaps["RdBu_r" if LARGER_IS_WORSE[criterion] else "RdBu"]  # blue safe, red unsafe
     norm = TwoSlopeNorm(vcenter=centre, vmin=min(lo, centre - 1e-9), vmax=max(hi, centre + 1e-9))
     sizes = np.unique(data[size_key])
     y_edges = _edges(sizes, log=True)
@@ -152,7 +153,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     labels.append("hatched: p(1) a point mass, or decided by the real sample alone")
     _bottom_legend(fig, handles, labels, ncol=3)
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
-    mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    mappable = ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(mappable, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
     cbar.set_label(f"{STATISTIC[criterion].split(' (p̂')[0]}  (unsafe if {direction} {threshold:g})")
     if log:
@@ -167,7 +168,7 @@ def save_figure(fig, paths, dpi: int = 150) -> None:
     box computed once: `savefig(bbox_inches="tight")` would draw the whole figure again for each
     file to find it (about 0.2 s per file for a phase diagram)."""
     fig.set_dpi(dpi)  # text measured at the resolution it is drawn at, as savefig measures it
-    box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+    box = fig.get_tightbbox().padded(rcParams["savefig.pad_inches"])
     for path in paths:
         fig.savefig(path, dpi=dpi, bbox_inches=box)
 

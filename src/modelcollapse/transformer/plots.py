@@ -1,7 +1,8 @@
 """Figure 5 of Seddik et al. 2024 from saved results: drift table, numeric check of its claim, and the plot.
 
 Works on the arrays and tables written by the experiment in `modelcollapse.transformer.model`, and does not import
-torch, so the figure can be redrawn without it.
+torch, so the figure can be redrawn without it. The figure is built without pyplot and chooses no backend, so drawing it
+leaves the caller's matplotlib (backend, open figures) as it was.
 """
 
 from __future__ import annotations
@@ -9,16 +10,12 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only, no display
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from ..style import figure_style  # noqa: E402
+from ..style import figure_style
 
 GROUND_TRUTH_SETTING = "ground_truth"
 """Setting name of generation 0 in the validation-loss table: p^(0), trained on the real text."""
@@ -159,7 +156,7 @@ def _choices_text(meta: Mapping, claim: pd.DataFrame | None) -> str:
     return "\n".join(textwrap.fill(line, 150, subsequent_indent="   ") for line in lines)
 
 
-def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt.Figure:
+def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> Figure:
     """Figure 5 of the paper: recursive training of a character-level transformer on tiny-shakespeare.
 
     Top left: drift ‖p^(m) − p^(1)‖₁ against generation m for each setting. Other panels, one per setting:
@@ -171,12 +168,12 @@ def plot_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt
         return _draw_fig5(drift, val_loss, meta)
 
 
-def _draw_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> plt.Figure:
+def _draw_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> Figure:
     fractions = sorted(drift.synthetic_fraction.unique(), reverse=True)
     n_panels = 1 + len(fractions)
     n_rows = int(np.ceil(n_panels / 2))
-    figure, axes = plt.subplots(n_rows, 2, figsize=(11, 4.2 * n_rows + 1.6), squeeze=False)
-    axes = axes.ravel()
+    figure = Figure(figsize=(11, 4.2 * n_rows + 1.6))
+    axes = figure.subplots(n_rows, 2, squeeze=False).ravel()
 
     drift_axis = axes[0]
     palette = dict(zip(fractions, sns.color_palette("colorblind", len(fractions))))
