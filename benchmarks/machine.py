@@ -1,5 +1,6 @@
 """One line per benchmark report saying where it was measured: absolute times only mean something
-with their machine (the README quotes them with it)."""
+with their machine (the README quotes them with it); and the CPU time between two readings of
+`resource.getrusage`, as every benchmark takes it."""
 
 import os
 import platform
@@ -22,3 +23,8 @@ def machine() -> str:
         f"machine: {model}, {usable} cores, load average {load}; "
         f"python {platform.python_version()}, numpy {np.__version__}, pyarrow {pa.__version__}"
     )
+
+
+def cpu_seconds(before, after) -> float:
+    """User + system CPU seconds between two `resource.getrusage` readings."""
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

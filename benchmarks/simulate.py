@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from machine import machine
+from machine import cpu_seconds, machine
 
 from modelcollapse.core import initial
 from modelcollapse.core.simulate import Cell, simulate_cell
@@ -139,7 +139,7 @@ def process_cpu(cmd, env) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu_seconds(before, after)
 
 
 def whole_processes(runs: int) -> bool:

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from machine import machine
+from machine import cpu_seconds, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,7 +167,7 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     same = pd.concat(answers).merge(study, on=[size_key, "vocab", "criterion"], suffixes=("", "_study"))
     if len(same) != len(study) or not all(same[c].equals(same[f"{c}_study"]) for c in ("probes", "safe_fraction")):
         sys.exit("in one process: the library's API did not probe the study's cells; its time would not compare")
-    return (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime), sampling[0]
+    return cpu_seconds(start, end), sampling[0]
 
 
 # Snakemake alone: its start-up, a DAG of one job that runs no Python, and its exit.
@@ -184,7 +184,7 @@ def snakemake_run(snakefile: str, cores: int) -> tuple[float, float]:
         before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
         subprocess.run(cmd, cwd=scratch, check=True, capture_output=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, cpu_seconds(before, after)
 
 
 def main() -> None:
@@ -215,7 +215,7 @@ def main() -> None:
                 log.seek(0)
                 sys.exit(log.read()[-6000:])
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        all_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        all_cpu = cpu_seconds(before, after)
         results = work / "results" / config["study"]
         jobs = pd.DataFrame(
             [
