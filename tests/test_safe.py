@@ -6,12 +6,12 @@ import pytest
 from conftest import ROOT, Z_LIMIT, mean_and_se, z_score
 
 from modelcollapse.core import initial
+from modelcollapse.core.stats import clopper_pearson_upper
 from modelcollapse.core.simulate import METRICS, Cell, simulate_cell
 from modelcollapse.study.safe import (
     CRITERIA,
     Row,
     boundary,
-    clopper_pearson_upper,
     criterion_values,
     degenerate,
     estimate,
@@ -172,17 +172,18 @@ def test_interval_is_the_bootstrap_of_the_same_estimator():
 
 
 @pytest.mark.parametrize("seeds", [1, 2, 30, 100, 1000, 10_000])
-def test_clopper_pearson_bound_is_the_beta_quantile(seeds):
-    """The conservative bound of `collapse` is the Beta(k + 1, n − k) quantile (SciPy's, here in
-    the test only), for every number of collapsed seeds k from 0 to n, at usual confidences."""
-    from scipy.special import betaincinv
+def test_clopper_pearson_bound_is_where_the_binomial_cdf_falls_to_one_minus_confidence(seeds):
+    """The conservative bound of `collapse` is the p at which P(Bin(n, p) ≤ k) = 1 − confidence
+    (its definition, checked with the binomial CDF), for every k from 0 to n − 1; 1 at k = n."""
+    from scipy.stats import binom
 
-    k = np.unique(np.r_[0, 1, 2, 5, seeds // 3, seeds // 2, seeds - 2, seeds - 1, seeds].clip(0, seeds))
+    k = np.unique(np.r_[0, 1, 2, 5, seeds // 3, seeds // 2, seeds - 2, seeds - 1].clip(0, seeds - 1))
     for confidence in (0.8, 0.95, 0.99):
-        expected = np.where(k >= seeds, 1.0, betaincinv(k + 1, np.maximum(seeds - k, 1), confidence))
-        np.testing.assert_allclose(clopper_pearson_upper(k, seeds, confidence), expected, rtol=1e-10, atol=0)
+        bound = clopper_pearson_upper(k, seeds, confidence)
+        np.testing.assert_allclose(binom.cdf(k, seeds, bound), 1 - confidence, rtol=1e-9)
+    assert clopper_pearson_upper(seeds, seeds, 0.95) == 1.0
     # a bound at the two-sided level (1 + 0.95) / 2 is another number: the comparison can fail
-    assert not np.allclose(clopper_pearson_upper(k[:-1], seeds, 0.975), clopper_pearson_upper(k[:-1], seeds, 0.95))
+    assert not np.allclose(clopper_pearson_upper(k, seeds, 0.975), clopper_pearson_upper(k, seeds, 0.95))
 
 
 # --- baselines that do not move with α ------------------------------------------------------------

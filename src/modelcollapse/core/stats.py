@@ -83,3 +83,15 @@ def chi_square(observed, probs, min_expected: float = 5.0) -> tuple[float, int, 
     statistic = float(((obs - exp) ** 2 / exp).sum())
     dof = len(exp) - 1
     return statistic, dof, float(chdtrc(dof, statistic))
+
+
+def clopper_pearson_upper(k, n: int, confidence):
+    """One-sided upper confidence bound of a binomial proportion k / n (Clopper–Pearson, exact):
+    the p at which P(Bin(n, p) ≤ k) = 1 − confidence, i.e. the `confidence` quantile of
+    Beta(k + 1, n − k); 1 when k = n."""
+    from scipy.special import betaincinv
+
+    k = np.asarray(k, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bound = betaincinv(k + 1, np.maximum(n - k, 1), confidence)
+    return np.where(k >= n, 1.0, bound)

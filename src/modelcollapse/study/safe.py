@@ -23,6 +23,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..core.simulate import SCENARIOS, Cell, sample_sizes
+from ..core.stats import clopper_pearson_upper
 from ..core.theory import binomial_mean_abs_deviation
 
 CRITERIA = ("drift", "excess_error", "diversity", "collapse")
@@ -220,31 +221,6 @@ def refine(
                 break
             probes[mid] = evaluate(mid)
     return probes
-
-
-def clopper_pearson_upper(k, n: int, confidence):
-    """One-sided upper confidence bound of a binomial proportion k / n (Clopper–Pearson): the p at
-    which P(Bin(n, p) ≤ k) = 1 − confidence, i.e. the `confidence` quantile of Beta(k + 1, n − k).
-    Found by bisection on the binomial CDF, summed exactly from its terms in logs: a refine job
-    then needs no SciPy (whose import costs more than the whole computation)."""
-    from ..core._special import gammaln
-
-    k = np.asarray(k, dtype=float)
-    j = np.arange(min(n, k.max(initial=0)) + 1, dtype=float)  # the terms of P(X ≤ k) for every k
-    log_choose = gammaln(n + 1.0) - gammaln(j + 1) - gammaln(n - j + 1)
-    below = j <= k[..., None]
-
-    def cdf(p):  # P(Bin(n, p) ≤ k), one per k; p rounds to 1 for k = n − 1: its terms are then 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_pmf = log_choose + j * np.log(p[..., None]) + (n - j) * np.log1p(-p[..., None])
-        return np.where(below, np.exp(log_pmf), 0.0).sum(axis=-1)
-
-    low, high = np.zeros_like(k), np.ones_like(k)
-    for _ in range(64):  # the CDF falls as p grows; 64 halvings of [0, 1] reach float resolution
-        mid = (low + high) / 2
-        above = cdf(mid) > 1 - confidence  # the bound lies above mid
-        low, high = np.where(above, mid, low), np.where(above, high, mid)
-    return np.where(k >= n, 1.0, (low + high) / 2)
 
 
 def bootstrap_weights(row: Row, seeds: int, bootstrap: int, root_seed: int) -> np.ndarray:
