@@ -122,7 +122,7 @@ def main() -> None:
             sys.exit(f"the aggregation failed (exit status {child.returncode})")
         probes = json.loads(report)
     cost = study_cost({"row": (args.n, args.vocab, list(grid))}, seeds, config["seeds_per_job"], config["fractions_per_job"],
-                      G, config["safe"]["bootstrap"], config["safe"]["resolution"])
+                      G, config["safe"]["resolution"])
     bound = refinement_probes(args.n, list(grid), config["safe"]["resolution"])
     cpu = usage.ru_utime + usage.ru_stime
     print(f"row n = {args.n}, vocab = {args.vocab} of {args.configfile}: {seeds} seeds x {len(grid)} grid cells x "
@@ -130,7 +130,7 @@ def main() -> None:
     made = f"{ran} simulate jobs" if ran == len(sims) else f"{ran} of the {len(sims)} simulate jobs, the others cached in {args.cache}"
     print(f"simulation of the grid tables  {simulation:8.1f} s wall ({made}; {args.cores} at a time)")
     print(f"aggregation (refine_row)       {wall:8.1f} s wall, {cpu:.1f} s CPU; of the wall time, simulating the "
-          f"probes {probes['sampling_seconds']:.1f} s, the rest (start-up, reading, checking, summaries, bootstrap, "
+          f"probes {probes['sampling_seconds']:.1f} s, the rest (start-up, reading, checking, summaries, interval, "
           f"writing) {wall - probes['sampling_seconds']:.1f} s")
     print(f"peak RSS of the aggregation    {usage.ru_maxrss / 1024:8.0f} MB   (up-front estimate, "
           f"modelcollapse.study.cost: {cost.refine_bytes / 2**20:.0f} MB)")

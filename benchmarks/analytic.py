@@ -27,7 +27,7 @@ grid = list(row.grid(cfg["grid"]["synthetic_fraction"], log_real_shares=True))
 thresholds = {{c: cfg["safe"][c] for c in ("drift", "excess_error", "diversity", "collapse")}}
 p0 = initial.zipf({vocab}, 1.1)
 def once():
-    return analytic_safe_fractions(row, p0, cfg["generations"], thresholds, cfg["safe"]["resolution"], grid)
+    return analytic_safe_fractions(row, p0, cfg["generations"], thresholds, grid, cfg["safe"]["resolution"])
 """
 
 

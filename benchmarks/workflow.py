@@ -123,7 +123,7 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     and the seconds of it spent in `simulate_cell` (its sampling, timed here as the jobs time
     theirs, so that the ratio of the two comes from one run):
     every row through the library's API (`safe_fraction` with the study's p⁽⁰⁾: the grid's and the
-    refinement's simulations, the summaries, the bootstrap and the analytic α* of a refine job,
+    refinement's simulations, the summaries, the interval and the analytic α* of a refine job,
     without its files), then the five figures (PNG and PDF) from the rows' tables the study
     wrote; not the grid's tables, `merge` or the report's tables. Its probes and α* must be the
     study's (the same sampling), or the benchmark stops."""
@@ -138,7 +138,7 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     p0 = {vocab: read_initial(results / "initial" / f"vocab{vocab}.parquet") for vocab in grid["vocab"]}  # the study's
     options = dict(scenario=config["scenario"], window=config.get("window"), generations=config["generations"],
                    seeds=config["seeds"], root_seed=config["root_seed"], thresholds={c: safe[c] for c in CRITERIA},
-                   confidence=safe["confidence"], bootstrap=safe["bootstrap"], resolution=safe["resolution"],
+                   confidence=safe["confidence"], resolution=safe["resolution"],
                    synthetic_fractions=grid.get("synthetic_fraction", ()), n_synthetic=grid.get("n_synthetic", ()),
                    log_real_shares=grid.get("log_real_shares", False))
     simulate_cell, sampling = engine.simulate_cell, [0.0]

@@ -83,13 +83,13 @@ def test_analytic_alpha_star_at_vocab_1e5_is_finite_and_valid():
     row = Row("mixed", "budget", 3000, 100_000)
     p0 = initial.zipf(100_000, 1.1)
     thresholds = {"drift": 0.1, "excess_error": 1.1, "diversity": 0.9, "collapse": 0.05}
-    rows = analytic.analytic_safe_fractions(row, p0, G, thresholds, 0.01, list(row.grid([0.0, 0.5, 1.0], log_real_shares=True)))
+    rows = analytic.analytic_safe_fractions(row, p0, G, thresholds, list(row.grid([0.0, 0.5, 1.0], log_real_shares=True)))
     assert all(0 <= r["analytic_safe_fraction"] <= 1 for r in rows)
     assert all(r["analytic_valid"] for r in rows)
 
 
 def test_other_scenarios_report_nothing_with_the_reason():
     row = Row("fresh", "budget", 100, 10)
-    rows = analytic.analytic_safe_fractions(row, initial.zipf(10, 1.1), G, {}, 0.01, [0, 100])
+    rows = analytic.analytic_safe_fractions(row, initial.zipf(10, 1.1), G, {}, [0, 100])
     assert all(np.isnan(r["analytic_safe_fraction"]) and not r["analytic_valid"] for r in rows)
     assert all("scenario mixed" in r["analytic_method"] for r in rows)

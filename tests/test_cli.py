@@ -291,8 +291,7 @@ def test_simulate_names_the_files_it_wrote(tmp_path, capsys):
 
 
 def safe_fraction_args(*extra):
-    return ["safe-fraction", "--n", "30", "--vocab", "10", "--seeds", "20", "--generations", "20",
-            "--bootstrap", "50", *extra]
+    return ["safe-fraction", "--n", "30", "--vocab", "10", "--seeds", "20", "--generations", "20", *extra]
 
 
 def test_safe_fraction_prints_every_criterion(capsys):
@@ -310,7 +309,7 @@ def test_safe_fraction_json_equals_the_library(capsys):
 
     cli.main(safe_fraction_args("--json"))
     rows = json.loads(capsys.readouterr().out)
-    table = mc.safe_fraction(vocab=10, n=30, seeds=20, generations=20, bootstrap=50)
+    table = mc.safe_fraction(vocab=10, n=30, seeds=20, generations=20)
     assert [r["criterion"] for r in rows] == list(table["criterion"])
     np.testing.assert_array_equal([r["safe_fraction"] for r in rows], table["safe_fraction"].to_numpy())
     np.testing.assert_array_equal([r["max_synthetic"] for r in rows], table["max_synthetic"].to_numpy())
@@ -330,7 +329,7 @@ def test_safe_fraction_from_a_data_file(capsys):
 
     path = ROOT_DIR / "data" / "tinyshakespeare_chars.csv"
     cli.main(["safe-fraction", "--n-real", "100", "--initial", "file", "--initial-path", str(path),
-              "--seeds", "20", "--generations", "20", "--bootstrap", "50", "--json"])
+              "--seeds", "20", "--generations", "20", "--json"])
     rows = json.loads(capsys.readouterr().out)
     assert {r["vocab"] for r in rows} == {65} and {r["frame"] for r in rows} == {"real_data"}
     assert all(r["n_real"] == 100 for r in rows)

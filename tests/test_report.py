@@ -148,11 +148,12 @@ def decode_data_uri(uri: str) -> bytes:
 
 
 def formatted(alpha, low, high):
-    """How the table writes α* and its interval: 3 decimals; NaN α* = none (nothing safe); NaN
-    ci_low = 0.000† (the interval reaches 0)."""
-    if pd.isna(alpha):
-        return "none"
-    return f"{alpha:.3f} [{'0.000†' if pd.isna(low) else f'{low:.3f}'}, {high:.3f}]"
+    """How the table writes α* and its interval: 3 decimals; NaN = none (no safe fraction); an
+    interval of nothing but 'none' is not written."""
+    def text(value):
+        return "none" if pd.isna(value) else f"{value:.3f}"
+
+    return text(alpha) if pd.isna(low) and pd.isna(high) else f"{text(alpha)} [{text(low)}, {text(high)}]"
 
 
 def expected_table(safe: pd.DataFrame):

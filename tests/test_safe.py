@@ -6,18 +6,22 @@ import pytest
 from conftest import ROOT, Z_LIMIT, mean_and_se, z_score
 
 from modelcollapse.core import initial
-from modelcollapse.core.stats import clopper_pearson_upper
 from modelcollapse.core.simulate import METRICS, Cell, simulate_cell
+from modelcollapse.core.stats import clopper_pearson_upper
 from modelcollapse.study.safe import (
+    BRACKET_SHARE,
     CRITERIA,
     Row,
     boundary,
+    brackets,
     criterion_values,
     degenerate,
     estimate,
     expected_l1_error,
+    judge,
     refine,
     safe_mask,
+    wanted_probes,
 )
 
 THRESHOLDS = {"drift": 0.1, "excess_error": 1.1, "diversity": 0.9, "collapse": 0.05}
@@ -52,7 +56,7 @@ def constant_probes(stat_by_count, seeds=10, criterion="drift"):
 
 def test_ties_are_safe_and_nan_is_not():
     row = Row("mixed", "budget", 10, 5)
-    rows = estimate(row, constant_probes({0: 0.0, 5: 0.1, 10: np.nan}), THRESHOLDS, 0.95, 50, ROOT)
+    rows = estimate(row, constant_probes({0: 0.0, 5: 0.1, 10: np.nan}), THRESHOLDS, 0.95)
     drift = rows[0]
     assert drift["safe_fraction"] == 0.5 and drift["bracket_high"] == 1.0 and drift["max_synthetic"] == 5
 
@@ -75,33 +79,41 @@ def test_estimate_on_a_non_monotone_statistic():
     """Safe, safe, unsafe, safe: α* stops before the unsafe probe, with its bracket."""
     row = Row("mixed", "budget", 100, 5)
     probes = constant_probes({0: 0.0, 50: 0.05, 90: 0.2, 100: 0.05})
-    drift = estimate(row, probes, THRESHOLDS, 0.95, 50, ROOT)[0]
+    drift = estimate(row, probes, THRESHOLDS, 0.95)[0]
     assert (drift["safe_fraction"], drift["bracket_low"], drift["bracket_high"]) == (0.5, 0.5, 0.9)
-    assert drift["ci_low"] == drift["ci_high"] == 0.5  # no seed-to-seed variation
+    # no seed-to-seed variation: the truth lies in [50, 89] counts, and a safe probe beyond does not count
+    assert (drift["ci_low"], drift["ci_high"]) == (0.5, 0.89)
 
 
 def test_degenerate_probe_is_never_safe():
     """n_real = 1 makes p(1) a point mass: drift is exactly 0 there, yet it is not safe."""
     row = Row("mixed", "budget", 10, 5)
-    drift = estimate(row, constant_probes({0: 0.0, 5: 0.01, 9: 0.0, 10: 0.01}), THRESHOLDS, 0.95, 50, ROOT)[0]
+    drift = estimate(row, constant_probes({0: 0.0, 5: 0.01, 9: 0.0, 10: 0.01}), THRESHOLDS, 0.95)[0]
     assert drift["safe_fraction"] == 0.5 and drift["bracket_high"] == 0.9
+    assert drift["ci_high"] == 0.8  # nothing from the degenerate count on can be α*
     assert "point mass" in drift["note"]
 
 
 def test_none_safe_is_nan_with_a_note():
     row = Row("mixed", "budget", 10, 5)
-    drift = estimate(row, constant_probes({0: 0.5, 10: 0.5}), THRESHOLDS, 0.95, 50, ROOT)[0]
+    drift = estimate(row, constant_probes({0: 0.5, 10: 0.5}), THRESHOLDS, 0.95)[0]
     assert np.isnan(drift["safe_fraction"]) and drift["max_synthetic"] == -1
+    assert np.isnan(drift["ci_low"]) and np.isnan(drift["ci_high"])
     assert "no safe fraction" in drift["note"]
 
 
 # --- refinement -----------------------------------------------------------------------------
 
 
+def refine_drift(row, start, evaluate, resolution=None, confidence=0.95):
+    """`refine` as the study runs it, for the drift criterion alone."""
+    return refine(start, evaluate, lambda p: wanted_probes(row, p, THRESHOLDS, confidence, resolution, ["drift"]))
+
+
 @pytest.mark.parametrize("size, boundary_count", [(1000, 637), (1000, 1), (97, 50), (10, 3)])
 def test_refinement_finds_a_known_integer_boundary(size, boundary_count):
-    """A statistic that is safe up to a known count: bisection finds it to two adjacent counts
-    when the resolution is finer than 1/n, and never probes a count twice."""
+    """A statistic that is safe up to a known count, without noise: refinement brackets α* and
+    both ends of the interval by adjacent counts, and never probes a count twice."""
     row = Row("mixed", "budget", size, 5)
     calls = []
 
@@ -109,18 +121,19 @@ def test_refinement_finds_a_known_integer_boundary(size, boundary_count):
         calls.append(k)
         return constant_probes({k: 0.0 if k <= boundary_count else 1.0})[k]
 
-    probes = refine(row, {k: evaluate(k) for k in (0, size)}, evaluate, THRESHOLDS, resolution=1e-9)
-    drift = estimate(row, probes, THRESHOLDS, 0.95, 20, ROOT)[0]
+    probes = refine_drift(row, {k: evaluate(k) for k in (0, size)}, evaluate)
+    drift = estimate(row, probes, THRESHOLDS, 0.95)[0]
     assert drift["max_synthetic"] == boundary_count
     assert drift["bracket_high"] * size == boundary_count + 1
+    assert round(drift["ci_low"] * size) == round(drift["ci_high"] * size) == boundary_count
     assert len(calls) == len(set(calls)) <= np.ceil(np.log2(size)) + 2
 
 
 def test_refinement_stops_at_the_resolution():
     row = Row("mixed", "budget", 1000, 5)
-    probes = refine(row, constant_probes({0: 0.0, 500: 0.0, 1000: 1.0}),
-                    lambda k: constant_probes({k: 0.0 if k <= 800 else 1.0})[k], THRESHOLDS, resolution=0.05)
-    drift = estimate(row, probes, THRESHOLDS, 0.95, 20, ROOT)[0]
+    probes = refine_drift(row, constant_probes({0: 0.0, 500: 0.0, 1000: 1.0}),
+                          lambda k: constant_probes({k: 0.0 if k <= 800 else 1.0})[k], resolution=0.05)
+    drift = estimate(row, probes, THRESHOLDS, 0.95)[0]
     assert drift["bracket_high"] - drift["bracket_low"] <= 0.05
     assert drift["bracket_low"] <= 0.8 < drift["bracket_high"]
 
@@ -128,13 +141,25 @@ def test_refinement_stops_at_the_resolution():
 def test_refinement_in_the_real_data_frame():
     """N real samples kept: probes are synthetic counts 0, 1, 2, …; α = k / (N + k)."""
     row = Row("mixed", "real_data", 100, 5)
-    probes = refine(row, constant_probes({0: 0.0, 100: 1.0}),
-                    lambda k: constant_probes({k: 0.0 if k <= 37 else 1.0})[k], THRESHOLDS, resolution=1e-9)
-    drift = estimate(row, probes, THRESHOLDS, 0.95, 20, ROOT)[0]
+    probes = refine_drift(row, constant_probes({0: 0.0, 100: 1.0}),
+                          lambda k: constant_probes({k: 0.0 if k <= 37 else 1.0})[k])
+    drift = estimate(row, probes, THRESHOLDS, 0.95)[0]
     assert drift["max_synthetic"] == 37 and drift["safe_fraction"] == 37 / 137
 
 
-# --- the interval belongs to the estimate ---------------------------------------------------------
+def test_refinement_stops_at_a_tenth_of_the_interval():
+    """With noise the interval is wide, and a bracket narrower than a tenth of it is not refined:
+    a probe there could not change what the answer means."""
+    row, (probes, _) = Row("mixed", "budget", 1000, 5), linear_study(0, sd=0.2)
+    j = judge(row, "drift", probes, 0.1, 0.95)
+    width = j.high(row) - j.count(j.low)
+    every = np.array(sorted(probes))
+    for a, b in brackets(row, j, every):
+        assert b - a == 1 or b - a <= BRACKET_SHARE * width
+    assert not wanted_probes(row, probes, THRESHOLDS, 0.95, None, ["drift"])
+
+
+# --- the interval and the point estimate: coverage and bias on a known truth -----------------------
 
 
 def noisy_probes(rng, means, seeds=40, sd=0.03):
@@ -146,29 +171,95 @@ def test_interval_contains_the_point_estimate(seed):
     rng = np.random.default_rng(seed)
     row = Row("mixed", "budget", 100, 5)
     means = {k: 0.02 + 0.1 * k / 60 for k in range(0, 101, 5)}  # crosses 0.1 near k = 48
-    for r in estimate(row, noisy_probes(rng, means), THRESHOLDS, 0.95, 200, ROOT):
+    for r in estimate(row, noisy_probes(rng, means), THRESHOLDS, 0.95):
         if not np.isnan(r["safe_fraction"]) and not np.isnan(r["ci_low"]):
             assert r["ci_low"] <= r["safe_fraction"] <= r["ci_high"], r
-            assert "widened" not in r["note"]  # the percentile interval holds it by itself
         assert r["safe_fraction_conservative"] <= r["safe_fraction"] or np.isnan(r["safe_fraction_conservative"])
+        assert r["ci_low"] <= r["safe_fraction_conservative"] or np.isnan(r["ci_low"])  # (1 + c)/2 is stricter
 
 
-def test_interval_is_the_bootstrap_of_the_same_estimator():
-    """Resampling seeds and applying the estimator gives the reported interval's quantiles."""
-    from modelcollapse.study.safe import bootstrap_weights
+def test_interval_ends_are_the_stepwise_tests():
+    """The lower end is the last of the run of probes from 0 whose upper t bound at (1 + c)/2 is
+    within the threshold; the upper end is the count before the first probe of the top run whose
+    lower t bound is beyond it; the conservative α* is the lower end at the one-sided level c."""
+    from scipy.stats import t as student
 
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(3)
     row = Row("mixed", "budget", 100, 5)
-    probes = noisy_probes(rng, {k: 0.02 + 0.1 * k / 60 for k in range(0, 101, 5)})
-    drift = estimate(row, probes, THRESHOLDS, 0.9, 300, ROOT)[0]
-    counts = sorted(probes)
+    probes = noisy_probes(rng, {k: 0.02 + 0.1 * k / 60 for k in range(0, 101, 5)}, seeds=12, sd=0.05)
+    drift = estimate(row, probes, THRESHOLDS, 0.9)[0]
+    counts = np.array(sorted(probes))
     values = np.stack([probes[k]["drift"] for k in counts])
-    weights = bootstrap_weights(row, values.shape[1], 300, ROOT)
-    alphas = []
-    for w in weights:
-        k = boundary(w @ values.T <= 0.1)
-        alphas.append(counts[k] / 100)
-    assert (drift["ci_low"], drift["ci_high"]) == tuple(np.quantile(alphas, [0.05, 0.95]))
+    mean, se = values.mean(axis=1), values.std(axis=1, ddof=1) / np.sqrt(12)
+    upper, lower = mean + student.ppf(0.95, 11) * se, mean - student.ppf(0.95, 11) * se
+    low = counts[np.argmin(upper <= 0.1) - 1]
+    top_run = np.flatnonzero(lower <= 0.1)[-1] + 1  # the first index of the run of unsafe probes at the top
+    assert drift["ci_low"] == low / 100 and drift["ci_high"] == (counts[top_run] - 1) / 100
+    conservative = counts[np.argmin(mean + student.ppf(0.9, 11) * se <= 0.1) - 1]
+    assert drift["safe_fraction_conservative"] == conservative / 100
+
+
+KSTAR, SIZE = 620, 1000  # the true α* of `linear_study`: counts 0 … 620 are safe, between grid probes
+
+
+def linear_study(rep, sd, seeds=30, slope=0.001, resolution=None):
+    """A row whose drift statistic rises linearly through the threshold between counts KSTAR and
+    KSTAR + 1 (per-seed values normal with SD `sd`), from the default grid, refined as the study does:
+    (probes, the estimate)."""
+    row = Row("mixed", "budget", SIZE, 5)
+
+    def evaluate(k):
+        rng = np.random.default_rng([rep, k])
+        return {"drift": rng.normal(0.1 + slope * (k - KSTAR - 0.5), sd, seeds)}
+
+    grid = row.grid([k / 20 for k in range(21)], log_real_shares=True)
+    probes = refine_drift(row, {k: evaluate(k) for k in grid}, evaluate, resolution)
+    return probes, estimate(row, probes, THRESHOLDS, 0.95, ["drift"])[0]
+
+
+def coverage(ends) -> tuple[float, float]:
+    """(share of (low, high) count pairs that hold KSTAR, its binomial standard error)."""
+    hits = np.mean([low <= KSTAR <= high for low, high in ends])
+    return hits, np.sqrt(hits * (1 - hits) / len(ends))
+
+
+def test_the_interval_covers_the_truth_and_ends_at_counts_not_probes():
+    """Coverage ≥ 95 % within its standard error, with the grid's probes only (a resolution no
+    bracket reaches, so nothing is refined) and with the default refinement. An interval whose
+    upper end is a probe (the last before the first significantly unsafe one) misses the truth,
+    which lies between the grid probes 600 and 650."""
+    for resolution in (0.5, None):
+        ends, probe_ends = [], []
+        for rep in range(100):
+            probes, drift = linear_study(rep, sd=0.02, resolution=resolution)
+            ends.append((round(drift["ci_low"] * SIZE), round(drift["ci_high"] * SIZE)))
+            j = judge(Row("mixed", "budget", SIZE, 5), "drift", probes, 0.1, 0.95)
+            probe_ends.append((j.count(j.low), int(j.counts[j.unsafe - 1])))
+        rate, se = coverage(ends)
+        assert rate + 2 * se >= 0.95, (resolution, rate)
+        if resolution:
+            assert coverage(probe_ends)[0] < 0.5  # the broken variant
+
+
+def test_alpha_star_has_no_first_crossing_bias():
+    """With every count probed around the boundary and the statistic flat against its noise
+    (per-probe SE ≈ 9 counts of its slope), the first probe whose noisy mean crosses the
+    threshold is biased low by many counts: one of the many probes near the threshold crosses
+    early. The crossing of the isotonic fit is median-unbiased to within one count."""
+    row = Row("mixed", "budget", SIZE, 5)
+    grid = row.grid([k / 20 for k in range(21)], log_real_shares=True)
+    bias, first, widths = [], [], []
+    for rep in range(200):
+        rng = np.random.default_rng(rep)
+        counts = sorted(set(grid) | set(range(KSTAR - 60, KSTAR + 61)))
+        probes = {k: {"drift": rng.normal(0.1 + 0.001 * (k - KSTAR - 0.5), 0.05, 30)} for k in counts}
+        drift = estimate(row, probes, THRESHOLDS, 0.95, ["drift"])[0]
+        bias.append(drift["max_synthetic"] - KSTAR)
+        widths.append((drift["ci_high"] - drift["ci_low"]) * SIZE)
+        first.append(counts[int(boundary(np.array([probes[k]["drift"].mean() for k in counts]) <= 0.1))] - KSTAR)
+    assert abs(np.median(bias)) <= 1, np.median(bias)
+    # the broken variant: biased by more than a tenth of the interval's width
+    assert np.median(first) < -1 - np.median(widths) / 10, (np.median(first), np.median(widths))
 
 
 @pytest.mark.parametrize("seeds", [1, 2, 30, 100, 1000, 10_000])
@@ -229,7 +320,7 @@ def test_excess_error_alpha_star_falls_when_real_data_gets_scarce():
 
     row = Row("mixed", "budget", 300, 100)
     p0 = initial.zipf(100, 1.1)
-    safe = {**THRESHOLDS, "confidence": 0.95, "bootstrap": 100, "resolution": 0.01}
+    safe = {**THRESHOLDS, "confidence": 0.95, "resolution": None}
     config = {"generations": 30, "root_seed": ROOT, "safe": safe}
     grid = row.grid([i / 20 for i in range(21)], log_real_shares=True)
     tables = simulate_row(row, p0, grid, config, seeds=100)

@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 from ._version import __version__
 from .core.initial import INITIAL_KINDS, initial_distribution
@@ -31,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     safe = sub.add_parser(
         "safe-fraction", formatter_class=FORMATTER,
         help="the maximum safe synthetic fraction of one (n, vocab) or (N real samples, vocab)",
-        description="α* per criterion with its bootstrap interval and the analytic value, by the estimator and "
+        description="α* per criterion with its confidence interval and the analytic value, by the estimator and "
         "refinement the workflow uses (README, 'The maximum safe synthetic fraction').",
     )
     size = safe.add_mutually_exclusive_group(required=True)
@@ -43,14 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     _initial_flags(safe)
     safe.add_argument("--generations", type=int, default=100, help="last generation G, where the criteria are judged")
     safe.add_argument("--seeds", type=int, default=100, help="replicates per probed cell")
-    safe.add_argument("--criteria", nargs="+", choices=CRITERIA, default=list(CRITERIA), help="criteria to report")
+    safe.add_argument("--criteria", nargs="+", choices=CRITERIA, default=list(CRITERIA), help="criteria to refine and report")
     for criterion in CRITERIA:
         bound = "largest" if LARGER_IS_WORSE[criterion] else "smallest"
         safe.add_argument(f"--{criterion.replace('_', '-')}", type=float, default=DEFAULT_THRESHOLDS[criterion],
                           help=f"threshold: {bound} {STATISTIC[criterion]}")
-    safe.add_argument("--confidence", type=float, default=0.95, help="level of the bootstrap interval")
-    safe.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over seeds")
-    safe.add_argument("--resolution", type=float, default=0.01, help="refine until the bracket is this narrow")
+    safe.add_argument("--confidence", type=float, default=0.95,
+                      help="level of α*'s interval (and one-sided level of the conservative α*)")
+    safe.add_argument("--resolution", type=float, default=None,
+                      help="opt-in coarsening: stop refining a bracket at this width in effective fraction "
+                      "(default: adjacent counts, or a tenth of the interval's width)")
     safe.add_argument("--analytic-only", action="store_true", help="closed forms only, no simulation (scenario mixed)")
     safe.add_argument("--json", action="store_true", help="print the table as JSON records")
     safe.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -200,11 +203,13 @@ def safe_fraction_command(args, parser) -> None:
     import json
 
     _check_applicable(args, parser)
-    for key in ("seeds", "generations", "bootstrap"):
+    for key in ("seeds", "generations"):
         if getattr(args, key) < 1:
             _fail(parser, f"--{key} must be an integer >= 1, got {getattr(args, key)}")
-    if not 0 < args.confidence < 1 or not 0 < args.resolution <= 1:
-        _fail(parser, "--confidence must be in (0, 1) and --resolution in (0, 1]")
+    if not 0 < args.confidence < 1:
+        _fail(parser, f"--confidence must be in (0, 1), got {args.confidence}")
+    if args.resolution is not None and not 0 < args.resolution <= 1:
+        _fail(parser, f"--resolution must be in (0, 1], got {args.resolution}")
     size = args.n if args.n is not None else args.n_real
     if size < 1:
         _fail(parser, f"--{'n' if args.n is not None else 'n-real'} must be an integer >= 1, got {size}")
@@ -219,11 +224,16 @@ def safe_fraction_command(args, parser) -> None:
             rows = _analytic_rows(args, p0, options)
         else:
             from .study.answers import safe_fraction
+            from .study.safe import seed_shortfalls
 
+            for message in seed_shortfalls(args.seeds, thresholds, args.confidence):
+                print(f"note: {message}", file=sys.stderr)
             progress = Progress(0, "cells simulated", args.quiet)
-            table = safe_fraction(p0=p0, n=args.n, n_real=args.n_real, seeds=args.seeds, root_seed=args.root_seed,
-                                  confidence=args.confidence, bootstrap=args.bootstrap,
-                                  on_probe=lambda _: progress.advance(), **options)
+            with warnings.catch_warnings():  # the same shortfalls, said above as notes
+                warnings.simplefilter("ignore", UserWarning)
+                table = safe_fraction(p0=p0, n=args.n, n_real=args.n_real, seeds=args.seeds, root_seed=args.root_seed,
+                                      confidence=args.confidence, criteria=args.criteria,
+                                      on_probe=lambda _: progress.advance(), **options)
             progress.close()
             rows = [{k: _plain(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
     except ValueError as err:
@@ -251,12 +261,17 @@ def _analytic_rows(args, p0, options) -> list[dict]:
     frame = "budget" if args.n is not None else "real_data"
     row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size)
     grid = row.grid(DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, log_real_shares=True)
-    rows = analytic_safe_fractions(row, p0, options["generations"], options["thresholds"], options["resolution"], list(grid))
+    rows = analytic_safe_fractions(row, p0, options["generations"], options["thresholds"], list(grid), options["resolution"])
     return [{k: _plain(v) for k, v in {**row.identity, **r}.items()} for r in rows]
 
 
 def _num(value, digits=3) -> str:
     return "–" if value is None or value != value else f"{value:.{digits}g}"
+
+
+def _end(value) -> str:
+    """An end of α*'s interval: NaN (None) is 'none', the interval reaching no safe fraction."""
+    return "none" if value is None or value != value else _num(value)
 
 
 def _format(rows: list[dict], args, vocab: int) -> str:
@@ -274,7 +289,7 @@ def _format(rows: list[dict], args, vocab: int) -> str:
         header = ("criterion", "alpha*", f"{args.confidence:.0%} interval", "conservative", "largest safe synthetic count",
                   "analytic (valid)")
         body = [
-            (r["criterion"], _num(r["safe_fraction"]), f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+            (r["criterion"], _num(r["safe_fraction"]), f"[{_end(r['ci_low'])}, {_end(r['ci_high'])}]",
              _num(r["safe_fraction_conservative"]), "–" if r["max_synthetic"] is None else str(r["max_synthetic"]),
              f"{_num(r['analytic_safe_fraction'])} ({'yes' if r['analytic_valid'] else 'no'})")
             for r in rows

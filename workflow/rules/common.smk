@@ -301,7 +301,6 @@ COST = modelcollapse.study.cost.study_cost(
     config["seeds_per_job"],
     config["fractions_per_job"],
     config["generations"],
-    config["safe"]["bootstrap"],
     config["safe"]["resolution"],
 )
 COST_PROBLEMS = [

@@ -85,6 +85,18 @@ def chi_square(observed, probs, min_expected: float = 5.0) -> tuple[float, int, 
     return statistic, dof, float(chdtrc(dof, statistic))
 
 
+def clopper_pearson_lower(k, n: int, confidence):
+    """One-sided lower confidence bound of a binomial proportion k / n (Clopper–Pearson, exact):
+    the p at which P(Bin(n, p) ≥ k) = 1 − confidence, i.e. the 1 − `confidence` quantile of
+    Beta(k, n − k + 1); 0 when k = 0."""
+    from scipy.special import betaincinv
+
+    k = np.asarray(k, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bound = betaincinv(np.maximum(k, 1), n - k + 1, 1 - confidence)
+    return np.where(k <= 0, 0.0, bound)
+
+
 def clopper_pearson_upper(k, n: int, confidence):
     """One-sided upper confidence bound of a binomial proportion k / n (Clopper–Pearson, exact):
     the p at which P(Bin(n, p) ≤ k) = 1 − confidence, i.e. the `confidence` quantile of

@@ -1,6 +1,6 @@
 """The study: from simulated replicates to the maximum safe synthetic fraction α*.
 
-`safe` is the α* estimator (criteria, refinement by bisection, bootstrap interval); `analytic`
+`safe` is the α* estimator (criteria, refinement, the interval by stepwise tests); `analytic`
 runs the same estimator on closed forms; `aggregate` turns a row's simulation tables into the
 study's summary, criterion and α* tables; `cost` refuses a study too big for the machine before
 it runs; `plotting` draws the phase diagrams and the α*(n) figure; `report` writes the report's

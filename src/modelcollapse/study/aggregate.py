@@ -49,6 +49,7 @@ from .safe import (
     is_safe,
     real_sample_decides,
     refine,
+    wanted_probes,
 )
 
 CELL = ["scenario", "n", "vocab", "n_real", "n_synthetic", "synthetic_fraction", "effective_fraction"]
@@ -232,7 +233,7 @@ def digest_cell(table: pa.Table, p0, generations: int, baseline: float) -> tuple
     return cells, summarize(cells, arrays, collapse_time, p0, generations), values
 
 
-def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
+def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=CRITERIA) -> dict:
     """Everything the study reports about one row, refinement included, one cell at a time.
 
     `grid` yields the row's grid simulations, one Arrow table per cell sorted by seed and
@@ -242,7 +243,7 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
     of each cell is kept. Returns Arrow tables 'summary', 'criteria' (per cell and criterion:
     the statistic the estimator judged) and 'safe' (α* per criterion; `SAFE_NULLABLE` null where
     the row has none), cells in order of synthetic count (within a row, n is fixed or grows with
-    it)."""
+    it). Refinement serves `criteria`, and 'safe' has only their α*."""
     G, safe = config["generations"], config["safe"]
     thresholds = {c: safe[c] for c in CRITERIA}
     baseline = expected_l1_error(p0, row.baseline_size)  # one per row: it is the same for every cell
@@ -261,7 +262,8 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
         digests[n_synthetic] = (cells, summary)
         return values
 
-    refine(row, probes, evaluate, thresholds, safe["resolution"])
+    confidence, resolution = safe["confidence"], safe.get("resolution")
+    refine(probes, evaluate, lambda probed: wanted_probes(row, probed, thresholds, confidence, resolution, criteria))
     counts = sorted(digests)
     is_probe = np.array([k not in grid_counts for k in counts])  # added by refinement
     cells = [cell for k in counts for cell in digests[k][0]]
@@ -269,19 +271,19 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None) -> dict:
     summary = summary.append_column("frame", column_from_values([row.frame] * summary.num_rows))
     summary = summary.append_column("probe", column_from_values(np.repeat(is_probe, G + 1)))
 
-    empirical = estimate(row, probes, thresholds, safe["confidence"], safe["bootstrap"], config["root_seed"])
-    predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, safe["resolution"], grid_counts)}
+    empirical = estimate(row, probes, thresholds, confidence, criteria)
+    predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, grid_counts, resolution)}
     # one record per criterion: the row's identity, then the estimate, then the analytic columns
     records = [{**row.identity, **e, **predicted[e["criterion"]]} for e in empirical]
     table = table_from_records(records, nullable=SAFE_NULLABLE)
     return {"summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe), "safe": table}
 
 
-def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None) -> dict:
+def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None, criteria=CRITERIA) -> dict:
     """`study_row` of a row simulated here and now: the grid probes ({n_synthetic: requested
     fraction}, `Row.grid`), then refinement, in one process, one cell at a time, as pandas
     DataFrames (`to_pandas`). The numbers are those the workflow writes for the same row, seeds
-    and root seed. `on_probe(n_synthetic)` follows progress."""
+    and root seed. `on_probe(n_synthetic)` follows progress; `criteria` as in `study_row`."""
     from ..core.simulate import simulate_cell
 
     def simulate(cell):
@@ -291,7 +293,7 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
         return result
 
     cells = (sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items())
-    return to_pandas(study_row(row, cells, p0, config, simulate))
+    return to_pandas(study_row(row, cells, p0, config, simulate, criteria=criteria))
 
 
 # --- the refine job ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ forms describe eq 17 of the paper."""
 import numpy as np
 
 from ..core import theory
-from .safe import CRITERIA, Row, expected_l1_error, last_safe, refine
+from .safe import CRITERIA, Row, degenerate, expected_l1_error, is_safe, last_safe, refine
 
 ANALYTIC_METHOD = {
     "drift": "approximate: token drift given p(1) with its exact variance and a binomial shape, exact over the real draw",
@@ -17,6 +17,7 @@ ANALYTIC_METHOD = {
 # (tests/test_analytic.py and the default study, README): enough real samples that p(1) is not
 # dominated by a handful of tokens.
 MIN_REAL_FOR_GAUSSIAN = 10
+EXACT = ("diversity", "collapse")  # criteria whose analytic α* is exact at every count
 
 
 class _OnDemand(dict):
@@ -40,28 +41,71 @@ def statistic(row: Row, p0, generations: int, n_synthetic: int, baseline: float 
     N, k, G = cell.n_real, cell.n_synthetic, generations
 
     def compute(criterion):
-        s0 = float(p0 @ p0)
         if criterion == "drift":
             return theory.drift_l1_expected(G, p0, N, k)
         if criterion == "excess_error":
             return theory.error_l1_expected(G, p0, N, k) / (baseline or expected_l1_error(p0, row.baseline_size))
-        if criterion == "diversity":
-            if N == 0:
-                S_G = theory.simpson_fully_synthetic(G, cell.n, s0)
-            else:
-                S_G = theory.simpson_partial(G, N, k, s0) if k > 0 else 1 / N + (1 - 1 / N) * s0
-            return float((1 - S_G) / (1 - s0))
-        if N > 0:  # collapse
-            return float(np.sum(p0**N))
-        return float(theory.collapse_probability_bounds(G, cell.n, s0, int((p0 > 0).sum()))[1])
+        return float(exact_statistic(row, p0, G, criterion, k))
 
     return _OnDemand(compute)
 
 
-def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, resolution: float, grid_counts) -> list[dict]:
-    """Per criterion: the analytic α*, by the same probes and bisection as the empirical one
-    (`grid_counts` are the row's probed synthetic counts), where it is trusted, and Theorem 3's
-    eq (11) beside it. NaN with the reason for scenarios other than mixed."""
+def exact_statistic(row: Row, p0, generations: int, criterion: str, counts) -> np.ndarray:
+    """An exact criterion's statistic at G at one count or many: diversity by the corrected
+    Theorem 2 (eq 9; eq 6 without real data), collapse by Σᵢ pᵢ^n_real (eq 7's upper bound
+    without real data)."""
+    counts = np.asarray(counts, dtype=float)
+    real = row.size - counts if row.frame == "budget" else np.full_like(counts, row.size)
+    s0 = float(p0 @ p0)
+    if criterion == "collapse":
+        no_real = theory.collapse_probability_bounds(generations, row.size, s0, int((p0 > 0).sum()))[1]
+        return np.vectorize(lambda N: np.sum(p0**N) if N > 0 else no_real, otypes=[float])(real)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        partial = theory.simpson_partial(generations, real, counts, s0)
+    S = np.where(real == 0, theory.simpson_fully_synthetic(generations, row.size, s0), partial)
+    return (1 - S) / (1 - s0)
+
+
+def exact_safe_count(row: Row, p0, generations: int, criterion: str, threshold: float, top: int) -> int:
+    """The largest count k ≤ `top` that is safe with every smaller one under an exact criterion,
+    −1 if none: a root search on the integer count, exact because both statistics are monotone
+    in the count below the first degenerate count (collapse: Σᵢ pᵢ^N falls as N grows;
+    diversity: checked against every count in tests/test_analytic.py)."""
+    candidates = (0, row.size - 1) if row.frame == "budget" else (0,)
+    top = min([top] + [k - 1 for k in candidates if k >= 0 and degenerate(row, k)])
+
+    def safe(k):
+        return bool(is_safe(criterion, exact_statistic(row, p0, generations, criterion, k), threshold))
+
+    if top < 0 or not safe(0):
+        return -1
+    if safe(top):
+        return top
+    low, high = 0, top  # safe(low), not safe(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if safe(mid) else (low, mid)
+    return low
+
+
+def first_crossing_wanted(row: Row, probes: dict, thresholds: dict, resolution, criteria) -> set:
+    """For exact statistics: the midpoint of each criterion's bracket around its first crossing
+    (`last_safe`) while it is wider than two adjacent counts (and `resolution`, when given)."""
+    wanted = set()
+    for criterion in criteria:
+        counts, k = last_safe(row, criterion, probes, thresholds[criterion])
+        if 0 <= k < counts.size - 1:
+            lo, hi = int(counts[k]), int(counts[k + 1])
+            if hi - lo > 1 and (resolution is None or float(row.fraction(hi) - row.fraction(lo)) > resolution):
+                wanted.add((lo + hi) // 2)
+    return wanted
+
+
+def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, grid_counts, resolution=None) -> list[dict]:
+    """Per criterion: the analytic α*, where it is trusted, and Theorem 3's eq (11) beside it.
+    Exact criteria: the root of the closed form over every count up to the row's largest grid
+    count (`exact_safe_count`); approximations: the first crossing over the grid counts, refined
+    by bisection to adjacent counts. NaN with the reason for scenarios other than mixed."""
     if row.scenario != "mixed":
         return [
             {"criterion": c, "analytic_safe_fraction": np.nan, "analytic_method": "none: closed forms describe scenario mixed",
@@ -70,19 +114,23 @@ def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, re
         ]
     p0 = np.asarray(p0, dtype=float)
     baseline = expected_l1_error(p0, row.baseline_size)
+    approximate = [c for c in CRITERIA if c not in EXACT]
 
     def evaluate(k):
         return statistic(row, p0, generations, int(k), baseline)
 
     probes = {int(k): evaluate(k) for k in grid_counts}
-    refine(row, probes, evaluate, thresholds, resolution)
+    refine(probes, evaluate, lambda p: first_crossing_wanted(row, p, thresholds, resolution, approximate))
     out = []
     for criterion in CRITERIA:
-        counts, k = last_safe(row, criterion, probes, thresholds[criterion])
-        alpha = float(row.fraction(counts[k])) if k >= 0 else np.nan
-        valid = criterion in ("diversity", "collapse") or (
-            k + 1 < counts.size and row.cell(counts[k + 1]).n_real >= MIN_REAL_FOR_GAUSSIAN
-        )
+        if criterion in EXACT:
+            safe_count = exact_safe_count(row, p0, generations, criterion, thresholds[criterion], max(grid_counts))
+            valid = True
+        else:
+            counts, k = last_safe(row, criterion, probes, thresholds[criterion])
+            safe_count = int(counts[k]) if k >= 0 else -1
+            valid = k + 1 < counts.size and row.cell(counts[k + 1]).n_real >= MIN_REAL_FOR_GAUSSIAN
+        alpha = float(row.fraction(safe_count)) if safe_count >= 0 else np.nan
         out.append(
             {
                 "criterion": criterion,

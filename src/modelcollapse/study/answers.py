@@ -3,6 +3,7 @@ or (N, vocab) by the estimator and refinement the workflow uses (docs/safe-fract
 `load_study` reads a study's tables. Both are what `modelcollapse safe-fraction` and a notebook
 call."""
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.initial import initial_distribution
-from .safe import DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row
+from .safe import CRITERIA, DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row, seed_shortfalls
 
 
 @dataclass
@@ -52,21 +53,22 @@ def safe_fraction(
     root_seed: int = 2024,
     thresholds: dict | None = None,
     confidence: float = 0.95,
-    bootstrap: int = 1000,
-    resolution: float = 0.01,
+    resolution: float | None = None,
     synthetic_fractions=DEFAULT_FRACTIONS,
     log_real_shares: bool = True,
     n_synthetic=DEFAULT_N_SYNTHETIC,
     analytic_only: bool = False,
+    criteria=CRITERIA,
     on_probe: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """α* of one row, one table row per criterion (the columns of safe_fraction.parquet).
 
     Give `n` (budget frame: n samples per generation, a fraction synthetic) or `n_real` (real-data
     frame: N real samples kept, synthetic ones added), and `vocab` with an initial distribution
-    (`initial` and its keys, or `p0` itself). The grid, refinement, bootstrap and analytic columns
+    (`initial` and its keys, or `p0` itself). The grid, refinement, interval and analytic columns
     are those of the workflow, so the numbers equal the workflow's for the same row, seeds and
-    root seed. `analytic_only` skips the simulation (seconds → well under a second) and returns
+    root seed. Refinement serves `criteria` (all four by default), and the table has theirs.
+    `analytic_only` skips the simulation (seconds → well under a second) and returns
     the analytic columns. `on_probe(count)` is called after each simulated probe."""
     from . import analytic
     from .aggregate import simulate_row
@@ -82,9 +84,11 @@ def safe_fraction(
     grid = row.grid(synthetic_fractions, n_synthetic, log_real_shares)
     if scenario in ("accumulate", "window", "pool"):
         grid = {row.size: 1.0}  # the scenario sets its own sources
-    safe = {**DEFAULT_THRESHOLDS, **(thresholds or {}), "confidence": confidence, "bootstrap": bootstrap, "resolution": resolution}
+    safe = {**DEFAULT_THRESHOLDS, **(thresholds or {}), "confidence": confidence, "resolution": resolution}
     if analytic_only:
-        rows = analytic.analytic_safe_fractions(row, p0, generations, safe, resolution, list(grid))
-        return pd.DataFrame([{**row.identity, **r} for r in rows])
+        rows = analytic.analytic_safe_fractions(row, p0, generations, safe, list(grid), resolution)
+        return pd.DataFrame([{**row.identity, **r} for r in rows if r["criterion"] in criteria])
+    for message in seed_shortfalls(seeds, safe, confidence):
+        warnings.warn(message, stacklevel=2)
     config = {"generations": generations, "root_seed": root_seed, "safe": safe}
-    return simulate_row(row, p0, grid, config, seeds, on_probe=on_probe)["safe"]
+    return simulate_row(row, p0, grid, config, seeds, on_probe=on_probe, criteria=criteria)["safe"]

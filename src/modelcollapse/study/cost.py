@@ -15,7 +15,6 @@ holds, at most at once:
   * one grid table (a simulate job's output) read whole, at ROW_BYTES a row;
   * what it keeps of every grid and probe cell: the per-seed criterion values at G and the
     summary rows (KEPT_COLUMNS floats per generation);
-  * the bootstrap weights (bootstrap × seeds floats, and as many resampled indices);
   * the vocabulary-sized arrays of p⁽⁰⁾ and of the probe's replicates;
   * the interpreter with NumPy, pandas, pyarrow and SciPy loaded (RUNTIME_BYTES).
 Measured (benchmarks/aggregation.py) on a full-size row of config/large.yaml (10 000 seeds,
@@ -40,7 +39,6 @@ class Cost:
     jobs: int  # Snakemake jobs of the study
     simulate_bytes: int  # peak memory of the largest simulate job
     refine_bytes: int  # peak memory of the largest refine job
-    bootstrap_bytes: int  # of which the bootstrap weights
     vocab_bytes: int  # of which the vocabulary-sized arrays of the largest vocab
 
     def problems(self, job_memory_gb: float, max_jobs: int):
@@ -51,29 +49,28 @@ class Cost:
             yield "grid.vocab", f"one replicate's vocabulary-sized arrays would need ~{self.vocab_bytes / GIB:.3g} GiB {hint}"
         elif self.simulate_bytes > limit:
             yield "seeds_per_job", f"a simulate job would need ~{self.simulate_bytes / GIB:.3g} GiB {hint}; lower seeds_per_job, fractions_per_job, generations or vocab"
-        if self.bootstrap_bytes > limit:
-            yield "safe.bootstrap", f"the bootstrap of one row would need ~{self.bootstrap_bytes / GIB:.3g} GiB {hint}"
-        elif self.refine_bytes > limit and self.vocab_bytes <= limit:
+        if self.refine_bytes > limit and self.vocab_bytes <= limit:
             yield "seeds", f"a refine job (one cell of all seeds and generations at a time) would need ~{self.refine_bytes / GIB:.3g} GiB {hint}"
         if self.jobs > max_jobs:
             yield "seeds_per_job", f"the study would be {self.jobs} jobs (limit {max_jobs}: limits.jobs); raise seeds_per_job or fractions_per_job"
 
 
-def refinement_probes(size: int, counts, resolution: float, criteria: int = len(CRITERIA)) -> int:
+def refinement_probes(size: int, counts, resolution: float | None = None, criteria: int = len(CRITERIA)) -> int:
     """An upper bound on a row's refinement probes: bisection halves the widest gap between grid
-    counts until it is at most resolution · size (or one count), once per criterion."""
+    counts until it spans adjacent counts (or is at most resolution · size), for each of the
+    three brackets (the point estimate and the interval's ends) of every criterion."""
     counts = sorted(counts)
     gap = max((b - a for a, b in zip(counts, counts[1:])), default=1)
-    stop = max(1, int(resolution * size))
+    stop = max(1, int((resolution or 0) * size))
     steps = 0
     while gap > stop and gap > 1:
         gap = -(-gap // 2)
         steps += 1
-    return criteria * steps
+    return 3 * criteria * steps
 
 
-def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int, bootstrap: int,
-               resolution: float) -> Cost:
+def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int,
+               resolution: float | None = None) -> Cost:
     """The cost of a study whose rows are {name: (size, vocab, grid counts)} (the workflow's
     STUDY_ROWS)."""
     seed_blocks = -(-seeds // seeds_per_job)
@@ -89,6 +86,5 @@ def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, g
         cell = seeds * (generations + 1) * CELL_ROW_BYTES
         kept = (len(grid) + probes) * (len(CRITERIA) * seeds + KEPT_COLUMNS * (generations + 1)) * 8
         refine = max(refine, cell + table + kept + VOCAB_ARRAYS * 8 * vocab + RUNTIME_BYTES)
-    boot = 2 * bootstrap * seeds * 8
     vocab_bytes = VOCAB_ARRAYS * 8 * max(vocab for _, vocab, _ in rows.values())
-    return Cost(jobs, simulate, refine + boot, boot, vocab_bytes)
+    return Cost(jobs, simulate, refine, vocab_bytes)

@@ -74,8 +74,8 @@ def _select(col, mask, by=None):
 
 
 def _interval(bounds):
-    """Lower and upper end of α*'s bootstrap interval. NaN ci_low: some resamples find nothing
-    safe, so the interval reaches 0."""
+    """Lower and upper end of α*'s interval. NaN ci_low: nothing is certified safe, so the
+    interval reaches 'no safe fraction' (drawn from 0)."""
     low = bounds["ci_low"].astype(float)
     return np.where(np.isnan(low), 0.0, low), bounds["ci_high"].astype(float)
 
@@ -102,7 +102,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     per vocab, coloured so that the threshold is white (blue safe, red unsafe). Tiles the
     estimator does not judge by colour are hatched: p⁽¹⁾ a point mass (one real sample), or a
     statistic decided by the real sample alone. On top: the empirical α* with exactly its
-    bootstrap interval, and the analytic α* (dashed) where it is valid."""
+    interval, and the analytic α* (dashed) where it is valid."""
     criteria, safe = columns(criteria), columns(safe)
     data = _select(criteria, criteria["criterion"] == criterion)
     bounds = _select(safe, safe["criterion"] == criterion)
@@ -138,7 +138,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
         low, high = _interval(b)
         err = np.vstack([b["safe_fraction"] - low, high - b["safe_fraction"]])
         ax.errorbar(b["safe_fraction"], b[size_key].astype(float), xerr=err, fmt="o-", color="black", ms=4, lw=1.2,
-                    capsize=2, label="empirical α* (bootstrap interval)")
+                    capsize=2, label=f"empirical α* ({b['confidence'][0] if 'confidence' in b else 0.95:.0%} interval)")
         if b["analytic_valid"].any():
             sizes_valid, analytic = _analytic(_select(b, b["analytic_valid"]), size_key)
             ax.plot(analytic, sizes_valid, "--", color="0.25", marker="s", ms=3, mfc="white", label="analytic α* (where valid)")
@@ -176,7 +176,7 @@ def save_figure(fig, paths, dpi: int = 150) -> None:
 @figure_style("study")
 def safe_fraction_figure(safe, title: str = ""):
     """α*(n): one panel per vocab, x the row size (n, or N in the real-data frame; log scale),
-    y the empirical α* of each criterion with its bootstrap interval as a band, the analytic α*
+    y the empirical α* of each criterion with its interval as a band, the analytic α*
     dashed where it is valid, and the strictest criterion (the lowest α* of the row) as a thick
     black line under the others. A criterion with nothing safe in a row is a cross at 0."""
     safe = columns(safe)
@@ -220,7 +220,7 @@ def safe_fraction_figure(safe, title: str = ""):
     confidence = safe["confidence"][0] if "confidence" in safe else 0.95
     labels += [
         "strictest criterion (lowest α* of the row)",
-        f"band: {confidence:.0%} bootstrap interval of α* (from 0 when resamples find nothing safe)",
+        f"band: {confidence:.0%} interval of α* (from 0 when nothing is certified safe)",
         "analytic α* (dashed, where valid)",
     ]
     if np.isnan(safe["safe_fraction"]).any():

@@ -107,12 +107,14 @@ def _html_table(header, rows, caption="", numbers=False):
 
 
 def format_safe_fraction(alpha, low, high):
-    """'0.118 [0.112, 0.118]': α* and its bootstrap interval, 3 decimals. NaN α*: 'none' (nothing
-    safe); NaN ci_low: '0.000†' (some resamples find nothing safe, the interval reaches 0)."""
-    if np.isnan(alpha):
-        return "none"
-    low = "0.000†" if np.isnan(low) else f"{low:.3f}"
-    return f"{alpha:.3f} [{low}, {high:.3f}]"
+    """'0.118 [0.112, 0.121]': α* and its interval, 3 decimals; 'none' for NaN: no safe fraction
+    (α*), the interval reaching it (ci_low), or holding nothing else (both ends: 'none' alone)."""
+    def text(value):
+        return "none" if np.isnan(value) else f"{value:.3f}"
+
+    if np.isnan(low) and np.isnan(high):
+        return text(alpha)
+    return f"{text(alpha)} [{text(low)}, {text(high)}]"
 
 
 def safe_fraction_table_html(safe):
@@ -133,9 +135,10 @@ def safe_fraction_table_html(safe):
         rows.append(cells)
     confidence = col["confidence"][0] if "confidence" in col else 0.95
     caption = (
-        f"Maximum safe synthetic fraction α* [{confidence:.0%} bootstrap interval], per row and criterion. "
+        f"Maximum safe synthetic fraction α* [{confidence:.0%} confidence interval], per row and criterion. "
         "<strong>Bold</strong>: the strictest criterion of the row (the lowest α*). "
-        "none: nothing is safe, not even without synthetic data; 0.000†: some bootstrap resamples find nothing safe."
+        "none: nothing is safe, not even without synthetic data; [none, …]: no count is certified safe, "
+        "so the interval reaches 'no safe fraction'."
     )
     header = ["n" if size_key == "n" else "N (real)", "vocab", *(threshold_label(c, threshold[c]) for c in criteria)]
     return _html_table(header, rows, caption, numbers=True)

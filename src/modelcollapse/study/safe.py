@@ -7,10 +7,10 @@ one synthetic count of the row; its effective fraction is n_synthetic / (n_real 
 
 Each criterion turns a probe's replicates into one per-seed value at the last generation G whose
 mean is the criterion's statistic; every baseline is fixed within the row, so it never moves with
-the synthetic count. α* is the largest probed fraction such that every smaller probed fraction is
-safe. `refine` adds probes by bisection on the integer count until the bracket around α* is at
-most `resolution` wide or two adjacent counts; `estimate` gives α*, its bootstrap interval over
-seeds (the same estimator applied to resampled seeds) and the conservative α*.
+the synthetic count. α* is the largest count such that it and every smaller count are safe: its
+point estimate is the threshold crossing of an isotonic fit over the probes, its interval comes
+from one-sided tests at every probe, stepwise (`judge`), and `refine` adds probes until the point
+and both interval ends are bracketed by adjacent counts or a tenth of the interval's width.
 
 This module knows nothing of how probes are simulated: `refine` calls back for the values of a
 new probe, so the workflow, the command line and the analytic predictions share it.
@@ -23,7 +23,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..core.simulate import SCENARIOS, Cell, sample_sizes
-from ..core.stats import clopper_pearson_upper
+from ..core.stats import clopper_pearson_lower, clopper_pearson_upper, mean_and_se
 from ..core.theory import binomial_mean_abs_deviation
 
 CRITERIA = ("drift", "excess_error", "diversity", "collapse")
@@ -40,7 +40,6 @@ FRAMES = ("budget", "real_data")
 DEFAULT_THRESHOLDS = {"drift": 0.1, "excess_error": 1.1, "diversity": 0.9, "collapse": 0.05}
 DEFAULT_FRACTIONS = tuple(k / 20 for k in range(21))  # 0, 0.05, …, 1
 DEFAULT_N_SYNTHETIC = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
-BOOTSTRAP_DOMAIN = 2  # SeedSequence spawn_key domain (simulate.REPLICATE_DOMAIN is 0)
 
 
 @dataclass(frozen=True)
@@ -171,17 +170,16 @@ def boundary(safe) -> int:
 
 
 def safe_mask(row: Row, criterion: str, counts, statistic, threshold: float):
-    """Probes that are safe: within the threshold and not degenerate (`statistic` may carry
-    leading axes, e.g. bootstrap resamples, before the probe axis)."""
+    """Probes that are safe: within the threshold and not degenerate."""
     ok = is_safe(criterion, statistic, threshold)
     bad = np.array([degenerate(row, k) for k in counts])
     return ok & ~bad
 
 
 def last_safe(row: Row, criterion: str, probes: dict, threshold: float) -> tuple[np.ndarray, int]:
-    """(sorted counts, index of the last probe that is safe with every smaller one): `boundary`
-    on the mean statistics, read in order and stopped at the first unsafe probe, so probes
-    beyond it are never looked at (values computed on demand stay uncomputed)."""
+    """(sorted counts, index of the last probe that is safe with every smaller one) for exact
+    statistics (the analytic columns): read in order and stopped at the first unsafe probe, so
+    probes beyond it are never looked at (values computed on demand stay uncomputed)."""
     counts = np.array(sorted(probes))
     for i, count in enumerate(counts):
         if degenerate(row, count) or not is_safe(criterion, np.mean(probes[count][criterion]), threshold):
@@ -189,107 +187,197 @@ def last_safe(row: Row, criterion: str, probes: dict, threshold: float) -> tuple
     return counts, counts.size - 1
 
 
-def _needs_probe(row: Row, counts: np.ndarray, k: int, resolution: float):
-    """The midpoint count to probe next inside the bracket (counts[k], counts[k+1]), or None."""
-    if k < 0 or k + 1 >= counts.size:
-        return None
-    lo, hi = int(counts[k]), int(counts[k + 1])
-    if hi - lo <= 1 or float(row.fraction(hi) - row.fraction(lo)) <= resolution:
-        return None
-    return (lo + hi) // 2
+def statistic_bounds(criterion: str, values, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided `level` confidence bounds (lower, upper) on each probe's statistic, from its
+    per-seed `values` (probe, seed): exact Clopper–Pearson bounds for `collapse` (a binomial
+    proportion), Student-t bounds mean ∓ t·SE for the means. One seed bounds nothing (±inf)."""
+    values = np.asarray(values, dtype=float)
+    seeds = values.shape[-1]
+    if criterion == "collapse":
+        collapsed = values.sum(axis=-1)
+        return clopper_pearson_lower(collapsed, seeds, level), clopper_pearson_upper(collapsed, seeds, level)
+    mean, se = mean_and_se(values, axis=-1)
+    if seeds < 2:
+        return np.full_like(mean, -np.inf), np.full_like(mean, np.inf)
+    from scipy.special import stdtrit  # Student's t quantile
+
+    half = stdtrit(seeds - 1, level) * se
+    return mean - half, mean + half
 
 
-def refine(
-    row: Row,
-    probes: dict,
-    evaluate: Callable[[int], dict],
-    thresholds: dict,
-    resolution: float,
-    criteria=CRITERIA,
-) -> dict:
-    """Bisection on the integer synthetic count, per criterion, over the union of all probes.
+def isotonic(values) -> np.ndarray:
+    """The non-decreasing least-squares fit to `values` (equal weights: every probe has the same
+    seeds), by pooling adjacent violators (Barlow et al. 1972, Statistical Inference under Order
+    Restrictions, §1.2)."""
+    blocks = []  # [mean, size] of pooled runs
+    for v in np.asarray(values, dtype=float):
+        blocks.append([v, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            (m1, w1), (m2, w2) = blocks.pop(-2), blocks.pop()
+            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2])
+    return np.concatenate([np.full(w, m) for m, w in blocks]) if blocks else np.zeros(0)
 
-    `probes` maps n_synthetic → {criterion: per-seed values}; `evaluate(n_synthetic)` returns the
-    same for a new probe. New probes are added to `probes` (and returned) until, for every
-    criterion, the bracket between the last safe probe (all smaller ones safe) and the next probe
-    is at most `resolution` wide in effective fraction or spans two adjacent counts."""
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the probes say of one (row, criterion) (docs/safe-fraction.md, "The estimator").
+
+    `counts`: the probed counts below `cap`, the first degenerate probe (no count from it on is
+    safe; None without one). Indices into `counts`, −1 for "none":
+    `point`: α*, the last probe whose isotonic fit of the statistic is safe;
+    `low`: the interval's lower end, the last of the run of probes from count 0 on whose
+    pessimistic bound is safe (ascending fixed sequence);
+    `unsafe`: the first of the run of significantly unsafe probes (optimistic bound unsafe) that
+    ends at the first probe unsafe at the Bonferroni level (descending fixed sequence from there;
+    `counts.size` when there is none and the top probe is not significantly unsafe);
+    `conservative`: as `low`, at the one-sided level `confidence`.
+    """
+
+    counts: np.ndarray
+    cap: int | None
+    point: int
+    low: int
+    unsafe: int
+    conservative: int
+
+    def count(self, index: int) -> int:
+        """The count of probe `index`; −1 for index −1 (no safe count)."""
+        return int(self.counts[index]) if index >= 0 else -1
+
+    def high(self, row: Row) -> int | None:
+        """The interval's upper end as a count: the count before the first significantly unsafe
+        probe of the top run, else before the first degenerate probe, else the row's largest
+        count (None in the real-data frame: open); −1 when even count 0 is significantly unsafe."""
+        if self.unsafe < self.counts.size:
+            return int(self.counts[self.unsafe]) - 1
+        if self.cap is not None:
+            return self.cap - 1
+        return row.size if row.frame == "budget" else None
+
+
+def judge(row: Row, criterion: str, probes: dict, threshold: float, confidence: float) -> Judgement:
+    """The point estimate, the interval and the conservative α* of one criterion from the probes
+    {count: {criterion: per-seed values}}, every probe with the same seeds.
+
+    The interval inverts one-sided tests at level (1 + confidence)/2 each, stepwise without
+    multiplicity adjustment (Hsu & Berger 1999): the truth lies above the lower end unless the
+    first truly unsafe probe looked significantly safe, and below the upper end unless the last
+    truly safe probe looked significantly unsafe, each at most (1 − confidence)/2 where the
+    statistic is monotone in the count between its probes. The descending walk starts below the
+    first probe that is unsafe at the Bonferroni level over all probes (a statistic need not be
+    monotone near α = 1), which can add at most (1 − confidence)/2 more where many truly safe
+    probes sit at the threshold itself."""
+    every = np.array(sorted(probes))
+    bad = np.array([degenerate(row, k) for k in every], dtype=bool)
+    cap = int(every[bad][0]) if bad.any() else None
+    counts = every[: np.argmax(bad)] if bad.any() else every
+    if not counts.size:  # degenerate from count 0 on: nothing can be safe
+        return Judgement(counts, cap, -1, -1, 0, -1)
+    values = np.stack([np.asarray(probes[k][criterion], dtype=float) for k in counts])
+    worse = LARGER_IS_WORSE[criterion]
+
+    def certified(level):  # pessimistic bound safe: the upper bound for larger-is-worse
+        lower, upper = statistic_bounds(criterion, values, level)
+        return is_safe(criterion, upper if worse else lower, threshold), is_safe(criterion, lower if worse else upper, threshold)
+
+    two_sided = (1 + confidence) / 2
+    sure_safe, maybe_safe = certified(two_sided)
+    low = int(boundary(sure_safe))
+    # the descending walk starts at the first probe that is unsafe even at the Bonferroni level
+    # over all probes, so that a safe stretch beyond the boundary does not stop it there
+    unsafe = int(boundary(certified(1 - (1 - two_sided) / counts.size)[1])) + 1
+    while unsafe > 0 and not maybe_safe[unsafe - 1]:
+        unsafe -= 1
+    badness = values.mean(axis=1)[: unsafe + 1] * (1 if worse else -1)
+    fit = isotonic(np.where(np.isnan(badness), np.inf, badness))  # NaN is never safe
+    point = int(boundary(is_safe(criterion, fit if worse else -fit, threshold)))
+    return Judgement(counts, cap, point, low, unsafe, int(boundary(certified(confidence)[0])))
+
+
+def brackets(row: Row, judgement: Judgement, every: np.ndarray) -> list[tuple[int, int]]:
+    """The gaps between probed counts (sorted `every`) that hold the point estimate, the lower end
+    and the upper end of the interval: after its count and before the next probe, or (upper end)
+    before the first significantly unsafe probe of the top run."""
+    def after(count):
+        later = every[every > count]
+        return (count, int(later[0])) if later.size else None
+
+    out = [after(judgement.count(i)) for i in (judgement.point, judgement.low) if i >= 0]
+    if 0 < judgement.unsafe < judgement.counts.size:
+        top = int(judgement.counts[judgement.unsafe])
+        out.append((int(every[every < top][-1]), top))
+    return [b for b in out if b is not None]
+
+
+BRACKET_SHARE = 0.1  # refine a bracket until it is at most this share of the interval's width
+
+
+def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA) -> set:
+    """The counts refinement probes next: the midpoint of every bracket of every criterion
+    (`brackets`) that is wider than two adjacent counts and than `BRACKET_SHARE` of its
+    interval's width (in counts), and, when `resolution` is given, than that in effective
+    fraction. Empty when no probe would change what the answer means."""
+    every = np.array(sorted(probes))
+    wanted = set()
     for criterion in criteria:
-        while True:
-            counts, k = last_safe(row, criterion, probes, thresholds[criterion])
-            mid = _needs_probe(row, counts, k, resolution)
-            if mid is None:
-                break
-            probes[mid] = evaluate(mid)
+        j = judge(row, criterion, probes, thresholds[criterion], confidence)
+        high = j.high(row)
+        width = (high if high is not None else int(every[-1])) - max(j.count(j.low), 0)
+        for a, b in brackets(row, j, every):
+            wide = b - a > 1 and b - a > BRACKET_SHARE * width
+            if wide and (resolution is None or float(row.fraction(b) - row.fraction(a)) > resolution):
+                wanted.add((a + b) // 2)
+    return wanted
+
+
+def refine(probes: dict, evaluate: Callable[[int], dict], wanted: Callable[[dict], set]) -> dict:
+    """Rounds of refinement: each round probes every count `wanted(probes)` asks for, in order,
+    `evaluate(count)` returning {criterion: per-seed values}; until it asks for none."""
+    while counts := sorted(wanted(probes)):
+        for k in counts:
+            probes[k] = evaluate(k)
     return probes
 
 
-def bootstrap_weights(row: Row, seeds: int, bootstrap: int, root_seed: int) -> np.ndarray:
-    """(bootstrap, seeds) resampling counts / seeds: weights @ values = resampled means. Keyed by
-    the row, so a row's interval does not depend on which other rows a study has."""
-    key = (BOOTSTRAP_DOMAIN, FRAMES.index(row.frame), SCENARIOS.index(row.scenario), row.size, row.vocab)
-    rng = np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=key))
-    idx = rng.integers(0, seeds, size=(bootstrap, seeds))
-    weights = np.zeros((bootstrap, seeds))
-    np.add.at(weights, (np.arange(bootstrap)[:, None], idx), 1.0)
-    return weights / seeds
+def seeds_to_certify(threshold: float, level: float) -> int:
+    """The fewest seeds whose one-sided `level` Clopper–Pearson bound on 0 collapses is within a
+    collapse threshold: 1 − (1 − level)^(1/R) ≤ threshold. Fewer, and no count is certified."""
+    return int(np.ceil(np.log(1 - level) / np.log1p(-threshold))) if threshold > 0 else np.iinfo(np.int64).max
 
 
-def _alpha_at(row: Row, counts: np.ndarray, k) -> np.ndarray:
-    """Effective fraction of probe index k (NaN where k = −1: nothing is safe)."""
-    k = np.asarray(k)
-    return np.where(k >= 0, row.fraction(counts[np.maximum(k, 0)]), np.nan)
+def _alpha_at(row: Row, count) -> float:
+    """Effective fraction of a count (NaN for −1: nothing is safe; 1 for None: open above)."""
+    if count is None:
+        return 1.0
+    return float(row.fraction(count)) if count >= 0 else np.nan
 
 
-def estimate(row: Row, probes: dict, thresholds: dict, confidence: float, bootstrap: int, root_seed: int) -> list[dict]:
-    """α* per criterion with its bracket, bootstrap interval and conservative value.
+def estimate(row: Row, probes: dict, thresholds: dict, confidence: float, criteria=CRITERIA) -> list[dict]:
+    """α* per criterion with its bracket, interval and conservative value (`judge`).
 
     Every probe must carry the same seeds (per-seed values aligned by seed)."""
-    counts = np.array(sorted(probes))
-    seeds = len(probes[counts[0]][CRITERIA[0]])
-    weights = bootstrap_weights(row, seeds, bootstrap, root_seed)
-    bad = np.array([degenerate(row, k) for k in counts])  # for the notes
+    every = np.array(sorted(probes))
+    seeds = len(probes[every[0]][CRITERIA[0]])
     rows = []
-    for criterion in CRITERIA:
-        values = np.stack([np.asarray(probes[c][criterion], dtype=float) for c in counts])  # (probe, seed)
+    for criterion in criteria:
         threshold = thresholds[criterion]
-        worse = LARGER_IS_WORSE[criterion]
-        mean = values.mean(axis=1)
-        k = int(boundary(safe_mask(row, criterion, counts, mean, threshold)))
-        boot = weights @ values.T  # (bootstrap, probe)
-        k_boot = boundary(safe_mask(row, criterion, counts, boot, threshold))
-        if criterion == "collapse":
-            bound = clopper_pearson_upper(values.sum(axis=1), seeds, confidence)
-        else:
-            bound = np.quantile(boot, confidence if worse else 1 - confidence, axis=0)
-        k_cons = int(boundary(safe_mask(row, criterion, counts, bound, threshold)))
-        point = float(_alpha_at(row, counts, k))
-        boot_alpha = _alpha_at(row, counts, k_boot)
-        notes = []
-        if np.isnan(boot_alpha).any():
-            low = high = np.nan  # some resamples find nothing safe: the interval reaches "none"
-            notes.append(f"{np.isnan(boot_alpha).mean():.1%} of bootstrap resamples find no safe fraction: ci_low is NaN")
-            finite = boot_alpha[~np.isnan(boot_alpha)]
-            if finite.size:
-                high = float(np.quantile(finite, (1 + confidence) / 2))
-        else:
-            low, high = (float(q) for q in np.quantile(boot_alpha, [(1 - confidence) / 2, (1 + confidence) / 2]))
-        if not np.isnan(point) and not (np.isnan(low) or low <= point <= high):
-            notes.append(f"percentile interval [{low:.4g}, {high:.4g}] widened to contain the point estimate")
-            low, high = min(low, point), max(high, point)
-        notes += row_notes(row, criterion, counts, k, bad)
+        j = judge(row, criterion, probes, threshold, confidence)
+        point = j.count(j.point)
+        following = every[every > point]
+        notes = interval_notes(row, criterion, j, threshold, confidence, seeds) + row_notes(row, criterion, j)
         rows.append(
             {
                 "criterion": criterion,
                 "statistic": STATISTIC[criterion],
                 "threshold": threshold,
-                "safe_fraction": point,
-                "ci_low": low,
-                "ci_high": high,
-                "safe_fraction_conservative": float(_alpha_at(row, counts, k_cons)),
-                "max_synthetic": int(counts[k]) if k >= 0 else -1,  # −1: none is safe
-                "bracket_low": point,
-                "bracket_high": float(row.fraction(counts[k + 1])) if k + 1 < counts.size else np.nan,
-                "probes": int(counts.size),
+                "safe_fraction": _alpha_at(row, point),
+                "ci_low": _alpha_at(row, j.count(j.low)),
+                "ci_high": _alpha_at(row, j.high(row)),
+                "safe_fraction_conservative": _alpha_at(row, j.count(j.conservative)),
+                "max_synthetic": point,  # −1: none is safe
+                "bracket_low": _alpha_at(row, point),
+                "bracket_high": float(row.fraction(following[0])) if point >= 0 and following.size else np.nan,
+                "probes": int(every.size),
                 "confidence": confidence,
                 "seeds": seeds,
                 "note": "; ".join(notes),
@@ -298,19 +386,47 @@ def estimate(row: Row, probes: dict, thresholds: dict, confidence: float, bootst
     return rows
 
 
-def row_notes(row: Row, criterion: str, counts: np.ndarray, k: int, bad: np.ndarray) -> list[str]:
+def seed_shortfall(criterion: str, seeds: int, threshold: float, confidence: float) -> str | None:
+    """Why `seeds` replicates cannot certify any count safe under `criterion`, or None: what a
+    study or command says before it runs, and the table's note says after."""
+    if seeds < 2:
+        return "one seed bounds no statistic: the interval is open at both ends"
+    if criterion == "collapse" and seeds < (needed := seeds_to_certify(threshold, (1 + confidence) / 2)):
+        return (f"{seeds} seeds cannot certify P(collapse) <= {threshold:g} at {(1 + confidence) / 2:.1%} "
+                f"(needs >= {needed}; >= {seeds_to_certify(threshold, confidence)} for the conservative alpha*): "
+                "ci_low is open")
+    return None
+
+
+def seed_shortfalls(seeds: int, thresholds: dict, confidence: float) -> list[str]:
+    """`seed_shortfall` of every criterion, each once, as 'criterion: message' lines."""
+    found = {c: seed_shortfall(c, seeds, thresholds[c], confidence) for c in CRITERIA}
+    return [f"{c}: {m}" for c, m in found.items() if m]
+
+
+def interval_notes(row: Row, criterion: str, j: Judgement, threshold: float, confidence: float, seeds: int) -> list[str]:
+    """What the interval's open ends mean: nothing certified safe (ci_low NaN), or even no
+    synthetic data significantly unsafe (ci_high NaN too), and why when the seeds are too few."""
+    notes = [m for m in [seed_shortfall(criterion, seeds, threshold, confidence)] if m]
+    if j.unsafe == 0:
+        notes.append("significantly unsafe without synthetic data: the interval holds only 'no safe fraction'")
+    elif j.low < 0 and not notes:
+        notes.append("no count is certified safe: the interval reaches 'no safe fraction' (ci_low NaN)")
+    return notes
+
+
+def row_notes(row: Row, criterion: str, j: Judgement) -> list[str]:
     """What a reader of this (row, criterion) must know: degenerate probes, statistics decided by
     the real sample alone, boundaries at the ends of the probed range."""
     notes = []
-    if k < 0:
+    if j.point < 0:
         notes.append("unsafe at the smallest probed synthetic count: no safe fraction")
-    elif k + 1 == counts.size:
-        top = "alpha = 1" if row.frame == "budget" and counts[-1] == row.size else f"n_synthetic = {counts[-1]}"
-        notes.append(f"safe at every probed count, up to {top}: the boundary is not reached")
-    if bad.any():
-        first = float(row.fraction(counts[bad][0]))
-        if k + 1 < counts.size and bad[k + 1]:
-            notes.append(f"the boundary is the first probe whose p(1) is a point mass (one real sample), alpha = {first:.4g}")
-    if any(real_sample_decides(row, criterion, c) for c in counts):
+    elif j.point + 1 == j.counts.size:
+        if j.cap is not None:
+            notes.append(f"the boundary is the first probe whose p(1) is a point mass (one real sample), alpha = {row.fraction(j.cap):.4g}")
+        else:
+            top = "alpha = 1" if row.frame == "budget" and j.counts[-1] == row.size else f"n_synthetic = {j.counts[-1]}"
+            notes.append(f"safe at every probed count, up to {top}: the boundary is not reached")
+    if any(real_sample_decides(row, criterion, c) for c in j.counts):
         notes.append("decided by the real sample alone where n_real >= 1: P(T <= G) = sum p_i^n_real for any G")
     return notes
