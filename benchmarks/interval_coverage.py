@@ -15,9 +15,11 @@ Usage: .venv/bin/python benchmarks/interval_coverage.py [--repeats 100] [--jobs 
 
 import argparse
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+from machine import machine
 
 from modelcollapse.core import initial
 from modelcollapse.core.stats import proportion_se
@@ -48,8 +50,6 @@ def one_study(job) -> tuple:
     """(ci_low, ci_high, α*) in counts (NaN: none) and the probes of one repeat."""
     criterion, n, vocab, seeds, root_seed = job
     with np.errstate(all="ignore"):
-        import warnings
-
         with warnings.catch_warnings():  # few seeds for collapse are the point of some rows
             warnings.simplefilter("ignore", UserWarning)
             r = safe_fraction(vocab, n, seeds=seeds, root_seed=root_seed, generations=GENERATIONS,
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--rows", help="indices into the panel, comma-separated (default: all)")
     args = parser.parse_args()
     panel = [PANEL[int(i)] for i in args.rows.split(",")] if args.rows else PANEL
+    print(machine())
     print(f"alpha* and its {0.95:.0%} interval at default settings (G = {GENERATIONS}, zipf 1.1, scenario mixed), "
           f"{args.repeats} root seeds per row; counts are synthetic samples")
     print(f"{'criterion':10} {'n':>5} {'vocab':>5} {'seeds':>5} {'true k*':>7} {'coverage':>14} "

@@ -6,10 +6,11 @@ Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in README.
 
   results-at-a-glance     α* of the strictest criterion and of each criterion for a few (n, vocab)
   safe-fraction-example   one row of the study, every criterion: α*, its interval, bracket, analytic α*
-  analytic-agreement      how often the analytic α* lies in the empirical interval (widened by 1/n)
+  analytic-agreement      how often the analytic α* lies in the empirical interval
 
 and from the reports `make bench` writes to benchmarks/results/ (each names its machine):
 
+  interval-coverage       the coverage of α*'s interval and the bias of α* (benchmarks/interval_coverage.py)
   performance             the reports of the engine, analytic, aggregation and workflow benchmarks
 
 Usage: .venv/bin/python docs/update_readme.py [results/default] [--bench benchmarks/results] [--only performance] [--check]
@@ -32,6 +33,11 @@ def fmt(x, digits=3) -> str:
     return "–" if pd.isna(x) else f"{x:.{digits}g}"
 
 
+def interval(low, high) -> str:
+    """α*'s interval; a NaN end is 'none': the interval reaches no safe fraction."""
+    return f"[{'none' if pd.isna(low) else fmt(low)}, {'none' if pd.isna(high) else fmt(high)}]"
+
+
 GLANCE_N = (30, 300, 3000)  # the rows of the results-at-a-glance table, when the study has them
 
 
@@ -46,20 +52,23 @@ def at_a_glance(safe: pd.DataFrame) -> str:
     for (n, vocab), rows in safe[safe["n"].isin(ns)].groupby(["n", "vocab"], sort=True):
         by = rows.set_index("criterion")
         strictest = by["safe_fraction"].fillna(-1).idxmin()
-        cells = [f"{fmt(by.at[c, 'safe_fraction'])} [{fmt(by.at[c, 'ci_low'])}, {fmt(by.at[c, 'ci_high'])}]" for c in criteria]
+        cells = [f"{fmt(by.at[c, 'safe_fraction'])} {interval(by.at[c, 'ci_low'], by.at[c, 'ci_high'])}" for c in criteria]
         lines.append(f"| {n} | {vocab} | **{fmt(by.at[strictest, 'safe_fraction'])}** (`{strictest}`) | " + " | ".join(cells) + " |")
     seeds, confidence = int(safe["seeds"].iloc[0]), safe["confidence"].iloc[0]
-    lines += ["", f"α\\* [{confidence:.0%} bootstrap interval over {seeds} seeds]: the largest effective synthetic fraction "
+    lines += ["", f"α\\* [{confidence:.0%} confidence interval over {seeds} seeds]: the largest effective synthetic fraction "
               "that is safe, with every smaller one, after G generations."]
     return "\n".join(lines)
 
 
 def analytic_inside(safe: pd.DataFrame) -> pd.Series:
-    """Whether each row's analytic α* lies in [ci_low − 1/n, ci_high + 1/n] (NaN ci_low: 0)."""
-    size = safe["n"].fillna(safe["n_real"]).astype(float)
-    low = safe["ci_low"].fillna(0.0) - 1 / size
-    high = safe["ci_high"] + 1 / size
-    return (safe["analytic_safe_fraction"] >= low - 1e-12) & (safe["analytic_safe_fraction"] <= high + 1e-12)
+    """Whether each row's analytic α* lies in [ci_low, ci_high]. A NaN ci_low is open below (the
+    interval reaches 'no safe fraction', where a NaN analytic α* lies too); both ends NaN hold
+    only 'no safe fraction'."""
+    alpha = safe["analytic_safe_fraction"]
+    low_open, none_only = safe["ci_low"].isna(), safe["ci_low"].isna() & safe["ci_high"].isna()
+    above = low_open | (alpha >= safe["ci_low"] - 1e-12)
+    below = alpha <= safe["ci_high"] + 1e-12
+    return (alpha.isna() & low_open) | (~none_only & above & below)
 
 
 def worked_example(safe: pd.DataFrame) -> str:
@@ -70,7 +79,7 @@ def worked_example(safe: pd.DataFrame) -> str:
     n, vocab = int(rows["n"].iloc[0]), int(rows["vocab"].iloc[0])
     lines = [
         f"Row n = {n}, vocab = {vocab} of the default study ({int(rows['seeds'].iloc[0])} seeds, "
-        f"{rows['confidence'].iloc[0]:.0%} bootstrap interval):",
+        f"{rows['confidence'].iloc[0]:.0%} confidence interval):",
         "",
         "| criterion | threshold | α\\* | interval | conservative α\\* | largest safe synthetic count | bracket | analytic α\\* (valid?) |",
         "|---|---|---|---|---|---|---|---|",
@@ -78,7 +87,7 @@ def worked_example(safe: pd.DataFrame) -> str:
     for r in rows.itertuples():
         valid = "yes" if r.analytic_valid else "no"
         lines.append(
-            f"| `{r.criterion}` | {r.threshold:g} | **{fmt(r.safe_fraction)}** | [{fmt(r.ci_low)}, {fmt(r.ci_high)}] | "
+            f"| `{r.criterion}` | {r.threshold:g} | **{fmt(r.safe_fraction)}** | {interval(r.ci_low, r.ci_high)} | "
             f"{fmt(r.safe_fraction_conservative)} | {r.max_synthetic if not pd.isna(r.max_synthetic) else '–'} of {n} | "
             f"[{fmt(r.bracket_low)}, {fmt(r.bracket_high)}] | {fmt(r.analytic_safe_fraction)} ({valid}) |"
         )
@@ -94,7 +103,7 @@ def worked_example(safe: pd.DataFrame) -> str:
 
 def agreement(safe: pd.DataFrame) -> str:
     inside = analytic_inside(safe)
-    lines = ["| criterion | rows where the analytic α\\* claims validity | of which inside the empirical interval (± 1/n) |", "|---|---|---|"]
+    lines = ["| criterion | rows where the analytic α\\* claims validity | of which inside the empirical interval |", "|---|---|---|"]
     for criterion, group in safe.groupby("criterion", sort=False):
         valid = group["analytic_valid"].astype(bool)
         k, m = int(inside[group.index][valid].sum()), int(valid.sum())
@@ -124,6 +133,14 @@ def performance(reports: Path) -> str:
     return "\n".join(parts).rstrip()
 
 
+def coverage(reports: Path) -> str:
+    """The coverage report, verbatim."""
+    path = reports / "interval_coverage.txt"
+    if not path.exists():
+        sys.exit(f"{path}: no coverage report; run `make bench`")
+    return "\n".join(["```", path.read_text().rstrip(), "```"])
+
+
 def render(text: str, blocks: dict) -> str:
     for name, body in blocks.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.S)
@@ -148,6 +165,8 @@ def main() -> None:
                        "analytic-agreement": agreement(safe)})
     if args.only == "performance" or (args.only is None and Path(args.bench).is_dir()):
         blocks["performance"] = performance(Path(args.bench))
+        if (Path(args.bench) / "interval_coverage.txt").exists():
+            blocks["interval-coverage"] = coverage(Path(args.bench))
     readme = Path(args.readme)
     text = readme.read_text()
     new = render(text, blocks)

@@ -313,6 +313,10 @@ if COST_PROBLEMS:
     raise ValueError("invalid configuration:\n  " + "\n  ".join(COST_PROBLEMS))
 for message in same_count_messages():
     print(message, file=sys.stderr)
+for message in modelcollapse.study.safe.seed_shortfalls(
+    config["seeds"], config["safe"], config["safe"]["confidence"]
+):
+    print(f"note: {message}", file=sys.stderr)
 
 
 def blocks(count, size):
