@@ -154,7 +154,7 @@ def test_refinement_stops_at_a_tenth_of_the_interval():
     j = judge(row, "drift", probes, 0.1, 0.95)
     width = j.high(row) - j.count(j.low)
     every = np.array(sorted(probes))
-    for a, b in brackets(row, j, every):
+    for a, b in brackets(j, every):
         assert b - a == 1 or b - a <= BRACKET_SHARE * width
     assert not wanted_probes(row, probes, THRESHOLDS, 0.95, None, ["drift"])
 

@@ -220,7 +220,8 @@ def isotonic(values) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Judgement:
-    """What the probes say of one (row, criterion) (docs/safe-fraction.md, "The estimator").
+    """What the probes say of one (row, criterion) (docs/safe-fraction.md, "The point estimate"
+    and "The interval").
 
     `counts`: the probed counts below `cap`, the first degenerate probe (no count from it on is
     safe; None without one). Indices into `counts`, −1 for "none":
@@ -294,10 +295,11 @@ def judge(row: Row, criterion: str, probes: dict, threshold: float, confidence: 
     return Judgement(counts, cap, point, low, unsafe, int(boundary(certified(confidence)[0])))
 
 
-def brackets(row: Row, judgement: Judgement, every: np.ndarray) -> list[tuple[int, int]]:
+def brackets(judgement: Judgement, every: np.ndarray) -> list[tuple[int, int]]:
     """The gaps between probed counts (sorted `every`) that hold the point estimate, the lower end
     and the upper end of the interval: after its count and before the next probe, or (upper end)
     before the first significantly unsafe probe of the top run."""
+
     def after(count):
         later = every[every > count]
         return (count, int(later[0])) if later.size else None
@@ -323,7 +325,7 @@ def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, r
         j = judge(row, criterion, probes, thresholds[criterion], confidence)
         high = j.high(row)
         width = (high if high is not None else int(every[-1])) - max(j.count(j.low), 0)
-        for a, b in brackets(row, j, every):
+        for a, b in brackets(j, every):
             wide = b - a > 1 and b - a > BRACKET_SHARE * width
             if wide and (resolution is None or float(row.fraction(b) - row.fraction(a)) > resolution):
                 wanted.add((a + b) // 2)
