@@ -116,6 +116,12 @@ def test_readme_links_resolve():
     assert targets, "the README links to its docs pages"
     bad = [target for target in targets if not resolves(target, "README.md", files)]
     assert not bad, f"README.md links to files the repository does not have: {bad}"
+    for target in targets:  # an anchor names a heading of the page (GitHub's and MkDocs' slug)
+        page, _, anchor = target.partition("#")
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", (ROOT / page).read_text(), re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", heading.lower()).strip().replace(" ", "-") for heading in headings}
+            assert anchor in slugs, f"README.md: {target}: no such heading in {page}"
 
 
 def test_docs_site_builds_strictly(tmp_path):
