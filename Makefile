@@ -50,8 +50,8 @@ test-install:
 	rm -rf "$(INSTALL_CHECK)"
 
 # Every benchmark, one after another on a quiet machine; each report (naming its machine) is also
-# written to benchmarks/results/, and the README's "Performance" and interval-coverage blocks are
-# rewritten from them.
+# written to benchmarks/results/, and the blocks of docs/performance.md and the interval-coverage
+# block of docs/safe-fraction.md are rewritten from them.
 # The full-size aggregation row takes ~25 min the first time (its grid tables are then kept in
 # .bench-cache/ and the next run takes ~12 min).
 BENCH_REPORTS := benchmarks/results
@@ -65,7 +65,7 @@ bench: venv
 	$(call BENCH,workflow,--one-process)
 	$(call BENCH,workflow,--seeds 1000,workflow_1000_seeds)
 	$(call BENCH,interval_coverage,--repeats 200)
-	$(BIN)/python docs/update_readme.py --only performance
+	$(BIN)/python docs/update_blocks.py --only performance
 
 # Optional: PyTorch (CPU build, pinned) for the transformer experiment of Figure 5.
 $(TORCH): $(STAMP) envs/transformer.txt

@@ -1,5 +1,5 @@
 """One line per benchmark report saying where it was measured: absolute times only mean something
-with their machine (the README quotes them with it); and the CPU time between two readings of
+with their machine (docs/performance.md quotes them with it); and the CPU time between two readings of
 `resource.getrusage`, as every benchmark takes it."""
 
 import os

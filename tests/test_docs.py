@@ -59,9 +59,13 @@ def line_of(text: str, pos: int) -> int:
 
 def resolves(cited: str, citing: str, files: set[str]) -> bool:
     """Whether `cited` (as written in the tracked file `citing`) names a tracked file, read from
-    the repository root or from the citing file's folder (a relative Markdown link)."""
+    the repository root or from the citing file's folder (a relative Markdown link), or, in
+    mkdocs.yml, from docs/."""
     cited = cited.split("#", 1)[0]
-    for base in (PurePosixPath(), PurePosixPath(citing).parent):
+    bases = [PurePosixPath(), PurePosixPath(citing).parent]
+    if citing == "mkdocs.yml":
+        bases.append(PurePosixPath("docs"))  # its nav names pages from docs_dir
+    for base in bases:
         parts = []
         for part in (base / cited).parts:
             if part == "..":
@@ -98,6 +102,45 @@ def test_cited_docs_pages_exist():
             if match.group(0) not in files:
                 bad.append(f"{name}:{line_of(text, match.start())}: {match.group(0)}")
     assert not bad, f"{len(bad)} mention(s) of docs/ pages that are not tracked:\n" + "\n".join(bad)
+
+
+LINK_RE = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")  # a Markdown link or image: its target
+
+
+def test_readme_links_resolve():
+    """Every relative link and image of the README names a tracked file (the docs pages, their
+    figures); the docs pages' own links are checked by the site's strict build below."""
+    files = set(tracked())
+    text = (ROOT / "README.md").read_text()
+    targets = [m.group(1) for m in LINK_RE.finditer(text) if not re.match(r"[a-z]+:|#", m.group(1))]
+    assert targets, "the README links to its docs pages"
+    bad = [target for target in targets if not resolves(target, "README.md", files)]
+    assert not bad, f"README.md links to files the repository does not have: {bad}"
+    for target in targets:  # an anchor names a heading of the page (GitHub's and MkDocs' slug)
+        page, _, anchor = target.partition("#")
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", (ROOT / page).read_text(), re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", heading.lower()).strip().replace(" ", "-") for heading in headings}
+            assert anchor in slugs, f"README.md: {target}: no such heading in {page}"
+
+
+def test_docs_site_builds_strictly(tmp_path):
+    """`mkdocs build --strict` (mkdocs.yml: every page in the nav, links between pages and their
+    anchors checked): a broken link, a missing anchor, a page left out of the nav or a link out of
+    docs/ is a warning, and any warning fails the build."""
+    import os
+    import sys
+
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's banner about its successor
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "WARNING" not in output, output[-3000:]
+    pages = {page.stem for page in (ROOT / "docs").glob("*.md")}
+    built = {path.parent.name for path in (tmp_path / "site").glob("*/index.html")}
+    assert pages - {"index"} <= built and (tmp_path / "site" / "index.html").exists()
 
 
 def test_ruff_check_is_clean():

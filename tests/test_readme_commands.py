@@ -1,6 +1,6 @@
-"""Every shell command in the README's code blocks is one a user can run: each `snakemake`
-line dry-runs (a wrong argument order, such as a target after --configfile, fails here), each
-`modelcollapse` line parses, each `make` target exists."""
+"""Every shell command in the code blocks of the README and of the docs pages is one a user can
+run: each `snakemake` line dry-runs (a wrong argument order, such as a target after --configfile,
+fails here), each `modelcollapse` line parses, each `make` target exists."""
 
 import re
 import shlex
@@ -15,11 +15,14 @@ from modelcollapse import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def readme_commands() -> list[str]:
-    """Lines of the README's fenced shell blocks (no language, sh, bash), comments removed and
-    continuation lines joined; other fences (```python) are skipped."""
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def page_commands(page: Path) -> list[str]:
+    """Lines of a page's fenced shell blocks (no language, sh, bash), comments removed and
+    continuation lines joined; other fences (```python, ```text) are skipped."""
     commands, language, block = [], None, []
-    for line in (ROOT / "README.md").read_text().splitlines():
+    for line in page.read_text().splitlines():
         fence = re.match(r"^\s*```(\w*)\s*$", line)
         if fence and language is None:
             language, block = fence.group(1), []
@@ -36,12 +39,21 @@ def readme_commands() -> list[str]:
     return commands
 
 
-COMMANDS = readme_commands()
+README = page_commands(ROOT / "README.md")
+COMMANDS = list(dict.fromkeys(c for page in PAGES for c in page_commands(page)))  # each once, in page order
 SNAKEMAKE = [c for c in COMMANDS if c.startswith("snakemake ")]
 
 
-def test_the_readme_has_commands():
+def test_the_readme_has_the_quick_start():
+    """`make run`, `make test` and the plain Snakemake commands stay in the README."""
+    assert {"make run", "make test", "snakemake --cores all", "pytest"} <= set(README)
+    assert len([c for c in README if c.startswith("snakemake ")]) >= 7
+
+
+def test_the_pages_have_commands():
     assert len(SNAKEMAKE) >= 8 and any(c.startswith("make ") for c in COMMANDS)
+    for page in ("cluster.md", "reproducing.md", "usage.md"):
+        assert any(c.startswith(("snakemake ", "python -m modelcollapse")) for c in page_commands(ROOT / "docs" / page)), page
 
 
 @pytest.mark.parametrize("command", SNAKEMAKE)

@@ -337,10 +337,12 @@ def test_library_safe_fraction_equals_the_workflow(small_run):
 
 
 def test_readme_python_blocks_run(tmp_path, small_run):
-    """Every ```python block of the README, in order, in one namespace, next to a finished study
-    at results/default (the small test study stands in for it)."""
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
-    assert blocks
+    """Every ```python block of the README, in order, then those of the docs pages, in one
+    namespace, next to a finished study at results/default (the small test study stands in for it)."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    readme_blocks = re.findall(r"```python\n(.*?)```", pages[0].read_text(), re.S)
+    assert readme_blocks
+    blocks = [block for page in pages for block in re.findall(r"```python\n(.*?)```", page.read_text(), re.S)]
     shutil.copytree(small_run, tmp_path / "results" / "default")
     code = "\n".join(blocks) + "\nassert len(table) == 4 and not frame.empty and not study.safe_fraction.empty\n"
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "safe-fraction", formatter_class=FORMATTER,
         help="the maximum safe synthetic fraction of one (n, vocab) or (N real samples, vocab)",
         description="α* per criterion with its confidence interval and the analytic value, by the estimator and "
-        "refinement the workflow uses (README, 'The maximum safe synthetic fraction').",
+        "refinement the workflow uses (docs/safe-fraction.md).",
     )
     size = safe.add_mutually_exclusive_group(required=True)
     size.add_argument("--n", type=int, help="training-set size per generation: the budget frame")

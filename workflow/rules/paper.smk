@@ -1,5 +1,5 @@
 # Target `paper` (also part of `all`): Figures 1, 2, 3, 4, 6, the theorem table and the verification
-# plots of Seddik et al. 2024 (README "Reproducing the paper"). Its own config file is
+# plots of Seddik et al. 2024 (docs/reproducing.md). Its own config file is
 # config["paper_config"], validated here, before any rule is defined, against
 # workflow/schemas/paper.schema.yaml.
 PAPER_CONFIG = load_target_config(

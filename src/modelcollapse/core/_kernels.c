@@ -9,7 +9,7 @@
  * `gen.multinomial(m, p[idx])` does and returns the same counts; the tests check this against
  * NumPy itself, and the whole engine against the plain-NumPy reference engine.
  *
- * A C extension, not numba: a job then imports NumPy and this module only (README, "Performance").
+ * A C extension, not numba: a job then imports NumPy and this module only (docs/performance.md).
  * Built with -ffp-contract=off, so every float sum below runs in the written order.
  */
 #define PY_SSIZE_T_CLEAN

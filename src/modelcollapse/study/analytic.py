@@ -14,8 +14,8 @@ ANALYTIC_METHOD = {
     "collapse": "exact: sum p_i^n_real with real data; eq 7 upper bound without",
 }
 # Gaussian approximations are trusted where the analytic statistic was checked against simulation
-# (tests/test_analytic.py and the default study, README): enough real samples that p(1) is not
-# dominated by a handful of tokens.
+# (tests/test_analytic.py, and the default study's analytic-agreement table in docs/safe-fraction.md):
+# enough real samples that p(1) is not dominated by a handful of tokens.
 MIN_REAL_FOR_GAUSSIAN = 10
 EXACT = ("diversity", "collapse")  # criteria whose analytic α* is exact at every count
 

@@ -1,20 +1,21 @@
-"""Write the README's result blocks from a finished study and from the last `make bench`, so that
-no number in them is typed by hand.
+"""Write the generated blocks of the README and of the docs pages from a finished study and from
+the last `make bench`, so that no number in them is typed by hand.
 
-Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in README.md. From
-`results/{study}/safe_fraction.parquet`:
+Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in the file BLOCKS names
+(paths from the repository root). From `results/{study}/safe_fraction.parquet`:
 
-  results-at-a-glance     α* of the strictest criterion and of each criterion for a few (n, vocab)
-  safe-fraction-example   one row of the study, every criterion: α*, its interval, bracket, analytic α*
-  analytic-agreement      how often the analytic α* lies in the empirical interval
+  results-at-a-glance     README.md              α* of the strictest criterion and of each criterion for a few (n, vocab)
+  safe-fraction-example   docs/safe-fraction.md  one row of the study, every criterion: α*, its interval, bracket, analytic α*
+  analytic-agreement      docs/safe-fraction.md  how often the analytic α* lies in the empirical interval
 
 and from the reports `make bench` writes to benchmarks/results/ (each names its machine):
 
-  interval-coverage       the coverage of α*'s interval and the bias of α* (benchmarks/interval_coverage.py)
-  performance             the reports of the engine, analytic, aggregation and workflow benchmarks
+  interval-coverage       docs/safe-fraction.md  the coverage of α*'s interval and the bias of α* (benchmarks/interval_coverage.py)
+  performance             docs/performance.md    the reports of the engine, analytic, aggregation and workflow benchmarks
 
-Usage: .venv/bin/python docs/update_readme.py [results/default] [--bench benchmarks/results] [--only performance] [--check]
-(--check: exit 1 if README.md is not what the results give, writing nothing).
+Usage: .venv/bin/python docs/update_blocks.py [results/default] [--bench benchmarks/results] [--only study|performance] [--check] [--root .]
+(--check: exit 1 if a file is not what the results give, writing nothing; --root: the tree whose
+README.md and docs/ pages are written, by default this repository).
 """
 
 import argparse
@@ -26,6 +27,13 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+BLOCKS = {  # block: the file it lives in, from the repository root
+    "results-at-a-glance": "README.md",
+    "safe-fraction-example": "docs/safe-fraction.md",
+    "analytic-agreement": "docs/safe-fraction.md",
+    "interval-coverage": "docs/safe-fraction.md",
+    "performance": "docs/performance.md",
+}
 EXAMPLE_ROW = (1000, 1000)  # (n, vocab) of the worked example, when the study has it
 
 
@@ -127,7 +135,7 @@ def performance(reports: Path) -> str:
     for name, title in BENCHMARKS.items():
         path = reports / name
         if path.exists():
-            parts += [f"**{title}**", "", "```", path.read_text().rstrip(), "```", ""]
+            parts += [f"**{title}**", "", "```text", path.read_text().rstrip(), "```", ""]
     if not parts:
         sys.exit(f"{reports}: no benchmark reports; run `make bench`")
     return "\n".join(parts).rstrip()
@@ -138,14 +146,14 @@ def coverage(reports: Path) -> str:
     path = reports / "interval_coverage.txt"
     if not path.exists():
         sys.exit(f"{path}: no coverage report; run `make bench`")
-    return "\n".join(["```", path.read_text().rstrip(), "```"])
+    return "\n".join(["```text", path.read_text().rstrip(), "```"])
 
 
-def render(text: str, blocks: dict) -> str:
+def render(text: str, blocks: dict, name_of_file: str) -> str:
     for name, body in blocks.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.S)
         if not pattern.search(text):
-            sys.exit(f"README.md has no block '{name}'")
+            sys.exit(f"{name_of_file} has no block '{name}'")
         text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
     return text
 
@@ -154,9 +162,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", nargs="?", default="results/default")
     parser.add_argument("--check", action="store_true")
-    parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    parser.add_argument("--root", default=str(ROOT), help="the tree whose README.md and docs/ pages are written")
     parser.add_argument("--bench", default=str(ROOT / "benchmarks" / "results"), help="the reports of `make bench`")
-    parser.add_argument("--only", choices=("study", "performance"), help="write only the study's blocks, or only the performance block")
+    parser.add_argument("--only", choices=("study", "performance"), help="write only the study's blocks, or only the benchmarks' blocks")
     args = parser.parse_args()
     blocks = {}
     if args.only != "performance":
@@ -167,13 +175,21 @@ def main() -> None:
         blocks["performance"] = performance(Path(args.bench))
         if (Path(args.bench) / "interval_coverage.txt").exists():
             blocks["interval-coverage"] = coverage(Path(args.bench))
-    readme = Path(args.readme)
-    text = readme.read_text()
-    new = render(text, blocks)
-    if args.check:
-        sys.exit(0 if new == text else "README.md differs from what the results give: run docs/update_readme.py")
-    readme.write_text(new)
-    print(f"{readme}: blocks {', '.join(blocks)} written")
+    by_file = {}
+    for name, body in blocks.items():
+        by_file.setdefault(BLOCKS[name], {})[name] = body
+    stale = []
+    for name_of_file, file_blocks in by_file.items():
+        path = Path(args.root) / name_of_file
+        text = path.read_text()
+        new = render(text, file_blocks, name_of_file)
+        if args.check:
+            stale += [name_of_file] if new != text else []
+            continue
+        path.write_text(new)
+        print(f"{path}: blocks {', '.join(file_blocks)} written")
+    if stale:
+        sys.exit(f"{', '.join(stale)} differ from what the results give: run docs/update_blocks.py")
 
 
 if __name__ == "__main__":
