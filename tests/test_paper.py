@@ -23,7 +23,7 @@ FULL_TABLE = REPO / "results" / "paper" / "theorems.csv"
 
 @pytest.fixture(scope="module")
 def cfg():
-    return yaml.safe_load(SMALL.read_text())
+    return yaml.safe_load(SMALL.read_text())["paper"]
 
 
 # --- library ------------------------------------------------------------------------------
@@ -151,9 +151,9 @@ def test_shipped_config_is_valid_and_equals_the_schema_defaults():
     import jsonschema
 
     schema = yaml.safe_load(SCHEMA.read_text())
-    shipped = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    shipped = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())["paper"]
     jsonschema.Draft202012Validator(schema).validate(shipped)
-    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(SMALL.read_text()))
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(SMALL.read_text())["paper"])
     for key, node in _schema_nodes(schema):
         if "properties" not in node:
             value = shipped
@@ -173,7 +173,7 @@ def _snakemake(*args, tmp_path):
 
 def test_paper_target_end_to_end(tmp_path, cfg):
     out = REPO / cfg["out_dir"]
-    run = _snakemake("paper", "--forceall", "--config", f"paper_config={SMALL.relative_to(REPO)}", tmp_path=tmp_path)
+    run = _snakemake("paper", "--forceall", "--configfile", str(SMALL.relative_to(REPO)), tmp_path=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     for name in ("fig1", "fig2", "fig3", "fig4", "fig6"):
         assert (out / f"{name}.png").stat().st_size > 10_000
@@ -187,21 +187,21 @@ def test_paper_target_end_to_end(tmp_path, cfg):
     # Each rule gets only the keys it reads: editing Figure 3's settings plans Figure 3 (and the
     # theorem table, which reads its table), nothing else; the study plans nothing at all.
     edited = yaml.safe_load(SMALL.read_text())
-    edited["fig3"]["seeds"] += 1
+    edited["paper"]["fig3"]["seeds"] += 1
     (tmp_path / "edited.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
-    plan = _snakemake("paper", "-n", "--quiet", "rules", "--config", f"paper_config={tmp_path / 'edited.yaml'}", tmp_path=tmp_path)
+    plan = _snakemake("paper", "-n", "--quiet", "rules", "--configfile", str(tmp_path / "edited.yaml"), tmp_path=tmp_path)
     planned = set(re.findall(r"^(\w+)\s+\d+$", plan.stdout, re.M)) - {"total"}
     assert planned == {"paper_fig3_table", "paper_fig3", "paper_theorems", "report_theorem_table", "paper"}, plan.stdout
 
 
 def test_invalid_paper_config_names_the_key(tmp_path):
     bad = yaml.safe_load(SMALL.read_text())
-    bad["fig2"]["initials"][0]["s0"] = 0.001  # below 1/support
+    bad["paper"]["fig2"]["initials"][0]["s0"] = 0.001  # below 1/support
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad))
-    run = _snakemake("paper", "-n", "--config", f"paper_config={path}", tmp_path=tmp_path)
+    run = _snakemake("paper", "-n", "--configfile", str(path), tmp_path=tmp_path)
     assert run.returncode != 0
-    assert "fig2.initials[0]" in run.stderr + run.stdout
+    assert "config key 'paper.fig2.initials.0'" in run.stderr + run.stdout
 
 
 @pytest.mark.skipif(not FULL_TABLE.exists(), reason="full `paper` target not run (snakemake --cores all paper)")

@@ -250,10 +250,10 @@ def test_snakemake_target_at_tiny_preset(transformer, tiny_config, tmp_path, req
     """`snakemake transformer` from the repository root, outputs in a temporary directory."""
     out_dir = f"results/transformer_test_{tmp_path.name}"  # outputs must stay under results/
     config_path = tmp_path / "transformer.yaml"
-    config_path.write_text(yaml.safe_dump({**tiny_config, "out_dir": out_dir}))
+    config_path.write_text(yaml.safe_dump({"transformer": {**tiny_config, "out_dir": out_dir}}))
     snakemake = shutil.which("snakemake", path=os.path.dirname(sys.executable)) or "snakemake"
     run = subprocess.run(
-        [snakemake, "--cores", "2", "--nolock", "transformer", "--config", f"transformer_config={config_path}"],
+        [snakemake, "--cores", "2", "--nolock", "transformer", "--configfile", str(config_path)],
         cwd=REPO,
         capture_output=True,
         text=True,

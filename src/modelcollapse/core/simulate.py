@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
+from ..config import DEFAULTS
 from .seeding import pcg64_state, seed_sequence_states
 
 SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
@@ -168,7 +169,7 @@ def compiled_engine():
     return _kernels
 
 
-def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = 2024) -> CellResult:
+def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = DEFAULTS["root_seed"]) -> CellResult:
     """Simulate replicates `seeds` (a list of seed indices, or R for seeds 0 … R−1) of `cell`
     for generations 0 … G (compiled engine)."""
     _kernels = compiled_engine()
