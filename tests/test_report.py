@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import project_copy, snakemake
 from matplotlib.colors import same_color
-from test_workflow import SMALL, project_copy, snakemake
 
 from modelcollapse.study.aggregate import read_rows
 from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
@@ -296,7 +296,7 @@ def test_report_opens_on_the_grid_figure_and_alpha_table(study, tmp_path):
     number of safe_fraction.parquet in its cell and the strictest criterion of each row in bold."""
     _, results, report = study
     page = Rendered(chromium_dom(report, tmp_path / "profile"))
-    cfg = yaml.safe_load(SMALL.read_text())
+    cfg = yaml.safe_load((Path(__file__).parent / "configs" / "small.yaml").read_text())
     grid = cfg["grid"]
     for words in (
         f"study {cfg['study']}",

@@ -15,30 +15,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import project_copy, snakemake
 
 from modelcollapse.core.io import INITIAL_SCHEMA, SIMS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "configs" / "small.yaml"
 SHIPPED = sorted(p.name for p in (ROOT / "config").glob("*.yaml") if p.name not in ("paper.yaml", "transformer.yaml"))
-
-
-def project_copy(dest: Path) -> Path:
-    """Snakefile, workflow/, config/, envs/ and profiles/ in a fresh directory (the library comes from the
-    installed package, so its compiled kernels stay cached)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "Snakefile", dest)
-    for d in ("workflow", "config", "envs", "profiles", "tests/configs"):
-        shutil.copytree(ROOT / d, dest / d, ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-def snakemake(workdir: Path, *args, check=True, timeout=600, env=None):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
 
 
 def write_config(path: Path, **overrides) -> Path:

@@ -320,17 +320,6 @@ THEOREM_SIMULATIONS = {
 }  # name -> function(cfg) returning {output name: table}; the workflow writes each as Parquet
 
 
-def simpson_partial_as_printed(m, N, n, s0):
-    """Eq 9 exactly as printed in the paper, with the '−' sign that docs/theory.md (Theorem 2, "The
-    correction") shows to be a misprint; drawn only to show that the correction matters
-    (verification plot)."""
-    alpha = n / (N + n)
-    beta = alpha * ((1 + 1 / N) * alpha - 1 / N)
-    D = 1 + (1 + 1 / N) * alpha
-    b = beta ** (np.asarray(m, dtype=float) - 1)  # S_{k+1} with k = m − 1
-    return (1 + 2 * alpha - (1 - 1 / N) * alpha * b) / (N * D) + (1 - 1 / N) * s0 * (1 + alpha - alpha / N * b) / D
-
-
 # --- Theorem table ---------------------------------------------------------------------------
 
 TABLE_COLUMNS = (

@@ -25,7 +25,6 @@ import numpy as np
 from ..config import DEFAULTS, schema
 from ..core.simulate import SCENARIOS, SOURCE_SCENARIOS, Cell, sample_sizes
 from ..core.stats import clopper_pearson_lower, clopper_pearson_upper, mean_and_se
-from ..core.theory import binomial_mean_abs_deviation
 
 CRITERIA = ("drift", "excess_error", "diversity", "collapse")
 STATISTIC = {
@@ -137,12 +136,6 @@ def real_sample_decides(row: Row, criterion: str, n_synthetic: int) -> bool:
 
 
 # --- per-seed values ---------------------------------------------------------------------------
-
-
-def expected_l1_error(p0, size: int) -> float:
-    """E‖p̂ − p⁽⁰⁾‖₁ for the empirical distribution p̂ of `size` samples, exactly: each count
-    is Binomial(size, pᵢ), whose mean absolute deviation has de Moivre's closed form."""
-    return float(binomial_mean_abs_deviation(size, np.asarray(p0, dtype=float)).sum() / size)
 
 
 def criterion_values(metrics_at_G: dict, collapse_time, generations: int, s0: float, baseline: float) -> dict:
