@@ -29,12 +29,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def project_copy(dest: Path) -> Path:
-    """Snakefile, workflow/, config/, data/, envs/, profiles/ and the test configs in a fresh
+    """Snakefile, workflow/, config/, data/, envs/, profiles/, .test/ and tests/configs/ in a fresh
     directory, where a test runs Snakemake and its results stay (the checkout is left as it was;
     the library comes from the installed package)."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "Snakefile", dest)
-    for d in ("workflow", "config", "data", "envs", "profiles", "tests/configs"):
+    for d in ("workflow", "config", "data", "envs", "profiles", ".test", "tests/configs"):
         shutil.copytree(REPO / d, dest / d, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 

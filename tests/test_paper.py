@@ -16,7 +16,7 @@ from modelcollapse.paper import experiments
 from modelcollapse.paper import figures as paper_figures
 
 REPO = Path(__file__).resolve().parents[1]
-SMALL = REPO / "tests" / "configs" / "paper_small.yaml"
+SMALL = REPO / ".test" / "config" / "paper.yaml"
 FULL_TABLE = REPO / "results" / "paper" / "theorems.csv"
 
 

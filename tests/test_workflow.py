@@ -20,7 +20,7 @@ from conftest import project_copy, snakemake
 from modelcollapse.core.io import INITIAL_SCHEMA, SIMS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ROOT / "tests" / "configs" / "small.yaml"
+SMALL = ROOT / ".test" / "config" / "config.yaml"
 SHIPPED = sorted(p.name for p in (ROOT / "config").glob("*.yaml") if p.name not in ("paper.yaml", "transformer.yaml"))
 
 
@@ -44,7 +44,7 @@ def sims_frame(results: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     work = project_copy(tmp_path_factory.mktemp("small"))
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml")
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml")
     return work / "results" / "test_small"
 
 
@@ -59,6 +59,16 @@ def test_dry_run_of_every_shipped_config(config):
     print(f"{config}: {total} jobs {counts}")
     assert 3 <= total <= 2000, f"{config} plans {total} jobs"
     assert int(counts["simulate"]) >= 1
+
+
+def test_the_catalogs_test_directory_plans_the_small_study(tmp_path):
+    """`snakemake --directory .test`, as the Snakemake workflow catalog and template run a
+    workflow's test study: .test/config/ holds the config files the Snakefile reads."""
+    work = project_copy(tmp_path / "w")
+    proc = snakemake(work, "-n", "--directory", ".test", "--quiet", "rules")
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M))
+    # 4 rows × 2 blocks of synthetic counts (5 probes, 3 a job) × 2 seed blocks; the small paper
+    assert int(counts["simulate"]) == 16 and int(counts["paper_fig1"]) == 1, proc.stdout
 
 
 def test_lint_is_clean():
@@ -137,7 +147,7 @@ def test_every_output_with_its_columns_and_types(small_run):
 
 def test_report_builds(small_run):
     work = small_run.parents[1]
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--report", "report.html")
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--report", "report.html")
     html = (work / "report.html").read_text(errors="ignore")
     assert "phase_drift.png" in html and "safe_fraction.csv" in html
 
@@ -217,7 +227,7 @@ def test_invalid_config_stops_before_any_job(tmp_path, override, key):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_run_resumes_to_identical_results(tmp_path, small_run, sig):
     work = project_copy(tmp_path / "w")
-    cmd = [sys.executable, "-m", "snakemake", "study", "--cores", "2", "--configfile", "tests/configs/small.yaml"]
+    cmd = [sys.executable, "-m", "snakemake", "study", "--cores", "2", "--configfile", ".test/config/config.yaml"]
     proc = subprocess.Popen(
         cmd,
         cwd=work,
@@ -237,8 +247,8 @@ def test_killed_run_resumes_to_identical_results(tmp_path, small_run, sig):
     done = len(list(sims.glob("*.parquet")))
     assert 0 < done < 16, f"kill landed outside the run ({done} of 16 jobs done)"
     if sig == signal.SIGKILL:  # no chance to release the lock: Snakemake's documented remedy
-        snakemake(work, "--unlock", "--configfile", "tests/configs/small.yaml")
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml")  # the same command resumes
+        snakemake(work, "--unlock", "--configfile", ".test/config/config.yaml")
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml")  # the same command resumes
     pd.testing.assert_frame_equal(sims_frame(small_run), sims_frame(work / "results" / "test_small"), check_exact=True)
     pd.testing.assert_frame_equal(
         pd.read_parquet(small_run / "safe_fraction.parquet"),
@@ -255,7 +265,7 @@ def test_corrupt_parquet_is_detected(tmp_path, small_run, damage):
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"PAR1" + os.urandom(len(data)))
     os.utime(victim, (os.path.getmtime(small_run / "summary.parquet") - 10,) * 2)  # looks older: no rerun
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--forcerun", "refine", check=False)
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--forcerun", "refine", check=False)
     row = victim.name.split("_f")[0]
     log = (results / "logs" / "refine" / f"{row}.log").read_text()
     assert "not a readable Parquet file" in log and victim.name in log
@@ -397,7 +407,7 @@ def test_a_finished_study_copied_elsewhere_plans_nothing(tmp_path, small_run):
     work = small_run.parents[1]
     other = tmp_path / "copied elsewhere"
     shutil.copytree(work, other, symlinks=True)
-    proc = snakemake(other, "-n", "study", "--configfile", "tests/configs/small.yaml")
+    proc = snakemake(other, "-n", "study", "--configfile", ".test/config/config.yaml")
     assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
 
 
@@ -435,7 +445,7 @@ def test_the_library_is_compiled_once_before_the_jobs(tmp_path):
     work = project_copy(tmp_path / "w")
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
     target = "results/test_small/initial/vocab10.parquet"  # one job
-    snakemake(work, target, "--configfile", "tests/configs/small.yaml", env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    snakemake(work, target, "--configfile", ".test/config/config.yaml", env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     sources = sorted((work / "src" / "modelcollapse").rglob("*.py"))
     missing = [str(p.relative_to(work)) for p in sources if not Path(importlib.util.cache_from_source(p)).is_file()]
     assert len(sources) > 10 and not missing, missing
@@ -462,7 +472,7 @@ def test_snakemake_leaves_no_timer_to_wait_for_when_the_run_succeeds(tmp_path):
     (tmp_path / "hook" / "sitecustomize.py").write_text(PENDING_TIMERS_HOOK)
     report = tmp_path / "pending_timers.tsv"
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "hook"), "PENDING_TIMERS": str(report)}
-    snakemake(work, "results/test_small/initial/vocab10.parquet", "--configfile", "tests/configs/small.yaml", env=env)
+    snakemake(work, "results/test_small/initial/vocab10.parquet", "--configfile", ".test/config/config.yaml", env=env)
     pending = dict(line.split("\t") for line in report.read_text().splitlines())
     snakemake_process = [count for program, count in pending.items() if program.endswith(os.path.join("snakemake", "__main__.py"))]
     assert snakemake_process == ["0"], pending
@@ -483,7 +493,7 @@ def sysconfig_paths() -> dict:
 def test_editing_the_paper_config_plans_nothing_of_the_study(tmp_path, small_run):
     work = small_run.parents[1]
     (tmp_path / "paper.yaml").write_text(yaml.safe_dump({"paper": {"root_seed": 7}}))
-    proc = snakemake(work, "-n", "study", "--configfile", "tests/configs/small.yaml", str(tmp_path / "paper.yaml"))
+    proc = snakemake(work, "-n", "study", "--configfile", ".test/config/config.yaml", str(tmp_path / "paper.yaml"))
     assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
 
 
