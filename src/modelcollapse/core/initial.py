@@ -3,6 +3,8 @@ distribution p⁽⁰⁾")."""
 
 import numpy as np
 
+from .seeding import INITIAL_DOMAIN
+
 # The `initial` keys each kind takes (besides vocab and root_seed): the config, the command line
 # and the workflow's jobs read this one table.
 INITIAL_KEYS = {
@@ -13,10 +15,6 @@ INITIAL_KEYS = {
     "file": ("path",),
 }
 INITIAL_KINDS = tuple(INITIAL_KEYS)
-
-# First element of a SeedSequence spawn_key: keeps initial-distribution streams apart from
-# replicate streams (simulate.REPLICATE_DOMAIN).
-INITIAL_DOMAIN = 1
 
 
 def _support(vocab: int, support: int | None) -> int:

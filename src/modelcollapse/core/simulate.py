@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 from ..config import DEFAULTS
-from .seeding import pcg64_state, seed_sequence_states
+from .seeding import REPLICATE_DOMAIN, pcg64_state, seed_sequence_states
 
 SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
 METRICS = (
@@ -31,8 +31,6 @@ INTEGER_METRICS = ("support", "top_token")
 # Scenarios whose mix of sources is fixed by the scenario itself, not by synthetic_fraction.
 SOURCE_SCENARIOS = ("accumulate", "window", "pool")
 
-# First element of a SeedSequence spawn_key (see initial.INITIAL_DOMAIN).
-REPLICATE_DOMAIN = 0
 
 
 def sample_sizes(n: int, synthetic_fraction: float) -> tuple[int, int]:

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..core import initial, stats, theory
 from ..core.io import write_parquet
+from ..core.seeding import INITIAL_DOMAIN
 from ..core.simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
 
 SIMPSON, COLLAPSED, L1_FROM_FIRST, TOP_TOKEN = (
@@ -120,7 +121,7 @@ def figure1_initials(cfg: dict) -> np.ndarray:
     The paper says only "some random distribution"; uniform on the simplex is this project's choice.
     """
     fig1 = cfg["fig1"]
-    key = (initial.INITIAL_DOMAIN, fig1["vocab"], fig1["contexts"])  # apart from initial.dirichlet's key
+    key = (INITIAL_DOMAIN, fig1["vocab"], fig1["contexts"])  # apart from initial.dirichlet's key
     rng = np.random.default_rng(np.random.SeedSequence(cfg["root_seed"], spawn_key=key))
     return rng.dirichlet(np.full(fig1["vocab"], fig1["concentration"]), size=fig1["contexts"])
 
