@@ -202,3 +202,13 @@ def test_full_config_theorems_all_pass():
     """The full config's theorem table, once run: every check PASS."""
     table = pd.read_csv(FULL_TABLE)
     assert (table["result"] == "PASS").all(), table[table["result"] != "PASS"].to_string()
+
+
+def test_the_workflow_plans_the_figures_the_library_draws():
+    """paper.FIGURES and paper.VERIFICATION_PLOTS (what the workflow plans) name exactly what
+    `experiments` simulates and `figures` draws."""
+    import modelcollapse.paper as paper
+
+    assert tuple(experiments.FIGURE_SIMULATIONS) == tuple(paper_figures.FIGURES) == paper.FIGURES
+    verification = paper_figures.verification_figures.__code__.co_consts
+    assert all(name in verification for name in paper.VERIFICATION_PLOTS)

@@ -14,6 +14,7 @@ sys.path.insert(0, LIBRARY)
 import modelcollapse.config
 import modelcollapse.core.initial
 import modelcollapse.core.simulate
+import modelcollapse.paper
 import modelcollapse.process
 import modelcollapse.study.safe
 from snakemake.settings.types import DeploymentMethod

@@ -1,11 +1,11 @@
 # Target `paper` (also part of `all`): Figures 1, 2, 3, 4, 6, the theorem table and the verification
-# plots of Seddik et al. 2024 (docs/paper.md). Its keys are the config's `paper` section
+# plots of Seddik et al. 2024 (docs/reproducing.md). Its keys are the config's `paper` section
 # (config/paper.yaml), checked with the rest by modelcollapse.config.
 PAPER_CONFIG = config["paper"]
 PAPER = PAPER_CONFIG["out_dir"]
 # Each rule gets only the keys it reads: the shared ones (vocab, root seed, p(0)) and its own
 # section, so editing one figure's settings reruns that figure alone.
-PAPER_SECTIONS = ("fig1", "fig2", "fig3", "fig4", "fig6", "theorems", "claims")
+PAPER_SECTIONS = (*modelcollapse.paper.FIGURES, "theorems", "claims")
 PAPER_KEYS = {
     owner: {
         key: value
@@ -13,22 +13,14 @@ PAPER_KEYS = {
         if key != "out_dir" and (key not in PAPER_SECTIONS or key in sections)
     }
     for owner, sections in {
-        **{figure: (figure,) for figure in ("fig1", "fig2", "fig3", "fig4", "fig6")},
+        **{figure: (figure,) for figure in modelcollapse.paper.FIGURES},
         "theorem_data": ("theorems",),
         "theorems": PAPER_SECTIONS,  # the claims read every figure's settings
         "verification": ("theorems", "fig2"),
     }.items()
 }
-PAPER_FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6"]
-PAPER_VERIFICATION = [
-    "eq6_simpson_fully_synthetic",
-    "eq7_collapse_probability",
-    "eq8_collapse_time",
-    "prop1_fixation",
-    "thm2_simpson_fixed_real",
-    "thm2_stationary",
-    "thm3_drift_bound",
-]
+PAPER_FIGURES = list(modelcollapse.paper.FIGURES)
+PAPER_VERIFICATION = list(modelcollapse.paper.VERIFICATION_PLOTS)
 PAPER_THEOREM_DATA = {
     "fully_synthetic": f"{PAPER}/data/theorems_fully_synthetic.parquet",
     "collapse_times": f"{PAPER}/data/theorems_collapse_times.parquet",
