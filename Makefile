@@ -44,6 +44,7 @@ test-install:
 	$(PYTHON) -m venv "$(INSTALL_CHECK)"
 	"$(INSTALL_CHECK)/bin/python" -m pip install --quiet --disable-pip-version-check .
 	"$(INSTALL_CHECK)/bin/modelcollapse" --version
+	"$(INSTALL_CHECK)/bin/modelcollapse" config --reference > /dev/null  # the schema ships with the package
 	"$(INSTALL_CHECK)/bin/modelcollapse" simulate --n 100 --vocab 50 --synthetic-fraction 0.5 --seeds 5 \
 	  --generations 10 --out "$(INSTALL_CHECK)/cell" --quiet
 	"$(INSTALL_CHECK)/bin/python" -c "import pyarrow.parquet as pq; t = pq.read_table('$(INSTALL_CHECK)/cell/sims.parquet'); assert t.num_rows == 5 * 11, t.num_rows; print('installed package OK:', t.num_rows, 'rows')"

@@ -8,12 +8,16 @@ Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in the fil
   safe-fraction-example   docs/safe-fraction.md  one row of the study, every criterion: α*, its interval, bracket, analytic α*
   analytic-agreement      docs/safe-fraction.md  how often the analytic α* lies in the empirical interval
 
+from the configuration's schema (`modelcollapse.config.reference`, as config/README.md):
+
+  config-reference        docs/configuration.md  every key: default, what is allowed, meaning
+
 and from the reports `make bench` writes to benchmarks/results/ (each names its machine):
 
   interval-coverage       docs/safe-fraction.md  the coverage of α*'s interval and the bias of α* (benchmarks/interval_coverage.py)
   performance             docs/performance.md    the reports of the engine, analytic, aggregation and workflow benchmarks
 
-Usage: .venv/bin/python docs/update_blocks.py [results/default] [--bench benchmarks/results] [--only study|performance] [--check] [--root .]
+Usage: .venv/bin/python docs/update_blocks.py [results/default] [--bench benchmarks/results] [--only study|config|performance] [--check] [--root .]
 (--check: exit 1 if a file is not what the results give, writing nothing; --root: the tree whose
 README.md and docs/ pages are written, by default this repository).
 """
@@ -33,6 +37,7 @@ BLOCKS = {  # block: the file it lives in, from the repository root
     "analytic-agreement": "docs/safe-fraction.md",
     "interval-coverage": "docs/safe-fraction.md",
     "performance": "docs/performance.md",
+    "config-reference": "docs/configuration.md",
 }
 EXAMPLE_ROW = (1000, 1000)  # (n, vocab) of the worked example, when the study has it
 
@@ -164,10 +169,16 @@ def main() -> None:
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--root", default=str(ROOT), help="the tree whose README.md and docs/ pages are written")
     parser.add_argument("--bench", default=str(ROOT / "benchmarks" / "results"), help="the reports of `make bench`")
-    parser.add_argument("--only", choices=("study", "performance"), help="write only the study's blocks, or only the benchmarks' blocks")
+    parser.add_argument("--only", choices=("study", "config", "performance"),
+                        help="write only the study's blocks, the configuration's, or the benchmarks'")
     args = parser.parse_args()
     blocks = {}
-    if args.only != "performance":
+    if args.only in (None, "config"):
+        from modelcollapse.config import reference
+
+        table = reference().split("\n| key |", 1)[1]
+        blocks["config-reference"] = ("| key |" + table).rstrip()
+    if args.only in (None, "study"):
         safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
         blocks.update({"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe),
                        "analytic-agreement": agreement(safe)})

@@ -8,6 +8,11 @@ The statistics are the library's own (`modelcollapse.core.stats`), those of the 
 paper's theorem table.
 """
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 from scipy import stats as scipy_stats
 
 from modelcollapse.core.simulate import METRICS
@@ -17,6 +22,31 @@ Z_LIMIT = 4.0
 # The chi-square level matching |z| < 4 two-sided, so both kinds of test have one error rate.
 P_LIMIT = float(2 * scipy_stats.norm.sf(Z_LIMIT))  # ≈ 6.3e-5
 ROOT = 2024  # root seed of every simulation in the tests (the project's default)
+REPO = Path(__file__).resolve().parents[1]
+
+
+# --- Snakemake, run one way: in a scratch copy of the project -------------------------------------
+
+
+def project_copy(dest: Path) -> Path:
+    """Snakefile, workflow/, config/, data/, envs/, profiles/, .test/ and tests/configs/ in a fresh
+    directory, where a test runs Snakemake and its results stay (the checkout is left as it was;
+    the library comes from the installed package)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "Snakefile", dest)
+    for d in ("workflow", "config", "data", "envs", "profiles", ".test", "tests/configs"):
+        shutil.copytree(REPO / d, dest / d, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def snakemake(workdir: Path, *args, check=True, timeout=900, env=None):
+    """`snakemake --cores 2 ARGS` in `workdir` (a `project_copy`); AssertionError with its output
+    when it fails and `check` is set."""
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
 
 
 def chi_square_pvalue(observed, probs, min_expected=5.0) -> float:
@@ -28,3 +58,27 @@ def chi_square_pvalue(observed, probs, min_expected=5.0) -> float:
 def metric(result, name):
     """result.metrics[..., k] for metric `name` (replicates × generations)."""
     return result.metrics[..., METRICS.index(name)]
+
+
+# --- the checkout is left as the suite found it ------------------------------------------------------
+
+
+def _checkout_state() -> tuple:
+    """What tests must not change: the files git would report, and the folders under results/."""
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout
+    results = sorted(p.name for p in (REPO / "results").iterdir()) if (REPO / "results").is_dir() else []
+    return status, results
+
+
+def pytest_sessionstart(session):
+    session.config.checkout_before = _checkout_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a test wrote into the checkout (every Snakemake run belongs in a
+    `project_copy`)."""
+    before, after = session.config.checkout_before, _checkout_state()
+    if after != before and exitstatus == 0:
+        print(f"\nthe test suite changed the checkout: git status {before[0]!r} -> {after[0]!r}, "
+              f"results/ {before[1]} -> {after[1]}", file=sys.stderr)
+        session.exitstatus = 1

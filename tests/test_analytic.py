@@ -15,8 +15,9 @@ from conftest import ROOT, Z_LIMIT, proportion_se, z_score
 
 from modelcollapse.core import initial, theory
 from modelcollapse.core.simulate import METRICS, simulate_cell
+from modelcollapse.core.theory import expected_l1_error
 from modelcollapse.study import analytic
-from modelcollapse.study.safe import Row, expected_l1_error
+from modelcollapse.study.safe import Row
 
 G = 100
 SEEDS = 400

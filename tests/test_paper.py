@@ -1,14 +1,13 @@
 """The `paper` target: library pieces, the theorem table, and the workflow end to end (reduced config)."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import project_copy, snakemake
 from matplotlib.figure import Figure
 
 from modelcollapse.core import theory
@@ -17,13 +16,13 @@ from modelcollapse.paper import experiments
 from modelcollapse.paper import figures as paper_figures
 
 REPO = Path(__file__).resolve().parents[1]
-SMALL = REPO / "tests" / "configs" / "paper_small.yaml"
+SMALL = REPO / ".test" / "config" / "paper.yaml"
 FULL_TABLE = REPO / "results" / "paper" / "theorems.csv"
 
 
 @pytest.fixture(scope="module")
 def cfg():
-    return yaml.safe_load(SMALL.read_text())
+    return yaml.safe_load(SMALL.read_text())["paper"]
 
 
 # --- library ------------------------------------------------------------------------------
@@ -81,7 +80,7 @@ def test_printed_eq9_differs_from_corrected_where_docs_theory_says():
     """docs/theory.md, Theorem 2 ("The correction"): only the '+' form gives S_1 = 1/N + (1 − 1/N) S₀."""
     N, n, s0 = 5, 100, 0.12
     assert theory.simpson_partial(1, N, n, s0) == pytest.approx(1 / N + (1 - 1 / N) * s0)
-    assert abs(experiments.simpson_partial_as_printed(1, N, n, s0) - theory.simpson_partial(1, N, n, s0)) > 0.01
+    assert abs(theory.simpson_partial_as_printed(1, N, n, s0) - theory.simpson_partial(1, N, n, s0)) > 0.01
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +150,9 @@ def test_shipped_config_is_valid_and_equals_the_schema_defaults():
     import jsonschema
 
     schema = yaml.safe_load(SCHEMA.read_text())
-    shipped = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    shipped = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())["paper"]
     jsonschema.Draft202012Validator(schema).validate(shipped)
-    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(SMALL.read_text()))
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(SMALL.read_text())["paper"])
     for key, node in _schema_nodes(schema):
         if "properties" not in node:
             value = shipped
@@ -165,16 +164,10 @@ def test_shipped_config_is_valid_and_equals_the_schema_defaults():
 # --- workflow -------------------------------------------------------------------------------
 
 
-def _snakemake(*args, tmp_path):
-    """Run snakemake from the repo root."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
-
-
 def test_paper_target_end_to_end(tmp_path, cfg):
-    out = REPO / cfg["out_dir"]
-    run = _snakemake("paper", "--forceall", "--config", f"paper_config={SMALL.relative_to(REPO)}", tmp_path=tmp_path)
-    assert run.returncode == 0, run.stderr[-3000:]
+    work = project_copy(tmp_path / "w")
+    out = work / cfg["out_dir"]
+    snakemake(work, "paper", "--configfile", str(SMALL.relative_to(REPO)))
     for name in ("fig1", "fig2", "fig3", "fig4", "fig6"):
         assert (out / f"{name}.png").stat().st_size > 10_000
         assert (out / f"{name}.pdf").exists()
@@ -187,21 +180,21 @@ def test_paper_target_end_to_end(tmp_path, cfg):
     # Each rule gets only the keys it reads: editing Figure 3's settings plans Figure 3 (and the
     # theorem table, which reads its table), nothing else; the study plans nothing at all.
     edited = yaml.safe_load(SMALL.read_text())
-    edited["fig3"]["seeds"] += 1
+    edited["paper"]["fig3"]["seeds"] += 1
     (tmp_path / "edited.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
-    plan = _snakemake("paper", "-n", "--quiet", "rules", "--config", f"paper_config={tmp_path / 'edited.yaml'}", tmp_path=tmp_path)
+    plan = snakemake(work, "paper", "-n", "--quiet", "rules", "--configfile", str(tmp_path / "edited.yaml"))
     planned = set(re.findall(r"^(\w+)\s+\d+$", plan.stdout, re.M)) - {"total"}
     assert planned == {"paper_fig3_table", "paper_fig3", "paper_theorems", "report_theorem_table", "paper"}, plan.stdout
 
 
 def test_invalid_paper_config_names_the_key(tmp_path):
     bad = yaml.safe_load(SMALL.read_text())
-    bad["fig2"]["initials"][0]["s0"] = 0.001  # below 1/support
+    bad["paper"]["fig2"]["initials"][0]["s0"] = 0.001  # below 1/support
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad))
-    run = _snakemake("paper", "-n", "--config", f"paper_config={path}", tmp_path=tmp_path)
+    run = snakemake(project_copy(tmp_path / "w"), "paper", "-n", "--configfile", str(path), check=False)
     assert run.returncode != 0
-    assert "fig2.initials[0]" in run.stderr + run.stdout
+    assert "config key 'paper.fig2.initials.0'" in run.stderr + run.stdout
 
 
 @pytest.mark.skipif(not FULL_TABLE.exists(), reason="full `paper` target not run (snakemake --cores all paper)")
@@ -209,3 +202,15 @@ def test_full_config_theorems_all_pass():
     """The full config's theorem table, once run: every check PASS."""
     table = pd.read_csv(FULL_TABLE)
     assert (table["result"] == "PASS").all(), table[table["result"] != "PASS"].to_string()
+
+
+def test_the_workflow_plans_the_figures_the_library_draws():
+    """paper.FIGURES and paper.VERIFICATION_PLOTS (what the workflow plans) name exactly what
+    `experiments` simulates and `figures` draws."""
+    import inspect
+
+    import modelcollapse.paper as paper
+
+    assert tuple(experiments.FIGURE_SIMULATIONS) == tuple(paper_figures.FIGURES) == paper.FIGURES
+    drawn = re.findall(r'"(\w+)": verify_', inspect.getsource(paper_figures.verification_figures))
+    assert tuple(drawn) == paper.VERIFICATION_PLOTS

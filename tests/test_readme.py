@@ -1,70 +1,23 @@
-"""The configuration reference (docs/configuration.md) stays in sync with the JSON schema, and
-docs/update_blocks.py writes every generated block of the README and the docs pages."""
+"""docs/update_blocks.py writes every generated block of the README and the docs pages (the
+configuration's reference among them)."""
 
 import re
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def schema_keys(properties, prefix=""):
-    for key, node in properties.items():
-        yield prefix + key, node
-        if "properties" in node:
-            yield from schema_keys(node["properties"], f"{prefix}{key}.")
+def test_the_configuration_page_has_the_generated_reference():
+    """docs/configuration.md's key table is what the schema gives (`update_blocks.py --only config`),
+    and lists every key."""
+    import subprocess
+    import sys
 
-
-def config_reference():
-    """The key table of docs/configuration.md, "Every key": {key: default as written}."""
-    text = (ROOT / "docs" / "configuration.md").read_text()
-    section = text.split("## Every key", 1)[1].split("\n## ", 1)[0]
-    return {key: default.strip() for key, default in re.findall(r"^\| `([\w.]+)` \| *`?([^|`]*)`? *\|", section, re.M)}
-
-
-def test_every_schema_key_is_documented_and_nothing_else():
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    assert set(config_reference()) == {key for key, _ in schema_keys(schema["properties"])}
-
-
-def test_documented_scalar_defaults_match_the_schema():
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    documented = config_reference()
-    for key, node in schema_keys(schema["properties"]):
-        default = node.get("default", node.get("examples", [None])[0])  # the frames' pairs: examples
-        if not isinstance(default, (dict, list)):
-            assert yaml.safe_load(documented[key]) == default, key
-
-
-def test_shipped_config_sets_every_key_with_the_schema_default():
-    """config/config.yaml is the default study: its values are the schema's defaults."""
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for key, node in schema_keys(schema["properties"]):
-        if key in ("grid.n_real", "grid.n_synthetic"):
-            assert key.split(".")[1] not in config["grid"], key  # the real-data frame's pair
-            continue
-        value = config
-        for part in key.split("."):
-            value = value[part]
-        if "properties" in node:
-            continue
-        if "default" in node:
-            assert value == node["default"], key
-        else:  # the frames' grid pairs: the default study is the budget frame
-            assert value == node["examples"][0], key
-
-
-def test_library_defaults_are_the_schema_defaults():
-    """`modelcollapse safe-fraction` and `mc.safe_fraction` use the default study's thresholds
-    and grid: the library's constants and the JSON schema say the same."""
-    from modelcollapse.study.safe import DEFAULT_FRACTIONS, DEFAULT_THRESHOLDS
-
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    safe = schema["properties"]["safe"]["properties"]
-    assert DEFAULT_THRESHOLDS == {c: safe[c]["default"] for c in DEFAULT_THRESHOLDS}
-    assert list(DEFAULT_FRACTIONS) == schema["properties"]["grid"]["properties"]["synthetic_fraction"]["examples"][0]
+    script = [sys.executable, str(ROOT / "docs" / "update_blocks.py"), "--only", "config", "--check"]
+    assert subprocess.run(script, capture_output=True).returncode == 0
+    table = (ROOT / "docs" / "configuration.md").read_text()
+    for key in ("study", "safe.confidence", "paper.fig6.windows", "transformer.preset"):
+        assert f"| `{key}` |" in table
 
 
 def blocks_script():

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import project_copy, snakemake
 from matplotlib.colors import same_color
-from test_workflow import SMALL, project_copy, snakemake
 
 from modelcollapse.study.aggregate import read_rows
 from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
@@ -42,8 +42,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 def study(tmp_path_factory):
     """The small study, run and reported: (scratch project, its results folder, report.html)."""
     work = project_copy(tmp_path_factory.mktemp("report"))
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml")
-    snakemake(work, "study", "--configfile", "tests/configs/small.yaml", "--report", "report.html")
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml")
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--report", "report.html")
     return work, work / "results" / "test_small", work / "report.html"
 
 
@@ -296,7 +296,7 @@ def test_report_opens_on_the_grid_figure_and_alpha_table(study, tmp_path):
     number of safe_fraction.parquet in its cell and the strictest criterion of each row in bold."""
     _, results, report = study
     page = Rendered(chromium_dom(report, tmp_path / "profile"))
-    cfg = yaml.safe_load(SMALL.read_text())
+    cfg = yaml.safe_load((Path(__file__).parents[1] / ".test" / "config" / "config.yaml").read_text())
     grid = cfg["grid"]
     for words in (
         f"study {cfg['study']}",

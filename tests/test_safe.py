@@ -8,6 +8,7 @@ from conftest import ROOT, Z_LIMIT, mean_and_se, z_score
 from modelcollapse.core import initial
 from modelcollapse.core.simulate import METRICS, Cell, simulate_cell
 from modelcollapse.core.stats import clopper_pearson_upper
+from modelcollapse.core.theory import expected_l1_error
 from modelcollapse.study.safe import (
     BRACKET_SHARE,
     CRITERIA,
@@ -17,7 +18,6 @@ from modelcollapse.study.safe import (
     criterion_values,
     degenerate,
     estimate,
-    expected_l1_error,
     judge,
     refine,
     safe_mask,

@@ -4,8 +4,6 @@ Tests that train need torch, which is not in envs/requirements.txt: they are ski
 and plot tests do not need torch.
 """
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import project_copy, snakemake
 
 from modelcollapse.transformer import plots as transformer_plots
 
@@ -246,21 +245,13 @@ def test_plot_fig5_has_the_paper_layout():
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_snakemake_target_at_tiny_preset(transformer, tiny_config, tmp_path, request):
-    """`snakemake transformer` from the repository root, outputs in a temporary directory."""
-    out_dir = f"results/transformer_test_{tmp_path.name}"  # outputs must stay under results/
-    config_path = tmp_path / "transformer.yaml"
-    config_path.write_text(yaml.safe_dump({**tiny_config, "out_dir": out_dir}))
-    snakemake = shutil.which("snakemake", path=os.path.dirname(sys.executable)) or "snakemake"
-    run = subprocess.run(
-        [snakemake, "--cores", "2", "--nolock", "transformer", "--config", f"transformer_config={config_path}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    out = REPO / out_dir
-    request.addfinalizer(lambda: shutil.rmtree(out, ignore_errors=True))
+def test_snakemake_target_at_tiny_preset(transformer, tiny_config, tmp_path):
+    """`snakemake transformer` in a scratch copy of the project, at the tiny preset."""
+    work = project_copy(tmp_path / "w")
+    out_dir = "results/transformer_test"  # outputs must stay under results/
+    (work / "tiny.yaml").write_text(yaml.safe_dump({"transformer": {**tiny_config, "out_dir": out_dir}}))
+    snakemake(work, "transformer", "--configfile", "tiny.yaml")
+    out = work / out_dir
     for name in ("fig5.png", "fig5.pdf", "drift.parquet", "val_loss.parquet", "drift_claim.tsv", "meta.json"):
         assert (out / name).stat().st_size > 0, name
     drift = pd.read_parquet(out / "drift.parquet")

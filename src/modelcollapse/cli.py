@@ -3,6 +3,7 @@
   safe-fraction   how much synthetic data is safe for my n (or N real samples) and vocabulary?
   simulate        simulate the replicates of grid cells; writes the Parquet tables the workflow writes
   initial         write the initial distribution p(0) of one vocabulary
+  config          print every key's default as YAML, or (--reference) config/README.md
 
 Each subcommand imports only what it uses (`simulate` NumPy, pyarrow and the compiled engine), so a workflow
 job starts fast.
@@ -15,12 +16,12 @@ import time
 import warnings
 
 from ._version import __version__
-from .core.initial import INITIAL_KINDS, initial_distribution
+from .config import DEFAULTS
+from .core.initial import INITIAL_KEYS, INITIAL_KINDS, initial_distribution
 from .core.simulate import SCENARIOS, Cell
 from .process import end_of_process
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
-DEFAULT_ROOT_SEED = 2024  # the default study's root_seed
 FORMATTER = argparse.ArgumentDefaultsHelpFormatter
 
 
@@ -39,19 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--n", type=int, help="training-set size per generation: the budget frame")
     size.add_argument("--n-real", type=int, help="real samples kept in every generation: the real-data frame")
     safe.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
-    safe.add_argument("--scenario", choices=SCENARIOS, default="mixed")
+    safe.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"])
     safe.add_argument("--window", type=int, help="K for scenario window (1 … n)")
     _initial_flags(safe)
-    safe.add_argument("--generations", type=int, default=100, help="last generation G, where the criteria are judged")
-    safe.add_argument("--seeds", type=int, default=100, help="replicates per probed cell")
+    safe.add_argument("--generations", type=int, default=DEFAULTS["generations"], help="last generation G, where the criteria are judged")
+    safe.add_argument("--seeds", type=int, default=DEFAULTS["seeds"], help="replicates per probed cell")
     safe.add_argument("--criteria", nargs="+", choices=CRITERIA, default=list(CRITERIA), help="criteria to refine and report")
     for criterion in CRITERIA:
         bound = "largest" if LARGER_IS_WORSE[criterion] else "smallest"
         safe.add_argument(f"--{criterion.replace('_', '-')}", type=float, default=DEFAULT_THRESHOLDS[criterion],
                           help=f"threshold: {bound} {STATISTIC[criterion]}")
-    safe.add_argument("--confidence", type=float, default=0.95,
+    safe.add_argument("--confidence", type=float, default=DEFAULTS["safe"]["confidence"],
                       help="level of α*'s interval (and one-sided level of the conservative α*)")
-    safe.add_argument("--resolution", type=float, default=None,
+    safe.add_argument("--resolution", type=float, default=DEFAULTS["safe"]["resolution"],
                       help="opt-in coarsening: stop refining a bracket at this width in effective fraction "
                       "(default: adjacent counts, or a tenth of the interval's width)")
     safe.add_argument("--analytic-only", action="store_true", help="closed forms only, no simulation (scenario mixed)")
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     safe.set_defaults(run=safe_fraction_command, subparser=safe)
 
     sim = sub.add_parser("simulate", formatter_class=FORMATTER, help="simulate the replicates of grid cells")
-    sim.add_argument("--scenario", choices=SCENARIOS, default="mixed")
+    sim.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"])
     size = sim.add_mutually_exclusive_group(required=True)
     size.add_argument("--n", type=int, help="training-set size per generation (>= 1): the budget frame")
     size.add_argument("--n-real", type=int, help="real samples kept (>= 0): the real-data frame, with --n-synthetic")
@@ -87,18 +88,22 @@ def _parser() -> argparse.ArgumentParser:
     _initial_flags(ini)
     ini.add_argument("--initial-file", required=True, help="path of the initial table")
     ini.set_defaults(run=initial_command, subparser=ini)
+
+    cfg = sub.add_parser("config", formatter_class=FORMATTER, help="print the configuration's defaults or its reference")
+    cfg.add_argument("--reference", action="store_true", help="the reference of every key (config/README.md) in Markdown")
+    cfg.set_defaults(run=config_command, subparser=cfg)
     return parser
 
 
 def _initial_flags(parser) -> None:
     """The flags that choose p(0), shared by every subcommand that needs it."""
-    parser.add_argument("--initial", choices=INITIAL_KINDS, default="zipf", help="kind of the initial distribution")
-    parser.add_argument("--exponent", type=float, help="zipf exponent (>= 0; --initial zipf, default 1.1)")
+    parser.add_argument("--initial", choices=INITIAL_KINDS, default=DEFAULTS["initial"]["kind"], help="kind of the initial distribution")
+    parser.add_argument("--exponent", type=float, help=f"zipf exponent (>= 0; --initial zipf, default {DEFAULTS['initial']['exponent']})")
     parser.add_argument("--support", type=int, help="tokens with p > 0 (2 … vocab; default all)")
     parser.add_argument("--s0", type=float, help="target sum of p^2 (--initial target)")
     parser.add_argument("--concentration", type=float, help="dirichlet concentration (> 0; --initial dirichlet, default 1)")
     parser.add_argument("--initial-path", help="CSV or Parquet of token counts or probabilities (--initial file)")
-    parser.add_argument("--root-seed", type=int, default=DEFAULT_ROOT_SEED, help="root of every random stream (>= 0)")
+    parser.add_argument("--root-seed", type=int, default=DEFAULTS["root_seed"], help="root of every random stream (>= 0)")
 
 
 def _fail(parser, message: str) -> None:
@@ -108,11 +113,8 @@ def _fail(parser, message: str) -> None:
 
 # Which initial kinds each flag applies to: a flag given for another kind is an error.
 APPLIES = {
-    "exponent": ("zipf",),
-    "s0": ("target",),
-    "concentration": ("dirichlet",),
-    "initial_path": ("file",),
-    "support": ("zipf", "uniform", "dirichlet", "target"),
+    "initial_path" if key == "path" else key: tuple(kind for kind, keys in INITIAL_KEYS.items() if key in keys)
+    for key in dict.fromkeys(key for keys in INITIAL_KEYS.values() for key in keys)
 }
 
 
@@ -144,7 +146,7 @@ def _initial(args, parser):
         return initial_distribution(
             args.initial,
             args.vocab,
-            exponent=1.1 if args.exponent is None else args.exponent,
+            exponent=DEFAULTS["initial"]["exponent"] if args.exponent is None else args.exponent,
             support=args.support,
             s0=args.s0,
             concentration=1.0 if args.concentration is None else args.concentration,
@@ -256,11 +258,11 @@ def _plain(value):
 def _analytic_rows(args, p0, options) -> list[dict]:
     """The analytic columns without pandas, so the answer comes in well under a second."""
     from .study.analytic import analytic_safe_fractions
-    from .study.safe import DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, Row
+    from .study.safe import DEFAULT_N_SYNTHETIC, Row
 
     frame = "budget" if args.n is not None else "real_data"
     row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size)
-    grid = row.grid(DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, log_real_shares=True)
+    grid = row.probes({**DEFAULTS["grid"], "n_synthetic": DEFAULT_N_SYNTHETIC})
     rows = analytic_safe_fractions(row, p0, options["generations"], options["thresholds"], list(grid), options["resolution"])
     return [{k: _plain(v) for k, v in {**row.identity, **r}.items()} for r in rows]
 
@@ -394,6 +396,18 @@ def simulate_command(args, parser) -> None:
     )
     if not args.quiet:
         print("wrote " + ", ".join(p for p in (sims_path, initial_path) if p), file=sys.stderr)
+
+
+def config_command(args, parser) -> None:
+    """Every key's default (YAML, the schema's), or the reference config/README.md is made of."""
+    from . import config
+
+    if args.reference:
+        print(config.reference(), end="")
+    else:
+        import yaml
+
+        print(yaml.safe_dump(config.defaults(), sort_keys=False), end="")
 
 
 def main(argv=None) -> None:

@@ -25,13 +25,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import project_copy
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("MODELCOLLAPSE_SLURM"), reason="needs the one-node SLURM cluster: run `make test-slurm`"
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = "tests/configs/small.yaml"
+CONFIG = ".test/config/config.yaml"
 SMALL = yaml.safe_load((ROOT / CONFIG).read_text())
 RESULTS = Path("results") / SMALL["study"]
 # The study's simulate jobs: n × vocab × fraction blocks × seed blocks.
@@ -83,16 +84,6 @@ def slurm_cluster():
     states = answers["sinfo"][1::2]  # "partition state" pairs
     if not any(state.rstrip("*~#") in ("idle", "mix", "alloc", "comp") for state in states):
         pytest.fail(f"MODELCOLLAPSE_SLURM is set but no SLURM node is usable (sinfo: {' '.join(answers['sinfo'])})")
-
-
-def project_copy(dest: Path) -> Path:
-    """Snakefile, workflow/, config/, envs/, profiles/ and the test configs in a fresh directory, as
-    tests/test_workflow.py does (the library comes from the installed package)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "Snakefile", dest)
-    for d in ("workflow", "config", "envs", "profiles", "tests/configs"):
-        shutil.copytree(ROOT / d, dest / d, ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
 
 
 def start(workdir: Path, args, log: Path) -> subprocess.Popen:

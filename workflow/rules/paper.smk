@@ -1,90 +1,11 @@
 # Target `paper` (also part of `all`): Figures 1, 2, 3, 4, 6, the theorem table and the verification
-# plots of Seddik et al. 2024 (docs/reproducing.md). Its own config file is
-# config["paper_config"], validated here, before any rule is defined, against
-# workflow/schemas/paper.schema.yaml.
-PAPER_CONFIG = load_target_config(
-    config["paper_config"],
-    workflow.source_path("../schemas/paper.schema.yaml"),
-    "paper_config",
-)
-
-
-# Rules across keys that the JSON schema cannot say; each message names the key. (Written as
-# comprehensions: `snakemake --lint` wants no function definitions beside rules.)
-PAPER_INITIALS = [
-    ("reference_initial", PAPER_CONFIG["reference_initial"]),
-    *[
-        (f"fig2.initials[{i}]", spec)
-        for i, spec in enumerate(PAPER_CONFIG["fig2"]["initials"])
-    ],
-    *[
-        (
-            f"fig4.s0[{i}]",
-            {"support": PAPER_CONFIG["reference_initial"]["support"], "s0": s0},
-        )
-        for i, s0 in enumerate(PAPER_CONFIG["fig4"]["s0"])
-    ],
-]
-PAPER_INCREASING = {  # the claims compare neighbouring panels
-    "fig3.synthetic": PAPER_CONFIG["fig3"]["synthetic"],
-    "fig4.s0": PAPER_CONFIG["fig4"]["s0"],
-    "fig6.windows": PAPER_CONFIG["fig6"]["windows"],
-}
-PAPER_LIMITS = [  # (key, value, largest allowed, what the limit is)
-    (
-        "fig6.windows",
-        max(PAPER_CONFIG["fig6"]["windows"]),
-        PAPER_CONFIG["fig6"]["n"],
-        "fig6.n",
-    ),
-    (
-        "fig1.panels",
-        max(PAPER_CONFIG["fig1"]["panels"]),
-        PAPER_CONFIG["fig1"]["generations"],
-        "fig1.generations",
-    ),
-    (
-        "fig1.contexts",
-        PAPER_CONFIG["fig1"]["contexts"],
-        PAPER_CONFIG["fig1"]["total_samples"],
-        "fig1.total_samples",
-    ),
-    (
-        "theorems.fixed_real.checked_generations",
-        max(PAPER_CONFIG["theorems"]["fixed_real"]["checked_generations"]),
-        PAPER_CONFIG["theorems"]["fixed_real"]["generations"],
-        "theorems.fixed_real.generations",
-    ),
-]
-PAPER_PROBLEMS = [
-    *[
-        f"config key '{key}': support {spec['support']} exceeds vocab {PAPER_CONFIG['vocab']}"
-        for key, spec in PAPER_INITIALS
-        if spec["support"] > PAPER_CONFIG["vocab"]
-    ],
-    *[
-        f"config key '{key}': s0 {modelcollapse.core.initial.s0_problem(spec['s0'], spec['support'])}; allowed: [1/support, 1)"
-        for key, spec in PAPER_INITIALS
-        if modelcollapse.core.initial.s0_problem(spec["s0"], spec["support"])
-    ],
-    *[
-        f"config key '{key}': {values}; allowed: increasing values"
-        for key, values in PAPER_INCREASING.items()
-        if list(values) != sorted(values)
-    ],
-    *[
-        f"config key '{key}': {value}; allowed: at most {limit_key} = {limit}"
-        for key, value, limit, limit_key in PAPER_LIMITS
-        if value > limit
-    ],
-]
-if PAPER_PROBLEMS:
-    raise ValueError("invalid paper configuration:\n  " + "\n  ".join(PAPER_PROBLEMS))
-
+# plots of Seddik et al. 2024 (docs/reproducing.md). Its keys are the config's `paper` section
+# (config/paper.yaml), checked with the rest by modelcollapse.config.
+PAPER_CONFIG = config["paper"]
 PAPER = PAPER_CONFIG["out_dir"]
 # Each rule gets only the keys it reads: the shared ones (vocab, root seed, p(0)) and its own
 # section, so editing one figure's settings reruns that figure alone.
-PAPER_SECTIONS = ("fig1", "fig2", "fig3", "fig4", "fig6", "theorems", "claims")
+PAPER_SECTIONS = (*modelcollapse.paper.FIGURES, "theorems", "claims")
 PAPER_KEYS = {
     owner: {
         key: value
@@ -92,22 +13,14 @@ PAPER_KEYS = {
         if key != "out_dir" and (key not in PAPER_SECTIONS or key in sections)
     }
     for owner, sections in {
-        **{figure: (figure,) for figure in ("fig1", "fig2", "fig3", "fig4", "fig6")},
+        **{figure: (figure,) for figure in modelcollapse.paper.FIGURES},
         "theorem_data": ("theorems",),
         "theorems": PAPER_SECTIONS,  # the claims read every figure's settings
         "verification": ("theorems", "fig2"),
     }.items()
 }
-PAPER_FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6"]
-PAPER_VERIFICATION = [
-    "eq6_simpson_fully_synthetic",
-    "eq7_collapse_probability",
-    "eq8_collapse_time",
-    "prop1_fixation",
-    "thm2_simpson_fixed_real",
-    "thm2_stationary",
-    "thm3_drift_bound",
-]
+PAPER_FIGURES = list(modelcollapse.paper.FIGURES)
+PAPER_VERIFICATION = list(modelcollapse.paper.VERIFICATION_PLOTS)
 PAPER_THEOREM_DATA = {
     "fully_synthetic": f"{PAPER}/data/theorems_fully_synthetic.parquet",
     "collapse_times": f"{PAPER}/data/theorems_collapse_times.parquet",

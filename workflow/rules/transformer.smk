@@ -1,12 +1,8 @@
 # Target `transformer` (not part of `all`): Figure 5 of Seddik et al. 2024 (§4.1), recursive training of a
 # character-level transformer on tiny-shakespeare. Needs torch (envs/transformer.txt; `make transformer`).
-# Its own config file is config["transformer_config"], validated here against
-# workflow/schemas/transformer.schema.yaml.
-TRANSFORMER_CONFIG = load_target_config(
-    config["transformer_config"],
-    workflow.source_path("../schemas/transformer.schema.yaml"),
-    "transformer_config",
-)
+# Its keys are the config's `transformer` section (config/transformer.yaml), checked with the rest
+# by modelcollapse.config.
+TRANSFORMER_CONFIG = config["transformer"]
 
 TRANSFORMER = TRANSFORMER_CONFIG["out_dir"]
 TRANSFORMER_FRACTIONS = TRANSFORMER_CONFIG["synthetic_fractions"]

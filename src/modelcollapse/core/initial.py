@@ -3,11 +3,18 @@ distribution p⁽⁰⁾")."""
 
 import numpy as np
 
-INITIAL_KINDS = ("zipf", "uniform", "dirichlet", "target", "file")
+from .seeding import INITIAL_DOMAIN
 
-# First element of a SeedSequence spawn_key: keeps initial-distribution streams apart from
-# replicate streams (simulate.REPLICATE_DOMAIN).
-INITIAL_DOMAIN = 1
+# The `initial` keys each kind takes (besides vocab and root_seed): the config, the command line
+# and the workflow's jobs read this one table.
+INITIAL_KEYS = {
+    "zipf": ("exponent", "support"),
+    "uniform": ("support",),
+    "dirichlet": ("concentration", "support"),
+    "target": ("s0", "support"),
+    "file": ("path",),
+}
+INITIAL_KINDS = tuple(INITIAL_KEYS)
 
 
 def _support(vocab: int, support: int | None) -> int:

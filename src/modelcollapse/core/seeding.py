@@ -10,6 +10,12 @@ bit for bit against NumPy itself.
 
 import numpy as np
 
+# The first element of every SeedSequence spawn_key: a domain that keeps the project's uses of
+# the root seed apart (docs/random-streams.md). 2 was the bootstrap of α*'s former interval; it is
+# not reused.
+REPLICATE_DOMAIN = 0  # one replicate's whole chain (simulate.stream_key)
+INITIAL_DOMAIN = 1  # a drawn p⁽⁰⁾: the `dirichlet` kind, the paper's Figure 1 contexts
+
 # NumPy's SeedSequence constants (numpy/random/bit_generator.pyx).
 INIT_A, MULT_A = 0x43B0D7E5, 0x931E8875
 INIT_B, MULT_B = 0x8B51F9DD, 0x58F38DED

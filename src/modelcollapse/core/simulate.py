@@ -12,7 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from .seeding import pcg64_state, seed_sequence_states
+from ..config import DEFAULTS
+from .seeding import REPLICATE_DOMAIN, pcg64_state, seed_sequence_states
 
 SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
 METRICS = (
@@ -30,8 +31,6 @@ INTEGER_METRICS = ("support", "top_token")
 # Scenarios whose mix of sources is fixed by the scenario itself, not by synthetic_fraction.
 SOURCE_SCENARIOS = ("accumulate", "window", "pool")
 
-# First element of a SeedSequence spawn_key (see initial.INITIAL_DOMAIN).
-REPLICATE_DOMAIN = 0
 
 
 def sample_sizes(n: int, synthetic_fraction: float) -> tuple[int, int]:
@@ -168,7 +167,7 @@ def compiled_engine():
     return _kernels
 
 
-def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = 2024) -> CellResult:
+def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = DEFAULTS["root_seed"]) -> CellResult:
     """Simulate replicates `seeds` (a list of seed indices, or R for seeds 0 … R−1) of `cell`
     for generations 0 … G (compiled engine)."""
     _kernels = compiled_engine()

@@ -60,6 +60,17 @@ def _alpha_beta_d(N, n):
     return alpha, beta, 1 + (1 + 1 / N) * alpha
 
 
+def simpson_first(N, s0):
+    """E Σ(p⁽¹⁾)² for p⁽¹⁾ the empirical law of N samples: S_1 = 1/N + (1 − 1/N) S₀."""
+    return 1 / N + (1 - 1 / N) * s0
+
+
+def collapse_probability_fixed_real(p0, N) -> float:
+    """P(p⁽¹⁾ is a Dirac mass) = Σᵢ pᵢ^N: with N real samples kept (scenario mixed), the only way
+    to total collapse, at every generation (docs/safe-fraction.md)."""
+    return float(np.sum(np.asarray(p0, dtype=float) ** N))
+
+
 def simpson_partial(m, N, n, s0):
     """Theorem 2, eq 9 with the corrected ("plus") sign: S_m for m ≥ 1, fixed N real + n synthetic.
 
@@ -68,6 +79,17 @@ def simpson_partial(m, N, n, s0):
     alpha, beta, D = _alpha_beta_d(N, n)
     k = np.asarray(m, dtype=float) - 1.0
     return simpson_stationary(N, n, s0) - (1 - 1 / N) * alpha * beta**k * (1 - s0) / (N * D)
+
+
+def simpson_partial_as_printed(m, N, n, s0):
+    """Eq 9 exactly as printed in the paper, with the '−' sign that docs/theory.md (Theorem 2, "The
+    correction") shows to be a misprint; drawn only to show that the correction matters
+    (verification plot)."""
+    alpha = n / (N + n)
+    beta = alpha * ((1 + 1 / N) * alpha - 1 / N)
+    D = 1 + (1 + 1 / N) * alpha
+    b = beta ** (np.asarray(m, dtype=float) - 1)  # S_{k+1} with k = m − 1
+    return (1 + 2 * alpha - (1 - 1 / N) * alpha * b) / (N * D) + (1 - 1 / N) * s0 * (1 + alpha - alpha / N * b) / D
 
 
 def simpson_stationary(N, n, s0):
@@ -129,7 +151,7 @@ def drift_l2sq_expected(m, n_real, n_synthetic, s0):
     if n_synthetic == 0:
         return np.zeros_like(np.asarray(m, dtype=float))
     alpha = n_synthetic / (n_real + n_synthetic)
-    s1 = 1 / first_size + (1 - 1 / first_size) * s0
+    s1 = simpson_first(first_size, s0)
     a2 = alpha**2
     stationary = a2 * (1 - s1) / (n_synthetic - a2 * (n_synthetic - 1))
     return stationary * (1.0 - (a2 * (1 - 1 / n_synthetic)) ** (np.asarray(m, dtype=float) - 1))
@@ -217,6 +239,13 @@ def binomial_mean_abs_deviation(size, p):
         + nu * np.log(q) + (size - nu + 1) * np.log1p(-q)
     )
     return np.where(inner & (nu <= size), np.exp(log_mad), 0.0)
+
+
+def expected_l1_error(p0, size: int) -> float:
+    """E‖p̂ − p⁽⁰⁾‖₁ for the empirical distribution p̂ of `size` samples, exactly: each count
+    is Binomial(size, pᵢ), whose mean absolute deviation has de Moivre's closed form (the
+    baseline of the `excess_error` criterion, docs/safe-fraction.md)."""
+    return float(binomial_mean_abs_deviation(size, np.asarray(p0, dtype=float)).sum() / size)
 
 
 def _drift_model(m, n_real, n_synthetic):

@@ -3,5 +3,17 @@
 `experiments` runs the simulations behind Figures 1–4 and 6 and behind the theorem table, and sets
 every closed form and qualitative claim beside simulation with a PASS/FAIL verdict; `figures`
 draws the figures and the verification plots. A unit that reads and can be dropped on its own:
-the study does not use it. Nothing is imported by importing this package.
+the study does not use it. Nothing is imported by importing this package: the names of its
+outputs below are what the workflow plans with.
 """
+
+FIGURES = ("fig1", "fig2", "fig3", "fig4", "fig6")  # experiments.FIGURE_SIMULATIONS, figures.FIGURES
+VERIFICATION_PLOTS = (  # figures.verification_figures
+    "eq6_simpson_fully_synthetic",
+    "eq7_collapse_probability",
+    "eq8_collapse_time",
+    "prop1_fixation",
+    "thm2_simpson_fixed_real",
+    "thm2_stationary",
+    "thm3_drift_bound",
+)

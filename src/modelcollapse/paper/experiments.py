@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..core import initial, stats, theory
 from ..core.io import write_parquet
+from ..core.seeding import INITIAL_DOMAIN
 from ..core.simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
 
 SIMPSON, COLLAPSED, L1_FROM_FIRST, TOP_TOKEN = (
@@ -120,7 +121,7 @@ def figure1_initials(cfg: dict) -> np.ndarray:
     The paper says only "some random distribution"; uniform on the simplex is this project's choice.
     """
     fig1 = cfg["fig1"]
-    key = (initial.INITIAL_DOMAIN, fig1["vocab"], fig1["contexts"])  # apart from initial.dirichlet's key
+    key = (INITIAL_DOMAIN, fig1["vocab"], fig1["contexts"])  # apart from initial.dirichlet's key
     rng = np.random.default_rng(np.random.SeedSequence(cfg["root_seed"], spawn_key=key))
     return rng.dirichlet(np.full(fig1["vocab"], fig1["concentration"]), size=fig1["contexts"])
 
@@ -318,17 +319,6 @@ THEOREM_SIMULATIONS = {
     "theorems_fully_synthetic": simulate_fully_synthetic_theorems,
     "theorems_fixed_real": simulate_fixed_real_theorems,
 }  # name -> function(cfg) returning {output name: table}; the workflow writes each as Parquet
-
-
-def simpson_partial_as_printed(m, N, n, s0):
-    """Eq 9 exactly as printed in the paper, with the '−' sign that docs/theory.md (Theorem 2, "The
-    correction") shows to be a misprint; drawn only to show that the correction matters
-    (verification plot)."""
-    alpha = n / (N + n)
-    beta = alpha * ((1 + 1 / N) * alpha - 1 / N)
-    D = 1 + (1 + 1 / N) * alpha
-    b = beta ** (np.asarray(m, dtype=float) - 1)  # S_{k+1} with k = m − 1
-    return (1 + 2 * alpha - (1 - 1 / N) * alpha * b) / (N * D) + (1 - 1 / N) * s0 * (1 + alpha - alpha / N * b) / D
 
 
 # --- Theorem table ---------------------------------------------------------------------------

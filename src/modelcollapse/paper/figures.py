@@ -483,7 +483,7 @@ def verify_thm2(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
                 m = g["generation"].to_numpy()
                 ax.fill_between(m, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.3, lw=0)
                 ax.plot(m, theory.simpson_partial(m, N, n, s0), "--", color=color, lw=1.3, label=f"n = {n}")
-                ax.plot(m, experiments.simpson_partial_as_printed(m, N, n, s0), ":", color=color, lw=1.3)
+                ax.plot(m, theory.simpson_partial_as_printed(m, N, n, s0), ":", color=color, lw=1.3)
                 z = stats.in_se_units(g["simpson_mean"] - theory.simpson_partial(m, N, n, s0), g["simpson_se"])
                 axes[-1].plot(m, z, ".", ms=2, color=color)
             ax.set_xscale("log")

@@ -38,6 +38,7 @@ from ..core.io import (
     write_tables,
 )
 from ..core.simulate import METRICS
+from ..core.theory import expected_l1_error
 from . import analytic
 from .safe import (
     CRITERIA,
@@ -45,7 +46,6 @@ from .safe import (
     criterion_values,
     degenerate,
     estimate,
-    expected_l1_error,
     is_safe,
     real_sample_decides,
     refine,

@@ -5,7 +5,8 @@ forms describe eq 17 of the paper."""
 import numpy as np
 
 from ..core import theory
-from .safe import CRITERIA, Row, degenerate, expected_l1_error, is_safe, last_safe, refine
+from ..core.theory import expected_l1_error
+from .safe import CRITERIA, Row, degenerate, is_safe, last_safe, refine
 
 ANALYTIC_METHOD = {
     "drift": "approximate: token drift given p(1) with its exact variance and a binomial shape, exact over the real draw",
@@ -59,7 +60,7 @@ def exact_statistic(row: Row, p0, generations: int, criterion: str, counts) -> n
     s0 = float(p0 @ p0)
     if criterion == "collapse":
         no_real = theory.collapse_probability_bounds(generations, row.size, s0, int((p0 > 0).sum()))[1]
-        return np.vectorize(lambda N: np.sum(p0**N) if N > 0 else no_real, otypes=[float])(real)
+        return np.vectorize(lambda N: theory.collapse_probability_fixed_real(p0, N) if N > 0 else no_real, otypes=[float])(real)
     with np.errstate(divide="ignore", invalid="ignore"):
         partial = theory.simpson_partial(generations, real, counts, s0)
     S = np.where(real == 0, theory.simpson_fully_synthetic(generations, row.size, s0), partial)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULTS
 from ..core.initial import initial_distribution
 from .safe import CRITERIA, DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row, seed_shortfalls
 
@@ -40,22 +41,22 @@ def safe_fraction(
     *,
     n_real: int | None = None,
     p0=None,
-    initial: str = "zipf",
-    exponent: float = 1.1,
+    initial: str = DEFAULTS["initial"]["kind"],
+    exponent: float = DEFAULTS["initial"]["exponent"],
     support: int | None = None,
     s0: float | None = None,
     concentration: float = 1.0,
     initial_path=None,
-    scenario: str = "mixed",
+    scenario: str = DEFAULTS["scenario"],
     window: int | None = None,
-    generations: int = 100,
-    seeds: int = 100,
-    root_seed: int = 2024,
+    generations: int = DEFAULTS["generations"],
+    seeds: int = DEFAULTS["seeds"],
+    root_seed: int = DEFAULTS["root_seed"],
     thresholds: dict | None = None,
-    confidence: float = 0.95,
-    resolution: float | None = None,
+    confidence: float = DEFAULTS["safe"]["confidence"],
+    resolution: float | None = DEFAULTS["safe"]["resolution"],
     synthetic_fractions=DEFAULT_FRACTIONS,
-    log_real_shares: bool = True,
+    log_real_shares: bool = DEFAULTS["grid"]["log_real_shares"],
     n_synthetic=DEFAULT_N_SYNTHETIC,
     analytic_only: bool = False,
     criteria=CRITERIA,
@@ -81,9 +82,7 @@ def safe_fraction(
     p0 = np.asarray(p0, dtype=float)
     frame, size = ("budget", n) if n is not None else ("real_data", n_real)
     row = Row(scenario, frame, int(size), p0.size, window)
-    grid = row.grid(synthetic_fractions, n_synthetic, log_real_shares)
-    if scenario in ("accumulate", "window", "pool"):
-        grid = {row.size: 1.0}  # the scenario sets its own sources
+    grid = row.probes({"synthetic_fraction": synthetic_fractions, "n_synthetic": n_synthetic, "log_real_shares": log_real_shares})
     safe = {**DEFAULT_THRESHOLDS, **(thresholds or {}), "confidence": confidence, "resolution": resolution}
     if analytic_only:
         rows = analytic.analytic_safe_fractions(row, p0, generations, safe, list(grid), resolution)

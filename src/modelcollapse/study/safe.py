@@ -22,9 +22,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..core.simulate import SCENARIOS, Cell, sample_sizes
+from ..config import DEFAULTS, schema
+from ..core.simulate import SCENARIOS, SOURCE_SCENARIOS, Cell, sample_sizes
 from ..core.stats import clopper_pearson_lower, clopper_pearson_upper, mean_and_se
-from ..core.theory import binomial_mean_abs_deviation
 
 CRITERIA = ("drift", "excess_error", "diversity", "collapse")
 STATISTIC = {
@@ -35,11 +35,10 @@ STATISTIC = {
 }
 LARGER_IS_WORSE = {"drift": True, "excess_error": True, "diversity": False, "collapse": True}
 FRAMES = ("budget", "real_data")
-# The default study's thresholds and grid (workflow/schemas/config.schema.yaml has the same; a test
-# checks), used by `modelcollapse safe-fraction` and `modelcollapse.safe_fraction`.
-DEFAULT_THRESHOLDS = {"drift": 0.1, "excess_error": 1.1, "diversity": 0.9, "collapse": 0.05}
-DEFAULT_FRACTIONS = tuple(k / 20 for k in range(21))  # 0, 0.05, …, 1
-DEFAULT_N_SYNTHETIC = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
+# The defaults of `modelcollapse safe-fraction` and `modelcollapse.safe_fraction`: the schema's
+DEFAULT_THRESHOLDS = {c: DEFAULTS["safe"][c] for c in CRITERIA}
+DEFAULT_FRACTIONS = tuple(DEFAULTS["grid"]["synthetic_fraction"])
+DEFAULT_N_SYNTHETIC = tuple(schema()["properties"]["grid"]["properties"]["n_synthetic"]["examples"][0])
 
 
 @dataclass(frozen=True)
@@ -101,6 +100,15 @@ class Row:
             probes.setdefault(sample_sizes(self.size, a)[1], a)
         return dict(sorted(probes.items()))
 
+    def probes(self, grid: dict) -> dict:
+        """The row's grid probes from a config's `grid` section (`grid`, with its
+        `synthetic_fraction` or `n_synthetic` and `log_real_shares`); scenarios that set their own
+        sources have one probe, at α = 1. What the workflow, the command line and the Python API
+        simulate first."""
+        if self.scenario in SOURCE_SCENARIOS:
+            return {self.size: 1.0}
+        return self.grid(grid.get("synthetic_fraction", ()), grid.get("n_synthetic", ()), grid.get("log_real_shares", False))
+
     @property
     def identity(self) -> dict:
         """The row's key columns in the safe-fraction table (`n` or `n_real` by frame, None the other)."""
@@ -128,12 +136,6 @@ def real_sample_decides(row: Row, criterion: str, n_synthetic: int) -> bool:
 
 
 # --- per-seed values ---------------------------------------------------------------------------
-
-
-def expected_l1_error(p0, size: int) -> float:
-    """E‖p̂ − p⁽⁰⁾‖₁ for the empirical distribution p̂ of `size` samples, exactly: each count
-    is Binomial(size, pᵢ), whose mean absolute deviation has de Moivre's closed form."""
-    return float(binomial_mean_abs_deviation(size, np.asarray(p0, dtype=float)).sum() / size)
 
 
 def criterion_values(metrics_at_G: dict, collapse_time, generations: int, s0: float, baseline: float) -> dict:

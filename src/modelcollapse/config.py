@@ -1,0 +1,376 @@
+"""The configuration of a study, in one place (docs/configuration.md): the schema, with the
+`paper` and `transformer` targets' schemas composed in as sections; its defaults; and every check
+— the schema, strict values, rules across keys, the p⁽⁰⁾ file, what the study would cost — each
+problem one line that names the key and what is allowed. The workflow, the command line and the
+Python API call it; it knows nothing of Snakemake.
+"""
+
+import copy
+import functools
+import math
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+SCHEMAS = Path(__file__).parent / "schemas"
+TARGETS = ("paper", "transformer")  # sections with a schema file of their own
+
+
+class ConfigError(ValueError):
+    """An invalid configuration: every problem found, one line each."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("invalid configuration:\n  " + "\n  ".join(self.problems))
+
+
+def read_yaml(source):
+    """YAML (a string or an open file) as Python, by libyaml when PyYAML has it."""
+    return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
+def schema() -> dict:
+    """The study's schema with each target's schema as its section of the same name; the
+    targets' `$defs` move to the root, where their `#/$defs/…` references then resolve."""
+    root = read_yaml((SCHEMAS / "config.schema.yaml").read_text())
+    for target in TARGETS:
+        section = read_yaml((SCHEMAS / f"{target}.schema.yaml").read_text())
+        section.pop("$schema", None)
+        root.setdefault("$defs", {}).update(section.pop("$defs", {}))
+        root["properties"][target] = {**section, "default": {}}
+    return root
+
+
+def _resolve(node: dict) -> dict:
+    """A schema node with its `$ref` (to the root's `$defs`) merged in."""
+    if "$ref" not in node:
+        return node
+    target = schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def fill_defaults(value: dict, node: dict | None = None) -> dict:
+    """`value` with every missing key that has a default set to it, in place, recursively."""
+    node = _resolve(node or schema())
+    for name, sub in node.get("properties", {}).items():
+        sub = _resolve(sub)
+        if name not in value and "default" in sub:
+            value[name] = copy.deepcopy(sub["default"])
+        if isinstance(value.get(name), dict):
+            fill_defaults(value[name], sub)
+    return value
+
+
+def default_grid() -> dict:
+    """The budget frame's grid when a study names no frame: the schema's first examples."""
+    properties = schema()["properties"]["grid"]["properties"]
+    return {key: list(properties[key]["examples"][0]) for key in ("n", "synthetic_fraction")}
+
+
+def defaults() -> dict:
+    """Every key of a study that sets none: what the command line and the Python API start from."""
+    return fill_defaults({"grid": default_grid()})
+
+
+DEFAULTS = defaults()
+
+
+# --- what a schema allows, and what it lets through ------------------------------------------
+
+
+def allowed_values(node: dict) -> str:
+    """What a schema node allows, in words, for error messages."""
+    node = _resolve(node)
+    if "enum" in node:
+        return "one of " + ", ".join(map(str, node["enum"]))
+    kinds = node.get("type", "value")
+    kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
+    if "minimum" in node and "maximum" in node:
+        return f"{kinds} in [{node['minimum']}, {node['maximum']}]"
+    bounds = [
+        f"{op} {node[key]}"
+        for key, op in [("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")]
+        if key in node
+    ]
+    if "properties" in node:
+        return f"{kinds} with keys " + ", ".join(node["properties"])
+    if "pattern" in node:
+        bounds.append(f"matching {node['pattern']}")
+    if isinstance(node.get("items"), dict):
+        bounds.append(f"of {allowed_values(node['items'])}")
+    return " ".join([kinds, *bounds]) if bounds else kinds
+
+
+def schema_errors(config: dict):
+    """One line per problem the JSON schema finds: the key, what is wrong, what is allowed."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    for error in sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.path]):
+        key = ".".join(str(p) for p in error.path) or "(top level)"
+        yield f"config key '{key}': {error.message}; allowed: {allowed_values(error.schema)}"
+
+
+def strict_errors(value, node: dict | None = None, key: str = ""):
+    """What JSON schema lets through: NaN and infinities pass number bounds, 10.0 passes as an
+    integer, and a pattern is searched, so 'name\\n' matches ^[a-z]+$. Refused here, one line each."""
+    node = _resolve(node or schema())
+    where = f"config key '{key or '(top level)'}'"
+    types = node.get("type", [])
+    types = types if isinstance(types, list) else [types]
+    if isinstance(value, float) and not math.isfinite(value):
+        yield f"{where}: {value} is not a finite number; allowed: {allowed_values(node)}"
+    elif isinstance(value, float) and "integer" in types and "number" not in types:
+        yield f"{where}: {value!r} is not an integer (write it without a decimal point); allowed: {allowed_values(node)}"
+    elif isinstance(value, str) and "pattern" in node and not re.fullmatch(node["pattern"], value):
+        yield f"{where}: {value!r} does not match {node['pattern']} as a whole; allowed: {allowed_values(node)}"
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name in node.get("properties", {}):
+                yield from strict_errors(item, node["properties"][name], f"{key}.{name}".lstrip("."))
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, item in enumerate(value):
+            yield from strict_errors(item, node["items"], f"{key}.{i}")
+
+
+# --- rules across keys ---------------------------------------------------------------------------
+
+
+def frame(grid: dict) -> str:
+    """'budget' (grid.n with grid.synthetic_fraction) or 'real_data' (grid.n_real with grid.n_synthetic)."""
+    return "budget" if "n" in grid else "real_data"
+
+
+def sizes(grid: dict) -> list[int]:
+    """Training-set sizes of the study's cells (n, or N + k in the real-data frame)."""
+    return grid.get("n") or [r + s for r in grid["n_real"] for s in grid["n_synthetic"]]
+
+
+def cross_key_errors(config: dict):
+    """Rules of the study that involve several keys, which the JSON schema cannot say."""
+    from .core.initial import s0_problem
+    from .core.simulate import SOURCE_SCENARIOS
+
+    grid, initial = config["grid"], config["initial"]
+    budget, real = {"n", "synthetic_fraction"} & set(grid), {"n_real", "n_synthetic"} & set(grid)
+    if bool(budget) == bool(real) or len(budget | real) != 2:
+        yield (
+            f"config key 'grid': has {', '.join(sorted(budget | real)) or 'neither pair'}; allowed: exactly one pair, "
+            "n with synthetic_fraction (budget frame) or n_real with n_synthetic (real-data frame)"
+        )
+        return
+    support = initial.get("support")
+    if support is not None and support > min(grid["vocab"]):
+        yield f"config key 'initial.support': {support} exceeds the smallest grid.vocab {min(grid['vocab'])}; allowed: 2 … min(vocab)"
+    if initial.get("kind") == "target" and (problem := s0_problem(initial.get("s0"), support or min(grid["vocab"]))):
+        yield f"config key 'initial.s0': with kind target, s0 {problem}; allowed: [1/support, 1)"
+    if config["scenario"] == "window":
+        K = config.get("window")
+        if K is None or K > min(sizes(grid)):
+            yield f"config key 'window': {K} with scenario window; allowed: an integer in [1, smallest n = {min(sizes(grid))}]"
+    if config["scenario"] == "accumulate" and max(sizes(grid)) * (config["generations"] + 1) >= 2**62:
+        yield (
+            f"config key 'generations': {config['generations']} with scenario accumulate and n up to {max(sizes(grid))}; "
+            "allowed: n · (G + 1) < 2^62 (the kept training set is counted in int64)"
+        )
+    if config["scenario"] in SOURCE_SCENARIOS and grid.get("synthetic_fraction") != [1.0]:
+        yield f"config key 'grid': scenario {config['scenario']} sets its own sources; allowed: grid.n with grid.synthetic_fraction [1.0]"
+
+
+def initial_file_errors(config: dict):
+    """`initial: {kind: file}`: the file is read and checked now, and sets grid.vocab when that
+    is null (a study file writes `vocab: null` over config/config.yaml's list)."""
+    from .core.initial import from_file
+
+    initial, grid = config.get("initial") or {}, config["grid"]
+    if initial.get("kind") != "file":
+        return
+    if not initial.get("path"):
+        yield "config key 'initial.path': missing with kind file; allowed: a CSV or Parquet file of token counts or probabilities"
+        return
+    try:
+        tokens = from_file(initial["path"]).size
+    except ValueError as err:
+        yield f"config key 'initial.path': {err}"
+        return
+    grid.setdefault("vocab", [tokens])
+    if grid["vocab"] != [tokens]:
+        yield f"config key 'grid.vocab': {grid['vocab']} with initial file {initial['path']}; allowed: [{tokens}] (its tokens) or null"
+
+
+def under_results(path) -> bool:
+    """Whether an output folder a config names stays inside results/ of the working directory."""
+    return os.path.realpath(path).startswith(os.path.realpath("results") + os.sep)
+
+
+def target_errors(config: dict):
+    """The targets' output folders stay under results/."""
+    for target in TARGETS:
+        out_dir = config[target].get("out_dir")
+        if out_dir is not None and not under_results(out_dir):
+            yield f"config key '{target}.out_dir': {out_dir}; allowed: a folder under results/"
+
+
+def paper_initials(paper: dict) -> list[tuple[str, dict]]:
+    """(key, {support, s0}) of every power-law p⁽⁰⁾ the paper's figures use."""
+    return [
+        ("paper.reference_initial", paper["reference_initial"]),
+        *((f"paper.fig2.initials.{i}", spec) for i, spec in enumerate(paper["fig2"]["initials"])),
+        *((f"paper.fig4.s0.{i}", {"support": paper["reference_initial"]["support"], "s0": s0}) for i, s0 in enumerate(paper["fig4"]["s0"])),
+    ]
+
+
+def paper_errors(paper: dict):
+    """Rules of the `paper` section across its keys; each line names the key."""
+    from .core.initial import s0_problem
+
+    for key, spec in paper_initials(paper):
+        if spec["support"] > paper["vocab"]:
+            yield f"config key '{key}': support {spec['support']} exceeds paper.vocab {paper['vocab']}"
+        elif problem := s0_problem(spec["s0"], spec["support"]):
+            yield f"config key '{key}': s0 {problem}; allowed: [1/support, 1)"
+    for key, values in {"fig3.synthetic": paper["fig3"]["synthetic"], "fig4.s0": paper["fig4"]["s0"],
+                        "fig6.windows": paper["fig6"]["windows"]}.items():  # the claims compare neighbouring panels
+        if list(values) != sorted(values):
+            yield f"config key 'paper.{key}': {values}; allowed: increasing values"
+    fixed_real = paper["theorems"]["fixed_real"]
+    for key, value, limit_key, limit in [
+        ("fig6.windows", max(paper["fig6"]["windows"]), "fig6.n", paper["fig6"]["n"]),
+        ("fig1.panels", max(paper["fig1"]["panels"]), "fig1.generations", paper["fig1"]["generations"]),
+        ("fig1.contexts", paper["fig1"]["contexts"], "fig1.total_samples", paper["fig1"]["total_samples"]),
+        ("theorems.fixed_real.checked_generations", max(fixed_real["checked_generations"]),
+         "theorems.fixed_real.generations", fixed_real["generations"]),
+    ]:
+        if value > limit:
+            yield f"config key 'paper.{key}': {value}; allowed: at most paper.{limit_key} = {limit}"
+
+
+# --- the study's rows, and what they cost ----------------------------------------------------------
+
+
+def study_rows(config: dict) -> dict:
+    """{row name: (size, vocab, {n_synthetic: requested fraction})}: the grid pass of a checked
+    config, row by row (`Row.probes`), named n{n}_vocab{vocab} or N{N}_vocab{vocab}."""
+    from .study.safe import Row
+
+    grid, kind = config["grid"], frame(config["grid"])
+    rows = {}
+    for size in grid["n"] if kind == "budget" else grid["n_real"]:
+        for vocab in grid["vocab"]:
+            row = Row(config["scenario"], kind, size, vocab, config.get("window"))
+            rows[f"{'n' if kind == 'budget' else 'N'}{size}_vocab{vocab}"] = (size, vocab, row.probes(grid))
+    return rows
+
+
+def cost_errors(config: dict):
+    """A study beyond `limits` (memory of one job, number of jobs), naming the key to change."""
+    from .study.cost import study_cost
+
+    rows = {name: (size, vocab, list(probes)) for name, (size, vocab, probes) in study_rows(config).items()}
+    cost = study_cost(rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], config["generations"],
+                      config["safe"]["resolution"])
+    for key, message in cost.problems(config["limits"]["job_memory_gb"], config["limits"]["jobs"]):
+        yield f"config key '{key}': {message}"
+
+
+def notes(config: dict, rows: dict):
+    """What a study says before it runs: requested fractions that give the same synthetic counts
+    (simulated once), and thresholds its seeds cannot certify (`safe.seed_shortfalls`)."""
+    from .core.simulate import sample_sizes
+    from .study.safe import seed_shortfalls
+
+    grid = config["grid"]
+    for size in grid.get("n", ()):
+        probes = next(p for s, _, p in rows.values() if s == size)
+        shared = [f"{a} as {probes[k]} ({k})" for a in grid["synthetic_fraction"] if probes[k := sample_sizes(size, a)[1]] != a]
+        if shared:
+            yield f"n={size}: same synthetic counts, simulated once: {', '.join(shared)}"
+    for message in seed_shortfalls(config["seeds"], config["safe"], config["safe"]["confidence"]):
+        yield f"note: {message}"
+
+
+# --- the one entry point -----------------------------------------------------------------------------
+
+
+def check(config: dict) -> dict:
+    """Validate a study's configuration and fill in its defaults, in place; ConfigError with every
+    problem, one line each, naming the key and what is allowed. Checks, in order: the schema and
+    the values it lets through, the p⁽⁰⁾ file, the rules across keys, the cost."""
+    if config.get("grid") is None:
+        config["grid"] = {}
+    grid = config["grid"]
+    if isinstance(grid, dict):
+        # an overlay writes `n: null` to drop config/config.yaml's budget pair
+        for key in [key for key, value in grid.items() if value is None]:
+            del grid[key]
+        if not {"n_real", "n_synthetic"} & set(grid):
+            for key, values in default_grid().items():
+                grid.setdefault(key, values)
+    problems = [*schema_errors(config), *strict_errors(config)]
+    if not problems:
+        problems = list(initial_file_errors(config))
+    if not problems:
+        fill_defaults(config)
+        problems = [*cross_key_errors(config), *paper_errors(config["paper"]), *target_errors(config)]
+    if not problems:
+        problems = list(cost_errors(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load(*paths, overrides: dict | None = None) -> dict:
+    """A checked config from YAML files, each merged over the ones before it (as Snakemake merges
+    --configfile), then `overrides`: what a notebook or a script calls."""
+    config = {}
+    for path in paths:
+        merge(config, read_yaml(Path(path).read_text()) or {})
+    return check(merge(config, overrides or {}))
+
+
+def merge(base: dict, overlay: dict) -> dict:
+    """`overlay` merged into `base` key by key, nested mappings recursively (in place)."""
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+# --- the reference of every key ----------------------------------------------------------------
+
+
+def reference() -> str:
+    """config/README.md: every key of the schema with its default, what is allowed and what it
+    means (`modelcollapse config --reference > config/README.md`)."""
+    lines = [
+        "# Configuration",
+        "",
+        "Every key of a study, generated from the schema by `modelcollapse config --reference > config/README.md`;",
+        "do not edit by hand. `config/config.yaml` holds the study's keys, `config/paper.yaml` the `paper`",
+        "section and `config/transformer.yaml` the `transformer` section; a study file given with",
+        "`--configfile` (or `--config key=value`) overlays any of them. Every value is checked by",
+        "`modelcollapse.config.check` before anything runs; a problem names its key and what is allowed.",
+        "",
+        "| key | default | allowed | meaning |",
+        "|---|---|---|---|",
+    ]
+
+    def walk(node, key):
+        node = _resolve(node)
+        if key:
+            default = node.get("default", (node.get("examples") or ["–"])[0])
+            shown = "–" if default == "–" else f"`{yaml.safe_dump(default, default_flow_style=True, width=10**6).strip().removesuffix('...').strip()}`"
+            meaning = " ".join(str(node.get("description", node.get("title", ""))).split())
+            allowed = "a mapping of the keys below" if "properties" in node else allowed_values(node)
+            lines.append(f"| `{key}` | {shown} | {allowed} | {meaning} |")
+        for name, sub in node.get("properties", {}).items():
+            walk(sub, f"{key}.{name}".lstrip("."))
+
+    walk(schema(), "")
+    return "\n".join(lines) + "\n"
+
