@@ -337,7 +337,6 @@ def test_readme_python_blocks_run(tmp_path, small_run):
 def test_initial_distribution_from_the_shipped_text(tmp_path):
     """config/shakespeare.yaml's p(0): the character counts of the bundled text, vocab set by the file."""
     work = project_copy(tmp_path / "w")
-    shutil.copytree(ROOT / "data", work / "data")
     config = write_config(work / "chars.yaml", study="chars", initial={"kind": "file", "path": "data/tinyshakespeare_chars.csv"},
                           grid={"vocab": None, "n": [30]}, seeds=10, seeds_per_job=10, generations=10)
     snakemake(work, "study", "--configfile", config.name)
