@@ -21,6 +21,11 @@
 
 #include "numpy/random/distributions.h"
 
+/* The NumPy whose sampler library is linked (setup.py passes its version): results record it. */
+#ifndef BUILT_WITH_NUMPY
+#error "build with setup.py, which defines BUILT_WITH_NUMPY"
+#endif
+
 /* Column order of the metric block; `simulate.METRICS` is the public name list. */
 enum { SIMPSON, MAX_PROB, L1_FIRST, L1_TRUTH, L2SQ_FIRST, SUPPORT, ENTROPY, COLLAPSED, TOP_TOKEN, N_METRICS };
 enum { MIXED, FRESH, ACCUMULATE, WINDOW, POOL };
@@ -360,7 +365,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", "Compiled
 PyMODINIT_FUNC PyInit__kernels(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    if (PyModule_AddIntConstant(m, "EXACT_TOTAL", (long)EXACT_TOTAL) < 0) {
+    if (PyModule_AddIntConstant(m, "EXACT_TOTAL", (long)EXACT_TOTAL) < 0 ||
+        PyModule_AddStringConstant(m, "NUMPY_VERSION", BUILT_WITH_NUMPY) < 0) {
         Py_DECREF(m);
         return NULL;
     }
