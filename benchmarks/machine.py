@@ -1,9 +1,11 @@
 """One line per benchmark report saying where it was measured: absolute times only mean something
 with their machine (the README quotes them with it); and the CPU time between two readings of
-`resource.getrusage`, as every benchmark takes it."""
+`resource.getrusage`, as every benchmark takes it, and of one child process."""
 
 import os
 import platform
+import resource
+import subprocess
 
 
 def machine() -> str:
@@ -28,3 +30,11 @@ def machine() -> str:
 def cpu_seconds(before, after) -> float:
     """User + system CPU seconds between two `resource.getrusage` readings."""
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def process_cpu(cmd, env=None) -> float:
+    """User + system CPU seconds of one child process (checked to succeed)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return cpu_seconds(before, after)
