@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from machine import cpu_seconds, machine
+from machine import cpu_seconds, machine, timed_sampling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,6 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     without its files), then the five figures (PNG and PDF) from the rows' tables the study
     wrote; not the grid's tables, `merge` or the report's tables. Its probes and α* must be the
     study's (the same sampling), or the benchmark stops."""
-    import modelcollapse.core.simulate as engine
     from modelcollapse.study.aggregate import read_initial, read_row_tables
     from modelcollapse.study.answers import safe_fraction
     from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
@@ -127,21 +126,9 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
                    confidence=safe["confidence"], bootstrap=safe["bootstrap"], resolution=safe["resolution"],
                    synthetic_fractions=grid.get("synthetic_fraction", ()), n_synthetic=grid.get("n_synthetic", ()),
                    log_real_shares=grid.get("log_real_shares", False))
-    simulate_cell, sampling = engine.simulate_cell, [0.0]
-
-    def timed(*args, **kwargs):  # the real engine, timed: `simulate_row` looks it up at each call
-        begin = time.perf_counter()
-        try:
-            return simulate_cell(*args, **kwargs)
-        finally:
-            sampling[0] += time.perf_counter() - begin
-
     start = resource.getrusage(resource.RUSAGE_SELF)
-    engine.simulate_cell = timed
-    try:
+    with timed_sampling() as sampling:
         answers = [safe_fraction(p0=p0[vocab], **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
-    finally:
-        engine.simulate_cell = simulate_cell
     tables = read_row_tables({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
     with tempfile.TemporaryDirectory() as figures:
         for criterion in CRITERIA:

@@ -112,6 +112,16 @@ def test_aggregation_refuses_a_file_from_another_run(tmp_path):
         read_sims([good], 4, 3, expected=ours, cells=[0, 5])
 
 
+def test_aggregation_refuses_tables_of_several_scenarios(tmp_path):
+    p0 = zipf(5, 1.1)
+    paths = []
+    for scenario in ("mixed", "fresh"):
+        paths.append(tmp_path / f"{scenario}.parquet")
+        io.write_parquet(io.sims_table(simulate_cell(p0, Cell(scenario, 10, 5, 0.5), 3, 4)), paths[-1])
+    with pytest.raises(ValueError, match="a study has one scenario; the tables mix several"):
+        read_sims(paths, 4, 3)
+
+
 def test_aggregation_reads_a_row_one_sorted_cell_at_a_time(tmp_path):
     """Cells in order of synthetic count, each with its seed blocks' rows in seed order, whatever
     order the files come in; a cell with a seed missing or doubled is refused when read."""

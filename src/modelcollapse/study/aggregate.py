@@ -312,7 +312,7 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
         probes.append(cell.n_synthetic)
         return simulate_cell(p0, cell, range(seeds), G, root_seed)
 
-    with streamed_parquet(outputs["probes"], SIMS_SCHEMA.empty_table()) as write:
+    with streamed_parquet(outputs["probes"], with_provenance(SIMS_SCHEMA.empty_table(), expected)) as write:
         grid = read_sims(sims, G, seeds, expected, cells)
         tables = study_row(row, grid, p0, config, simulate, lambda table: write(with_provenance(table, expected)))
     write_tables({outputs[name]: with_provenance(tables[name], expected) for name in ("summary", "criteria", "safe")})
