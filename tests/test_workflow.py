@@ -439,6 +439,30 @@ def test_a_path_with_a_space_reaches_every_job_quoted(tmp_path):
 # --- deployable the standard way ------------------------------------------------------------------
 
 
+CONDA_NAMES = {"matplotlib-base": "matplotlib", "seaborn-base": "seaborn", "pytorch": "torch"}  # conda-forge → PyPI
+
+
+def test_conda_envs_hold_the_library_and_the_pinned_versions():
+    """Each rule's conda env installs the library itself from the repository (conda runs pip in
+    the folder of Snakemake's copy of the file, .snakemake/conda/, two levels below the folder
+    Snakemake runs in), and pins the versions that the pip requirements pin."""
+    pins = {}
+    for name in ("requirements.txt", "transformer.txt"):
+        for line in (ROOT / "envs" / name).read_text().splitlines():
+            if "==" in line and not line.startswith("#"):
+                package, version = line.split("==")
+                pins[package.lower()] = version
+    for env in sorted((ROOT / "workflow" / "envs").glob("*.yaml")):
+        dependencies = yaml.safe_load(env.read_text())["dependencies"]
+        assert [d for d in dependencies if isinstance(d, dict)] == [{"pip": ["-e ../.."]}], env.name
+        assert "pip" in dependencies and "c-compiler" in dependencies, env.name  # pip builds the engine
+        for spec in (d for d in dependencies if isinstance(d, str) and " =" in d):
+            package, version = spec.split(" =")
+            package = CONDA_NAMES.get(package, package)
+            if package in pins:
+                assert version.split("=")[0] == pins[package], (env.name, spec, pins[package])
+
+
 def test_a_finished_study_copied_elsewhere_plans_nothing(tmp_path, small_run):
     """The interpreter and the library's path are not rule params: a copy reruns nothing."""
     work = small_run.parents[1]
