@@ -7,8 +7,8 @@ TORCH  := $(VENV)/.installed-transformer
 
 .PHONY: venv run test test-deps test-install bench transformer-env transformer test-slurm clean
 
-# Rebuilt when the C sources of the compiled extensions change, too.
-$(STAMP): envs/requirements.txt pyproject.toml setup.py $(wildcard src/modelcollapse/core/*.c)
+# Rebuilt when the C or Cython sources of the compiled engine change, too.
+$(STAMP): envs/requirements.txt pyproject.toml setup.py $(wildcard src/modelcollapse/core/*.c src/modelcollapse/core/*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r envs/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -1,4 +1,5 @@
-"""The compiled engine (src/modelcollapse/core/_kernels.c); everything else is in pyproject.toml.
+"""The compiled engine: the C chains (src/modelcollapse/core/chain.c) and their Cython bindings
+(_kernels.pyx); everything else is in pyproject.toml.
 
 It links NumPy's sampler library (numpy/random/lib/libnpyrandom.a, shipped for such extensions),
 so its binomial draws are those of the NumPy it is built against: that version is compiled into
@@ -16,7 +17,8 @@ setup(
     ext_modules=[
         Extension(
             "modelcollapse.core._kernels",
-            sources=["src/modelcollapse/core/_kernels.c"],
+            sources=["src/modelcollapse/core/_kernels.pyx"],  # cythonized by setuptools
+            depends=["src/modelcollapse/core/chain.c"],
             include_dirs=[np.get_include()],
             library_dirs=[str(NUMPY_RANDOM_LIB)],
             libraries=["npyrandom", "m"],
