@@ -20,15 +20,18 @@ import numpy as np
 from machine import machine, process_cpu
 
 # What each rule's job imports before its work (workflow/scripts/*.py; the simulate and initial
-# jobs run the command line), with the closed forms' scipy.special where the job evaluates them.
+# jobs run the command line), with the closed forms' scipy.special where the job evaluates them,
+# and one conversion between NumPy and Arrow, which every job's work makes (pyarrow's conversions
+# import pandas).
+CONVERT = "import numpy, pyarrow; pyarrow.array(numpy.zeros(1))"
 JOBS = {
     "python alone": "pass",
-    "simulate": "import modelcollapse.cli, modelcollapse.core.io; modelcollapse.core.simulate.compiled_engine()",
+    "simulate": f"import modelcollapse.cli, modelcollapse.core.io; modelcollapse.core.simulate.compiled_engine(); {CONVERT}",
     "refine": "import modelcollapse.study.aggregate, modelcollapse.study.safe, scipy.special; "
-    "modelcollapse.core.simulate.compiled_engine()",
-    "merge": "import pandas, modelcollapse.core.io, modelcollapse.study.aggregate",
-    "figure": "import modelcollapse.study.aggregate, modelcollapse.study.plotting",
-    "report_tables": "import modelcollapse.study.aggregate, modelcollapse.study.report",
+    f"modelcollapse.core.simulate.compiled_engine(); {CONVERT}",
+    "merge": f"import pandas, modelcollapse.core.io, modelcollapse.study.aggregate; {CONVERT}",
+    "figure": f"import modelcollapse.study.aggregate, modelcollapse.study.plotting; {CONVERT}",
+    "report_tables": f"import modelcollapse.study.aggregate, modelcollapse.study.report; {CONVERT}",
 }
 SLOW_IMPORTS = ("pandas", "scipy", "pyarrow.compute", "matplotlib")
 
