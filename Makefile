@@ -7,8 +7,8 @@ TORCH  := $(VENV)/.installed-transformer
 
 .PHONY: venv run test test-deps test-install bench transformer-env transformer test-slurm clean
 
-# Rebuilt when the C sources of the compiled extensions change, too.
-$(STAMP): envs/requirements.txt pyproject.toml setup.py $(wildcard src/modelcollapse/core/*.c)
+# Rebuilt when the C or Cython sources of the compiled engine change, too.
+$(STAMP): envs/requirements.txt pyproject.toml setup.py $(wildcard src/modelcollapse/core/*.c src/modelcollapse/core/*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r envs/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -36,18 +36,26 @@ test-deps:
 	  fi; \
 	fi
 
-# Packaging: `pip install .` into a clean venv (no editable install, no requirements file), then
-# the installed command: its version and a one-cell simulation.
+# Packaging: `python -m build` makes an sdist and a wheel (from the sdist, in an isolated build
+# environment); the wheel goes into a clean venv (no editable install, no requirements file),
+# then the installed command runs: its version and a one-cell simulation, whose provenance names
+# the NumPy the engine was built against.
 INSTALL_CHECK := $(or $(TMPDIR),/tmp)/modelcollapse-install-check
 test-install:
 	rm -rf "$(INSTALL_CHECK)"
-	$(PYTHON) -m venv "$(INSTALL_CHECK)"
-	"$(INSTALL_CHECK)/bin/python" -m pip install --quiet --disable-pip-version-check .
-	"$(INSTALL_CHECK)/bin/modelcollapse" --version
-	"$(INSTALL_CHECK)/bin/modelcollapse" config --reference > /dev/null  # the schema ships with the package
-	"$(INSTALL_CHECK)/bin/modelcollapse" simulate --n 100 --vocab 50 --synthetic-fraction 0.5 --seeds 5 \
+	$(PYTHON) -m venv "$(INSTALL_CHECK)/build-env"
+	"$(INSTALL_CHECK)/build-env/bin/python" -m pip install --quiet --disable-pip-version-check build
+	"$(INSTALL_CHECK)/build-env/bin/python" -m build --outdir "$(INSTALL_CHECK)/dist" .
+	$(PYTHON) -m venv "$(INSTALL_CHECK)/venv"
+	"$(INSTALL_CHECK)/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$(INSTALL_CHECK)"/dist/modelcollapse-*.whl
+	"$(INSTALL_CHECK)/venv/bin/modelcollapse" --version
+	"$(INSTALL_CHECK)/venv/bin/modelcollapse" config --reference > /dev/null  # the schema ships with the package
+	"$(INSTALL_CHECK)/venv/bin/modelcollapse" simulate --n 100 --vocab 50 --synthetic-fraction 0.5 --seeds 5 \
 	  --generations 10 --out "$(INSTALL_CHECK)/cell" --quiet
-	"$(INSTALL_CHECK)/bin/python" -c "import pyarrow.parquet as pq; t = pq.read_table('$(INSTALL_CHECK)/cell/sims.parquet'); assert t.num_rows == 5 * 11, t.num_rows; print('installed package OK:', t.num_rows, 'rows')"
+	cd "$(INSTALL_CHECK)" && venv/bin/python -c "import modelcollapse.core.io as io, pyarrow.parquet as pq; \
+	  t = pq.read_table('cell/sims.parquet'); assert t.num_rows == 5 * 11, t.num_rows; \
+	  built = io.provenance('cell/sims.parquet')['engine_numpy']; assert built, built; \
+	  print('installed wheel OK:', t.num_rows, 'rows; engine built against NumPy', built)"
 	rm -rf "$(INSTALL_CHECK)"
 
 # Every benchmark, one after another on a quiet machine; each report (naming its machine) is also
@@ -61,9 +69,10 @@ BENCH = bash -o pipefail -c 'PYTHONUNBUFFERED=1 $(BIN)/python benchmarks/$(1).py
 bench: venv
 	mkdir -p $(BENCH_REPORTS)
 	$(call BENCH,simulate)
+	$(call BENCH,startup)
 	$(call BENCH,analytic)
 	$(call BENCH,aggregation,--cache .bench-cache/aggregation)
-	$(call BENCH,workflow,--one-process)
+	$(call BENCH,workflow)
 	$(call BENCH,workflow,--seeds 1000,workflow_1000_seeds)
 	$(call BENCH,interval_coverage,--repeats 200)
 	$(BIN)/python docs/update_blocks.py --only performance

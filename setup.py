@@ -1,8 +1,9 @@
-"""The compiled engine (src/modelcollapse/core/_kernels.c) and the special functions of the closed
-forms (_special.c); everything else is in pyproject.toml.
+"""The compiled engine: the C chains (src/modelcollapse/core/chain.c) and their Cython bindings
+(_kernels.pyx); everything else is in pyproject.toml.
 
 It links NumPy's sampler library (numpy/random/lib/libnpyrandom.a, shipped for such extensions),
-so its binomial draws are NumPy's own.
+so its binomial draws are those of the NumPy it is built against: that version is compiled into
+the extension (`_kernels.NUMPY_VERSION`) and recorded in every result's provenance.
 """
 
 from pathlib import Path
@@ -16,19 +17,14 @@ setup(
     ext_modules=[
         Extension(
             "modelcollapse.core._kernels",
-            sources=["src/modelcollapse/core/_kernels.c"],
+            sources=["src/modelcollapse/core/_kernels.pyx"],  # cythonized by setuptools
+            depends=["src/modelcollapse/core/chain.c"],
             include_dirs=[np.get_include()],
             library_dirs=[str(NUMPY_RANDOM_LIB)],
             libraries=["npyrandom", "m"],
+            define_macros=[("BUILT_WITH_NUMPY", f'"{np.__version__}"')],
             # floats summed in the written order, as the reference engine and earlier results
             extra_compile_args=["-O2", "-ffp-contract=off", "-std=c11"],
-        ),
-        Extension(
-            "modelcollapse.core._special",
-            sources=["src/modelcollapse/core/_special.c"],
-            include_dirs=[np.get_include()],
-            libraries=["m"],
-            extra_compile_args=["-O2", "-std=c11"],
         ),
     ]
 )

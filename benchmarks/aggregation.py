@@ -9,8 +9,8 @@
                   child process: it reads and checks the grid tables one cell at a time,
                   simulates the row's refinement probes with all seeds (on one core, as the job
                   does) and writes the row's tables. Printed: its peak RSS (wait4 rusage), wall
-                  and CPU time, the part spent simulating the probes (as refine_row reports it
-                  to the job's log), and the up-front estimate of modelcollapse.study.cost.
+                  and CPU time, the part spent simulating the probes (timed around the engine),
+                  and the up-front estimate of modelcollapse.study.cost.
 
 At full size (10 000 seeds) this takes ~23 min on 2 cores, too long for `make bench`: ~11 min
 for the grid tables and ~11 min for the aggregation, nearly all of it simulating the probes.
@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
-from machine import machine
+from machine import machine, timed_sampling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,9 @@ def aggregate(job: dict) -> None:
     from modelcollapse.study.aggregate import refine_row
     from modelcollapse.study.safe import Row
 
-    print(json.dumps(refine_row(Row(*job["row"]), job["sims"], job["initial"], job["cells"], job["config"], job["outputs"])))
+    with timed_sampling() as sampling:
+        probes = refine_row(Row(*job["row"]), job["sims"], job["initial"], job["cells"], job["config"], job["outputs"])
+    print(json.dumps({"probes": probes, "sampling_seconds": sampling[0]}))
 
 
 def main() -> None:

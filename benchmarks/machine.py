@@ -1,9 +1,14 @@
 """One line per benchmark report saying where it was measured: absolute times only mean something
 with their machine (docs/performance.md quotes them with it); and the CPU time between two readings of
-`resource.getrusage`, as every benchmark takes it."""
+`resource.getrusage`, as every benchmark takes it, and of one child process; and the time spent
+sampling, which the library does not report."""
 
+import contextlib
 import os
 import platform
+import resource
+import subprocess
+import time
 
 
 def machine() -> str:
@@ -28,3 +33,34 @@ def machine() -> str:
 def cpu_seconds(before, after) -> float:
     """User + system CPU seconds between two `resource.getrusage` readings."""
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def process_cpu(cmd, env=None) -> float:
+    """User + system CPU seconds of one child process (checked to succeed)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return cpu_seconds(before, after)
+
+
+@contextlib.contextmanager
+def timed_sampling():
+    """Yields a list whose one number grows by every second spent in the engine
+    (`simulate.simulate_cell`) inside the block: the library's callers look the function up at
+    each call, so it is replaced by a timed one for the block's duration."""
+    import modelcollapse.core.simulate as engine
+
+    simulate_cell, seconds = engine.simulate_cell, [0.0]
+
+    def timed(*args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return simulate_cell(*args, **kwargs)
+        finally:
+            seconds[0] += time.perf_counter() - begin
+
+    engine.simulate_cell = timed
+    try:
+        yield seconds
+    finally:
+        engine.simulate_cell = simulate_cell

@@ -32,15 +32,13 @@ Usage: .venv/bin/python benchmarks/simulate.py [--repeat 3] [--naive-seconds 4] 
 
 import argparse
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from machine import cpu_seconds, machine
+from machine import machine, process_cpu
 
 from modelcollapse.core import initial
 from modelcollapse.core.simulate import Cell, simulate_cell
@@ -132,14 +130,6 @@ def naive(p0, cell, R, G, seed=0):
                 p.argmax(),
             )
     return out
-
-
-def process_cpu(cmd, env) -> float:
-    """User + system CPU seconds of one child process (checked to succeed)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return cpu_seconds(before, after)
 
 
 def whole_processes(runs: int) -> bool:

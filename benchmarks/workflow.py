@@ -1,27 +1,24 @@
 """Where the wall time of a study goes: its sampling versus everything else.
 
 Runs the `study` target (initial → simulate → refine → merge → figures, not the paper) from
-scratch in a scratch copy of the project, then reads Snakemake's per-job `benchmark:` files and
-the jobs' own timing lines (simulate jobs: `seconds=`; refine jobs: `sampling_seconds=`, the
-refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
+scratch in a scratch copy of the project, reads Snakemake's per-job `benchmark:` files, then does
+the study's work again in its own process to time its sampling. Prints
   * wall        — the whole `snakemake` command, start-up and DAG included;
   * per rule    — number of jobs and Σ wall time of its jobs (Snakemake's `benchmark:` files;
                   their CPU times are samples that miss a job's last seconds, so the jobs' CPU
                   is taken as all CPU the command used minus Snakemake's own);
-  * sampling    — Σ time inside the library's simulation of the grid cells (simulate jobs) and
-                  of the refinement probes (refine jobs), on one core;
+  * sampling    — Σ time inside the library's simulation of the study's grid cells and
+                  refinement probes (`simulate_cell`), on one core, timed in this process;
   * Snakemake   — the CPU time of the snakemake process itself (not of its jobs), polled;
-  * after the last simulation — wall time after the last grid cell or probe was simulated: the
-                  jobs' work (until the last file a job wrote) and Snakemake's exit after it;
-  * wall / (sampling / cores) — the yardstick, with all sampling and with the grid's only;
+  * wall / (sampling / cores) — the yardstick;
   * floor       — the same jobs per rule and the same dependencies, each job only starting Python
                   and importing what any job of its rule must (NumPy and pyarrow; matplotlib for a
                   figure): no implementation of this DAG can be faster on this machine, so
                   floor + sampling / cores is the least wall time and ratio it allows; and the
                   part of it that is Snakemake alone (start-up, DAG, exit), whatever the jobs;
-  * in one process (--one-process) — the study's work with no job and no Snakemake: every row
-                  through the library's API and the figures, in this process; its CPU time over
-                  its own sampling is the least ratio of that work, even with every core busy.
+  * in one process — the study's work with no job and no Snakemake: every row through the
+                  library's API and the figures, in this process; its CPU time over its own
+                  sampling is the least ratio of that work, even with every core busy.
                   With the floor's CPU time (every job started, Snakemake's own included) it gives
                   the least CPU time of this DAG: its ratio, with every core always busy, is the
                   least any implementation of this DAG can reach on this machine.
@@ -29,13 +26,12 @@ refinement probes, and `sampled_at=`, when the last probe was drawn). Prints
 With --seeds R the same study runs with R seeds per cell (and one seed block per job, so the same
 jobs): more sampling for the same jobs, which shows what each job costs beyond its sampling.
 
-Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2] [--seeds R] [--one-process]
+Usage: .venv/bin/python benchmarks/workflow.py [--configfile config/config.yaml] [--cores 2] [--seeds R]
 """
 
 import argparse
 import contextlib
 import os
-import re
 import resource
 import shlex
 import shutil
@@ -47,7 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from machine import cpu_seconds, machine
+from machine import cpu_seconds, machine, timed_sampling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,29 +66,19 @@ def own_cpu_until_exit(proc: subprocess.Popen, every: float = 0.05) -> float:
 FLOOR_IMPORTS = "import numpy, pyarrow.parquet"
 FIGURE_IMPORTS = FLOOR_IMPORTS + "; import matplotlib; matplotlib.use('Agg'); import matplotlib.figure"
 FIGURES = ("phase_diagram", "safe_fraction_figure")  # the rules whose jobs draw a figure
-# Every floor job, and Snakemake's process, ends as the workflow's do (modelcollapse.process;
-# Snakemake's pending job-rate timer cancelled on success, workflow/rules/common.smk).
-FLOOR_END = "import gc; gc.freeze()"
-SNAKEMAKE_END = """import atexit, gc, threading
-atexit.register(gc.freeze)
-onsuccess:
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.cancel()
-"""
 
 
 def floor_snakefile(counts: dict) -> str:
     """A Snakefile with the study's jobs per rule (`counts`) and its dependencies (simulate →
     refine, prioritised as in the workflow → merge and the figures; merge and the α* figure →
     the report tables), every job only starting Python, importing what a job of its rule needs
-    (FLOOR_IMPORTS, and FIGURE_IMPORTS for a figure) and ending (FLOOR_END)."""
+    (FLOOR_IMPORTS, and FIGURE_IMPORTS for a figure)."""
     rows, blocks, figures = counts["refine"], counts["simulate"], sum(counts[rule] for rule in FIGURES)
 
     def job(imports):
-        return f'shell: "{shlex.quote(sys.executable)} -c \\"{imports}; {FLOOR_END}\\" && touch {{output}}"'
+        return f'shell: "{shlex.quote(sys.executable)} -c \\"{imports}\\" && touch {{output}}"'
 
-    return SNAKEMAKE_END + f"""
+    return f"""
 rule all:
     input: "report.done", expand("figures/{{figure}}.done", figure=range({figures}))
 rule simulate:
@@ -120,14 +106,13 @@ rule report_tables:
 
 def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     """CPU seconds of the study's work done here, in one process, with no job and no Snakemake,
-    and the seconds of it spent in `simulate_cell` (its sampling, timed here as the jobs time
-    theirs, so that the ratio of the two comes from one run):
+    and the seconds of it spent in `simulate_cell` (the study's sampling, so that the ratio of the
+    two comes from one run):
     every row through the library's API (`safe_fraction` with the study's p⁽⁰⁾: the grid's and the
     refinement's simulations, the summaries, the interval and the analytic α* of a refine job,
     without its files), then the five figures (PNG and PDF) from the rows' tables the study
     wrote; not the grid's tables, `merge` or the report's tables. Its probes and α* must be the
     study's (the same sampling), or the benchmark stops."""
-    import modelcollapse.core.simulate as engine
     from modelcollapse.study.aggregate import read_initial, read_row_tables
     from modelcollapse.study.answers import safe_fraction
     from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
@@ -141,21 +126,9 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
                    confidence=safe["confidence"], resolution=safe["resolution"],
                    synthetic_fractions=grid.get("synthetic_fraction", ()), n_synthetic=grid.get("n_synthetic", ()),
                    log_real_shares=grid.get("log_real_shares", False))
-    simulate_cell, sampling = engine.simulate_cell, [0.0]
-
-    def timed(*args, **kwargs):  # the real engine, timed: `simulate_row` looks it up at each call
-        begin = time.perf_counter()
-        try:
-            return simulate_cell(*args, **kwargs)
-        finally:
-            sampling[0] += time.perf_counter() - begin
-
     start = resource.getrusage(resource.RUSAGE_SELF)
-    engine.simulate_cell = timed
-    try:
+    with timed_sampling() as sampling:
         answers = [safe_fraction(p0=p0[vocab], **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
-    finally:
-        engine.simulate_cell = simulate_cell
     tables = read_row_tables({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
     with tempfile.TemporaryDirectory() as figures:
         for criterion in CRITERIA:
@@ -171,7 +144,7 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
 
 
 # Snakemake alone: its start-up, a DAG of one job that runs no Python, and its exit.
-EMPTY_SNAKEFILE = SNAKEMAKE_END + 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
+EMPTY_SNAKEFILE = 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
 
 
 def snakemake_run(snakefile: str, cores: int) -> tuple[float, float]:
@@ -192,8 +165,6 @@ def main() -> None:
     parser.add_argument("--configfile", default="config/config.yaml")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seeds", type=int, help="seeds per cell instead of the config's (one seed block per job)")
-    parser.add_argument("--one-process", action="store_true",
-                        help="also do the study's work in this process, with no job and no Snakemake")
     args = parser.parse_args()
     config = {**yaml.safe_load((ROOT / "config/config.yaml").read_text()), **yaml.safe_load((ROOT / args.configfile).read_text())}
     with tempfile.TemporaryDirectory() as scratch:
@@ -206,7 +177,7 @@ def main() -> None:
             config.update(seeds=args.seeds, seeds_per_job=args.seeds)
             cmd += ["--config", f"seeds={args.seeds}", f"seeds_per_job={args.seeds}"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start, started = time.perf_counter(), time.time()
+        start = time.perf_counter()
         with tempfile.TemporaryFile("w+") as log:
             proc = subprocess.Popen(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT, text=True)
             own_cpu = own_cpu_until_exit(proc)
@@ -224,52 +195,34 @@ def main() -> None:
             ]
         )
         jobs["rule"] = jobs["rule"].str.replace(r"^phase_.*", "phase_diagram", regex=True)
-        grid = [float(re.search(r" seconds=([\d.]+)", p.read_text()).group(1)) for p in (results / "logs" / "simulate").glob("*.log")]
-        refine_logs = [p.read_text() for p in (results / "logs" / "refine").glob("*.log")]
-        probes = [float(re.search(r"sampling_seconds=([\d.]+)", text).group(1)) for text in refine_logs]
-        last_sims = max(p.stat().st_mtime for p in (results / "sims").glob("*.parquet"))
-        # the last file any job wrote (outputs, logs, and the benchmark file Snakemake writes as a job ends)
-        last_job = max(p.stat().st_mtime for p in results.rglob("*") if p.is_file()) - started
-        last_probe = max([float(m.group(1)) for text in refine_logs for m in [re.search(r"sampled_at=([\d.]+)", text)] if m],
-                         default=0.0)
-        one_process = work_in_one_process(config, results) if args.one_process else None
-    last_simulation = max(last_sims, last_probe) - started
-    sampling = sum(grid) + sum(probes)
+        work_cpu, sampling = work_in_one_process(config, results)
     job_cpu = all_cpu - own_cpu
     print(machine())
     print(f"study {config['study']} ({config['seeds']} seeds per cell): {len(jobs)} jobs, --cores {args.cores}")
     print(f"wall                       {wall:7.1f} s")
     for rule, group in jobs.groupby("rule", sort=False):
         print(f"  {rule:<24} {len(group):3d} jobs   Σ wall {group['s'].sum():6.1f} s")
-    print(f"sampling on one core       {sampling:7.1f} s   (grid cells {sum(grid):.1f} s in the simulate jobs, "
-          f"refinement probes {sum(probes):.1f} s in the refine jobs)")
+    print(f"sampling on one core       {sampling:7.1f} s   (the grid cells and refinement probes, timed in one process)")
     print(f"jobs' CPU                  {job_cpu:7.1f} s   of which sampling {sampling / job_cpu:.0%}")
     print(f"Snakemake's own CPU        {own_cpu:7.1f} s   = {own_cpu / all_cpu:.0%} of all CPU the study used "
           f"({own_cpu / wall:.0%} of one core over the wall time)")
-    after, work = wall - last_simulation, last_job - last_simulation
-    print(f"after the last simulation  {after:7.1f} s   = {after / wall:.0%} of the wall time: the jobs' work {work:.1f} s "
-          f"= {work / wall:.0%}, then Snakemake's exit {wall - last_job:.1f} s")
-    print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}     "
-          f"(grid cells only: {wall / (sum(grid) / args.cores):.2f})")
+    print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}")
     counts = jobs["rule"].value_counts().to_dict()
     floor, floor_cpu = snakemake_run(floor_snakefile(counts), args.cores)
     least = floor + sampling / args.cores
     print(f"floor (same {len(jobs)} jobs, imports only) {floor:5.1f} s   so at least {least:.1f} s with this sampling: "
-          f"ratio ≥ {least / (sampling / args.cores):.2f} (grid cells only: ≥ {least / (sum(grid) / args.cores):.2f})")
+          f"ratio ≥ {least / (sampling / args.cores):.2f}")
     alone, _ = snakemake_run(EMPTY_SNAKEFILE, args.cores)
     print(f"  of which Snakemake alone {alone:5.1f} s   (start-up, a DAG of one job running no Python, exit): "
           f"ratio ≥ {(alone + sampling / args.cores) / (sampling / args.cores):.2f} with no job at all")
-    if one_process is not None:
-        work, its_sampling = one_process
-        print(f"in one process             {work:7.1f} s of CPU, sampling {its_sampling:.1f} s (every row through the "
-              f"library's API, then the figures; no job, no Snakemake): ratio ≥ {work / its_sampling:.2f} with every "
-              f"core always busy")
-        # Every job must start (the floor's CPU, Snakemake's included) and the work must be done
-        # at least once, at its in-process cost: this DAG can use no less CPU than both together.
-        least_cpu = floor_cpu + (work - its_sampling) + sampling
-        print(f"least CPU of this DAG      {least_cpu:7.1f} s   = the floor's {floor_cpu:.1f} s + the work beyond its sampling "
-              f"{work - its_sampling:.1f} s + the study's sampling {sampling:.1f} s: ratio ≥ {least_cpu / sampling:.2f} "
-              f"with every core always busy")
+    print(f"in one process             {work_cpu:7.1f} s of CPU, sampling {sampling:.1f} s (every row through the "
+          f"library's API, then the figures; no job, no Snakemake): ratio ≥ {work_cpu / sampling:.2f} with every "
+          f"core always busy")
+    # Every job must start (the floor's CPU, Snakemake's included) and the work must be done
+    # at least once, at its in-process cost: this DAG can use no less CPU than both together.
+    least_cpu = floor_cpu + work_cpu
+    print(f"least CPU of this DAG      {least_cpu:7.1f} s   = the floor's {floor_cpu:.1f} s + the work in one process "
+          f"{work_cpu:.1f} s: ratio ≥ {least_cpu / sampling:.2f} with every core always busy")
 
 
 if __name__ == "__main__":

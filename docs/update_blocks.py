@@ -127,9 +127,10 @@ def agreement(safe: pd.DataFrame) -> str:
 
 BENCHMARKS = {  # report file: what it measures
     "simulate.txt": "Engine throughput and whole processes (`benchmarks/simulate.py`)",
+    "startup.txt": "A job's start-up and imports (`benchmarks/startup.py`)",
     "analytic.txt": "Analytic α\\* of one row (`benchmarks/analytic.py`)",
     "aggregation.txt": "One full-size row of `config/large.yaml` (`benchmarks/aggregation.py`)",
-    "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py --one-process`)",
+    "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py`)",
     "workflow_1000_seeds.txt": "The same study with 1000 seeds per cell (`benchmarks/workflow.py --seeds 1000`)",
 }
 

@@ -1,6 +1,5 @@
 """The Snakemake workflow, run for real on small configs in a scratch copy of the project."""
 
-import importlib.util
 import os
 import re
 import shutil
@@ -403,6 +402,30 @@ def test_a_path_with_a_space_reaches_every_job_quoted(tmp_path):
 # --- deployable the standard way ------------------------------------------------------------------
 
 
+CONDA_NAMES = {"matplotlib-base": "matplotlib", "seaborn-base": "seaborn", "pytorch": "torch"}  # conda-forge → PyPI
+
+
+def test_conda_envs_hold_the_library_and_the_pinned_versions():
+    """Each rule's conda env installs the library itself from the repository (conda runs pip in
+    the folder of Snakemake's copy of the file, .snakemake/conda/, two levels below the folder
+    Snakemake runs in), and pins the versions that the pip requirements pin."""
+    pins = {}
+    for name in ("requirements.txt", "transformer.txt"):
+        for line in (ROOT / "envs" / name).read_text().splitlines():
+            if "==" in line and not line.startswith("#"):
+                package, version = line.split("==")
+                pins[package.lower()] = version
+    for env in sorted((ROOT / "workflow" / "envs").glob("*.yaml")):
+        dependencies = yaml.safe_load(env.read_text())["dependencies"]
+        assert [d for d in dependencies if isinstance(d, dict)] == [{"pip": ["-e ../.."]}], env.name
+        assert "pip" in dependencies and "c-compiler" in dependencies, env.name  # pip builds the engine
+        for spec in (d for d in dependencies if isinstance(d, str) and " =" in d):
+            package, version = spec.split(" =")
+            package = CONDA_NAMES.get(package, package)
+            if package in pins:
+                assert version.split("=")[0] == pins[package], (env.name, spec, pins[package])
+
+
 def test_a_finished_study_copied_elsewhere_plans_nothing(tmp_path, small_run):
     """The interpreter and the library's path are not rule params: a copy reruns nothing."""
     work = small_run.parents[1]
@@ -439,50 +462,33 @@ def test_the_workflow_runs_as_a_module_without_the_installed_package(tmp_path):
     assert pd.read_parquet(project / "results" / "test_small" / "safe_fraction.parquet").shape[0] == 16
 
 
-def test_the_library_is_compiled_once_before_the_jobs(tmp_path):
-    """Where Python writes no bytecode cache (PYTHONDONTWRITEBYTECODE, as in many containers),
-    every job would compile the library again: the workflow compiles the library its jobs import
-    before the first job (common.smk, onstart)."""
-    work = project_copy(tmp_path / "w")
-    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    target = "results/test_small/initial/vocab10.parquet"  # one job
-    snakemake(work, target, "--configfile", ".test/config/config.yaml", env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    sources = sorted((work / "src" / "modelcollapse").rglob("*.py"))
-    missing = [str(p.relative_to(work)) for p in sources if not Path(importlib.util.cache_from_source(p)).is_file()]
-    assert len(sources) > 10 and not missing, missing
+def test_a_fresh_clone_plans_before_the_engine_is_built(tmp_path, small_run):
+    """A clone with nothing compiled and no installed package: Snakemake plans without the compiled
+    engine (`-n`, `--lint`, `--dag`, and `--report` over a finished study's results), and a job
+    that needs the engine fails with the error that says how to build it."""
+    clone = project_copy(tmp_path / "clone")
+    shutil.copytree(ROOT / "src", clone / "src", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    env = {**os.environ, "PYTHONPATH": sysconfig_paths()["purelib"]}  # the dependencies only
+    python = sys._base_executable
 
+    def run(*args):
+        cmd = [python, "-m", "snakemake", "--cores", "2", *args, "--configfile", ".test/config/config.yaml"]
+        return subprocess.run(cmd, cwd=clone, env=env, capture_output=True, text=True, timeout=600)
 
-PENDING_TIMERS_HOOK = """import os, sys, threading
-_join_threads = threading._shutdown
-def _shutdown():
-    pending = [t for t in threading.enumerate() if isinstance(t, threading.Timer) and not t.finished.is_set()]
-    with open(os.environ["PENDING_TIMERS"], "a") as report:
-        report.write(f"{sys.argv[0]}\\t{len(pending)}\\n")
-    _join_threads()
-threading._shutdown = _shutdown
-"""
-
-
-def test_snakemake_leaves_no_timer_to_wait_for_when_the_run_succeeds(tmp_path):
-    """Snakemake's scheduler leaves a 1-s job-rate timer pending after the last job, and its
-    process waits for it before exiting; the workflow cancels it once the run has succeeded
-    (common.smk, onsuccess). Seen from inside Snakemake's process (a sitecustomize hook): the
-    timers still pending when the interpreter waits for its threads."""
-    work = project_copy(tmp_path / "w")
-    (tmp_path / "hook").mkdir()
-    (tmp_path / "hook" / "sitecustomize.py").write_text(PENDING_TIMERS_HOOK)
-    report = tmp_path / "pending_timers.tsv"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "hook"), "PENDING_TIMERS": str(report)}
-    snakemake(work, "results/test_small/initial/vocab10.parquet", "--configfile", ".test/config/config.yaml", env=env)
-    pending = dict(line.split("\t") for line in report.read_text().splitlines())
-    snakemake_process = [count for program, count in pending.items() if program.endswith(os.path.join("snakemake", "__main__.py"))]
-    assert snakemake_process == ["0"], pending
-
-
-def test_every_script_ends_its_process_as_the_command_line_does():
-    """Each job's script ends with modelcollapse.process.end_of_process(), as the command line does."""
-    for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
-        assert script.read_text().rstrip().endswith("\nend_of_process()"), script.name
+    check = subprocess.run([python, "-c", "import modelcollapse"], cwd=clone, env=env, capture_output=True, text=True)
+    assert check.returncode != 0, "the package must not be importable for this test"
+    for args in (["study", "-n"], ["--lint"], ["study", "--dag"]):
+        proc = run(*args)
+        assert proc.returncode == 0, f"{args}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+    assert proc.stdout.startswith("digraph")
+    shutil.copytree(small_run, clone / "results" / small_run.name)
+    proc = run("study", "--report", "report.html")
+    assert proc.returncode == 0 and "safe_fraction.csv" in (clone / "report.html").read_text(errors="ignore"), proc.stderr[-2000:]
+    shutil.rmtree(clone / "results")
+    proc = run("study")
+    assert proc.returncode != 0
+    logs = "".join(p.read_text() for p in (clone / "results" / "test_small" / "logs" / "simulate").glob("*.log"))
+    assert "the compiled engine modelcollapse.core._kernels is not built" in logs and "make venv" in logs, logs[-2000:]
 
 
 def sysconfig_paths() -> dict:

@@ -19,7 +19,6 @@ from ._version import __version__
 from .config import DEFAULTS
 from .core.initial import INITIAL_KEYS, INITIAL_KINDS, initial_distribution
 from .core.simulate import SCENARIOS, Cell
-from .process import end_of_process
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
 FORMATTER = argparse.ArgumentDefaultsHelpFormatter
@@ -363,13 +362,13 @@ def simulate_command(args, parser) -> None:
     import pyarrow as pa
 
     from .core.io import initial_digest, initial_table, sims_table, write_tables
-    from .core.simulate import CellResult, simulate_cell
+    from .core.simulate import CellResult, engine_numpy, simulate_cell
 
-    start = time.perf_counter()
     seeds = np.arange(args.first_seed, args.first_seed + args.seeds)
     skip = ("out", "sims_file", "initial_file", "run", "subparser", "command", "quiet")
     meta = {key: value for key, value in vars(args).items() if key not in skip}
-    meta.update(version=__version__, initial_sha256=initial_digest(p0))  # provenance, checked by aggregation
+    # provenance, checked by aggregation
+    meta.update(version=__version__, engine_numpy=engine_numpy(), initial_sha256=initial_digest(p0))
     progress = Progress(len(cells) * args.seeds, "replicates", args.quiet)
     results = []
     for cell in cells:
@@ -380,20 +379,12 @@ def simulate_command(args, parser) -> None:
         results.append(CellResult(cell, seeds, np.concatenate([r.metrics for r in parts]),
                                   np.concatenate([r.collapse_time for r in parts])))
     progress.close()
-    simulated = time.perf_counter() - start
     sims = pa.concat_tables([sims_table(result, meta) for result in results])
     tables = {initial_path: initial_table(p0)} if initial_path is not None else {}
     try:
         write_tables({**tables, sims_path: sims})  # sims last: its presence means both are complete
     except (OSError, ValueError) as err:
         _fail(parser, f"cannot write the results: {err}")
-    # One parsable line per job: the workflow's overhead measurement reads it from the log.
-    print(
-        f"simulated scenario={args.scenario} vocab={vocab} cells={len(cells)} "
-        f"seeds={args.seeds} generations={args.generations} seconds={simulated:.4f} "
-        f"total_seconds={time.perf_counter() - start:.4f}",
-        file=sys.stderr,
-    )
     if not args.quiet:
         print("wrote " + ", ".join(p for p in (sims_path, initial_path) if p), file=sys.stderr)
 
@@ -413,5 +404,3 @@ def config_command(args, parser) -> None:
 def main(argv=None) -> None:
     args = _parser().parse_args(argv)
     args.run(args, args.subparser)
-    if argv is None:  # the process's own command line (not a call from Python): it ends here
-        end_of_process()

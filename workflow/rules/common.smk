@@ -1,27 +1,21 @@
-import atexit
-import compileall
 import os
 import shlex
 import sys
-import threading
 from pathlib import Path
 
 # The library sits beside the workflow (src/ of this repository) and is found from this file's
 # own location, so the workflow also runs deployed as a module from a local clone, with no
-# installed package. Jobs get it through PYTHONPATH.
+# installed package. Planning the study needs its Python modules only, never the compiled engine:
+# a fresh clone dry-runs, lints and draws its DAG before anything is built, and a job that
+# simulates without the engine fails with the error of `simulate.compiled_engine`.
 LIBRARY = str(Path(workflow.current_basedir).parents[1] / "src")
 sys.path.insert(0, LIBRARY)
 import modelcollapse.config
 import modelcollapse.core.initial
 import modelcollapse.core.simulate
 import modelcollapse.paper
-import modelcollapse.process
 import modelcollapse.study.safe
 from snakemake.settings.types import DeploymentMethod
-
-modelcollapse.core.simulate.compiled_engine()  # built in this checkout, or a clear error now
-# Snakemake's own process ends like every job's (~0.4 s less at its exit).
-atexit.register(modelcollapse.process.end_of_process)
 
 # --- configuration: checked, and its defaults filled in, before the DAG is built ---------------
 
@@ -35,36 +29,20 @@ GRID = config["grid"]
 CRITERIA = list(modelcollapse.study.safe.CRITERIA)
 FRAME = modelcollapse.config.frame(GRID)
 
-# Jobs import the library from this checkout, whatever environment runs them (venv, conda
-# env, SLURM node); the interpreter is the one running Snakemake unless a conda env has its own.
-# Both reach the shell commands as environment variables, not params, so a finished study copied
-# elsewhere, or run with another interpreter, plans nothing anew.
-PYTHON = (
-    "python"
-    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-    else sys.executable
-)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(
-        [LIBRARY, *filter(None, [os.environ.get("PYTHONPATH")])]
-    ),
-    MODELCOLLAPSE_PYTHON=PYTHON,
-)
-
-
-# Python caches a module's bytecode beside its source unless told not to (PYTHONDONTWRITEBYTECODE,
-# set in many containers): then every job would compile the library again, ~0.1 s of CPU each.
-# It is compiled once before the first job (a read-only checkout is left as it is).
-onstart:
-    compileall.compile_dir(Path(modelcollapse.__file__).parent, quiet=2)
-
-
-# Snakemake's scheduler re-reads its queue on a 1-s timer (the job-rate limit) and leaves the last
-# one pending when the run ends: the process would wait out that second before it exits.
-onsuccess:
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.cancel()
+# A conda env has the library installed (workflow/envs/*.yaml) and its own interpreter. Without
+# one, jobs run on the interpreter running Snakemake and import the library from this checkout
+# (PYTHONPATH; the compiled engine built in place by `pip install -e .`). Both reach the shell
+# commands as environment variables, not params, so a finished study copied elsewhere, or run
+# with another interpreter, plans nothing anew.
+if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+    os.environ.update(MODELCOLLAPSE_PYTHON="python")
+else:
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join(
+            [LIBRARY, *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+        MODELCOLLAPSE_PYTHON=sys.executable,
+    )
 
 
 STUDY_ROWS = modelcollapse.config.study_rows(config)

@@ -4,7 +4,6 @@ of its tables as Parquet."""
 import sys
 
 from modelcollapse.paper import experiments
-from modelcollapse.process import end_of_process
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 name, cfg = snakemake.params.experiment, snakemake.params.cfg
@@ -15,4 +14,3 @@ else:
 for output, table in tables.items():
     experiments.write_table(table, snakemake.output[output])
     print(f"{output}: {len(table)} rows -> {snakemake.output[output]}")
-end_of_process()

@@ -5,7 +5,6 @@ import sys
 import pandas as pd
 
 from modelcollapse.paper import experiments
-from modelcollapse.process import end_of_process
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 data = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
@@ -21,4 +20,3 @@ table.to_csv(snakemake.output.csv, index=False, float_format="%.6g")
 with open(snakemake.output.markdown, "w") as handle:
     handle.write(experiments.results_markdown(table))
 print(table["result"].value_counts().to_string())
-end_of_process()

@@ -6,7 +6,6 @@ from pathlib import Path
 import pandas as pd
 
 from modelcollapse.paper.figures import verification_figures
-from modelcollapse.process import end_of_process
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 data = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
@@ -17,4 +16,3 @@ if sorted(figures) != sorted(Path(path).stem for path in snakemake.output):
     raise ValueError(f"verification plots {sorted(figures)} differ from the rule's outputs {list(snakemake.output)}")
 for path in snakemake.output:
     figures[Path(path).stem].savefig(path, dpi=130)
-end_of_process()

@@ -2,7 +2,6 @@
 
 import sys
 
-from modelcollapse.process import end_of_process
 from modelcollapse.study.aggregate import read_row_tables
 from modelcollapse.study.plotting import phase_diagram, save_figure
 
@@ -12,4 +11,3 @@ title = f"Study '{p.study}', scenario {p.scenario}, G = {p.generations}, {p.seed
 tables = read_row_tables({"criteria": snakemake.input.criteria, "safe": snakemake.input.safe})
 fig = phase_diagram(tables["criteria"], tables["safe"], criterion, p.threshold, title)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
-end_of_process()

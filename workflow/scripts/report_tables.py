@@ -5,7 +5,6 @@ which the report's opening page shows (inputs `safe`, `figure`), or the paper's 
 import sys
 
 from modelcollapse.core.io import open_checked
-from modelcollapse.process import end_of_process
 from modelcollapse.study.report import embedded_image_html, safe_fraction_table_html, theorem_table_html
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -19,4 +18,3 @@ else:
     html = theorem_table_html(pd.read_csv(snakemake.input.theorems))
 with open(snakemake.output.html, "w", encoding="utf-8") as handle:
     handle.write(html)
-end_of_process()

@@ -2,7 +2,6 @@
 
 import sys
 
-from modelcollapse.process import end_of_process
 from modelcollapse.study.aggregate import read_row_tables
 from modelcollapse.study.plotting import safe_fraction_figure, save_figure
 
@@ -14,4 +13,3 @@ title = (
 )
 fig = safe_fraction_figure(read_row_tables({"safe": snakemake.input.safe})["safe"], title)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
-end_of_process()

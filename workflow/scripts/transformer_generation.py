@@ -5,7 +5,6 @@ import time
 
 import numpy as np
 
-from modelcollapse.process import end_of_process
 from modelcollapse.transformer import model
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
@@ -36,4 +35,3 @@ print(
     f"final validation loss {generation.val_loss.val_loss.iloc[-1]:.4f}, {time.perf_counter() - started:.1f} s wall, "
     f"{time.process_time():.1f} s CPU"
 )
-end_of_process()

@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 
-from modelcollapse.process import end_of_process
 from modelcollapse.transformer import model
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
@@ -26,4 +25,3 @@ print(
     f"p(0): final validation loss {ground_truth.val_loss.val_loss.iloc[-1]:.4f}, "
     f"{time.perf_counter() - started:.1f} s wall, {time.process_time():.1f} s CPU"
 )
-end_of_process()

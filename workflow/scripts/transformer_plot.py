@@ -5,7 +5,6 @@ import sys
 
 import pandas as pd
 
-from modelcollapse.process import end_of_process
 from modelcollapse.transformer import plots
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
@@ -17,4 +16,3 @@ figure = plots.plot_fig5(
 )
 figure.savefig(snakemake.output.png, dpi=150)
 figure.savefig(snakemake.output.pdf)
-end_of_process()

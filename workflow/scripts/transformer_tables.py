@@ -5,7 +5,6 @@ import sys
 import numpy as np
 import pandas as pd
 
-from modelcollapse.process import end_of_process
 from modelcollapse.transformer import plots
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")
@@ -33,4 +32,3 @@ val_loss.to_parquet(snakemake.output.val_loss, index=False)
 claim = plots.check_drift_claim(drift)
 claim.to_csv(snakemake.output.claim, sep="\t", index=False)
 print(claim.to_string())
-end_of_process()

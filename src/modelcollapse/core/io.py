@@ -41,93 +41,24 @@ INITIAL_SCHEMA = pa.schema(
 )
 
 
-# --- Arrow columns on NumPy buffers --------------------------------------------------------------
-# pyarrow's own conversions (`pa.array`, `to_numpy`, `take` of a list, scalars in filters) import
-# pandas, which a simulate or refine job does not otherwise load: these build and read columns
-# from their buffers instead.
-
-
-def column_from_numpy(values: np.ndarray, dtype: pa.DataType, valid: np.ndarray | None = None) -> pa.Array:
-    """An Arrow column of `dtype` on a NumPy array's memory; `valid`, if given, marks non-nulls."""
-    if dtype == pa.bool_():
-        data = pa.py_buffer(np.packbits(values, bitorder="little"))
-    else:
-        data = pa.py_buffer(np.ascontiguousarray(values, dtype=dtype.to_pandas_dtype()))
-    validity = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    nulls = -1 if valid is None else int(values.size - np.count_nonzero(valid))
-    return pa.Array.from_buffers(dtype, values.size, [validity, data], null_count=nulls)
-
-
-def _repeated_string(value: str, rows: int, large: bool = False) -> pa.Array:
-    """A string column (large_string if `large`) of `rows` copies of `value`, from its offsets
-    and bytes."""
-    data = value.encode()
-    offsets = np.arange(rows + 1, dtype=np.int64) * len(data)
-    if not large:
-        if offsets[-1] >= 2**31:
-            raise ValueError(f"{rows} rows of {value!r} exceed a string column's 2 GiB")
-        offsets = offsets.astype(np.int32)
-    return pa.Array.from_buffers(pa.large_string() if large else pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data * rows)])
-
-
-def single_string(column: pa.ChunkedArray) -> str | None:
-    """The value of a (large) string column that holds one value only, None if it holds several
-    or none: compared with that value repeated (pyarrow.compute costs a job ~0.05 s to import)."""
-    if len(column) == 0:
-        return None
-    first = column[0].as_py()
-    if first is None or column.null_count:
-        return None
-    repeated = _repeated_string(first, len(column), large=pa.types.is_large_string(column.type))
-    return first if column.equals(pa.chunked_array([repeated])) else None
-
-
 def table_copy(table: pa.Table) -> pa.Table:
     """`table` on buffers of its own, one chunk per column: a slice would keep its whole parent
     table alive (`pa.concat_arrays` copies even one array; `combine_chunks` would not)."""
     return pa.Table.from_arrays([pa.concat_arrays(column.chunks) for column in table.columns], schema=table.schema)
 
 
-def numpy_from_column(column: pa.ChunkedArray) -> np.ndarray:
-    """A numeric or boolean Arrow column as a NumPy array on its memory when it is one chunk,
-    nulls as NaN (the values then as float, as `to_numpy` gives them)."""
-    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    validity, data = array.buffers()
-    start, stop = array.offset, array.offset + len(array)
-    if array.type == pa.bool_():
-        values = np.unpackbits(np.frombuffer(data, np.uint8), count=stop, bitorder="little")[start:].view(bool)
-    else:
-        values = np.frombuffer(data, array.type.to_pandas_dtype(), count=stop)[start:]
-    if array.null_count:
-        valid = np.unpackbits(np.frombuffer(validity, np.uint8), count=stop, bitorder="little")[start:].view(bool)
-        values = np.where(valid, values, np.nan)
-    return values
-
-
-def column_from_values(values) -> pa.Array:
-    """An Arrow column of a NumPy array or of a list of Python numbers, booleans or strings,
-    typed as pyarrow types a DataFrame of the same values (int64, float64, bool; strings as
-    large_string)."""
-    values = np.asarray(values)
-    if values.dtype.kind != "U":
-        return column_from_numpy(values, pa.from_numpy_dtype(values.dtype))
-    data = [v.encode() for v in values.tolist()]
-    offsets = np.cumsum([0] + [len(d) for d in data], dtype=np.int64)
-    return pa.Array.from_buffers(pa.large_string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
-
-
 def table_from_columns(columns: dict, nullable=()) -> pa.Table:
-    """An Arrow table of {name: values} (`column_from_values`); in the `nullable` integer
-    columns, None and −1 stand for null."""
-    arrays = []
+    """An Arrow table of {name: values}, typed as docs/outputs.md has them: int64, float64 (NaN
+    kept as NaN), bool, and strings as large_string (pandas' own string type); in the `nullable`
+    integer columns, None and −1 stand for null."""
+    arrays = {}
     for name, values in columns.items():
         if name in nullable:
-            valid = np.array([v is not None and v != -1 for v in values])
-            values = np.array([v if ok else 0 for v, ok in zip(values, valid)], dtype=np.int64)
-            arrays.append(column_from_numpy(values, pa.int64(), valid=valid))
+            arrays[name] = pa.array([None if v is None or v == -1 else v for v in values], pa.int64())
         else:
-            arrays.append(column_from_values(values))
-    return pa.Table.from_arrays(arrays, names=list(columns))
+            values = np.asarray(values)
+            arrays[name] = pa.array(values, pa.large_string() if values.dtype.kind == "U" else None)
+    return pa.table(arrays)
 
 
 def table_from_records(records: list, nullable=()) -> pa.Table:
@@ -136,47 +67,25 @@ def table_from_records(records: list, nullable=()) -> pa.Table:
 
 
 def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
-    """Long format: one row per (seed, generation), generations 0 … G."""
+    """Long format: one row per (seed, generation), generations 0 … G; `meta` is its provenance."""
     cell = result.cell
     R, G1, _ = result.metrics.shape
     rows = R * G1
-
-    def const(value, dtype):
-        return np.full(rows, value, dtype=dtype)
-
-    columns = {
-        "scenario": _repeated_string(cell.scenario, rows),
-        "n": const(cell.n, np.int64),
-        "vocab": const(cell.vocab, np.int64),
-        "synthetic_fraction": const(cell.synthetic_fraction, np.float64),
-        "effective_fraction": const(cell.effective_fraction, np.float64),
-        "n_real": const(cell.n_real, np.int64),
-        "n_synthetic": const(cell.n_synthetic, np.int64),
-        "seed": np.repeat(result.seeds, G1),
-        "generation": np.tile(np.arange(G1, dtype=np.int64), R),
-    }
+    columns = {name: np.full(rows, getattr(cell, name)) for name in SIMS_SCHEMA.names[:7]}  # the cell's columns
+    columns.update(seed=np.repeat(result.seeds, G1), generation=np.tile(np.arange(G1), R))
     flat = result.metrics.reshape(rows, -1)
     for k, name in enumerate(METRICS):
-        col = flat[:, k]
-        if name == "collapsed":
-            col = col == 1.0
-        elif name in INTEGER_METRICS:
-            col = col.astype(np.int64)
-        columns[name] = col
+        columns[name] = flat[:, k] == 1.0 if name == "collapsed" else flat[:, k]  # integer metrics: cast by their type
     T = np.repeat(result.collapse_time, G1)
-    columns["collapse_time"] = column_from_numpy(np.where(T < 0, 0, T), pa.int64(), valid=T >= 0)
-    arrays = [
-        columns[f.name] if isinstance(columns[f.name], pa.Array) else column_from_numpy(columns[f.name], f.type) for f in SIMS_SCHEMA
-    ]
-    table = pa.Table.from_arrays(arrays, schema=SIMS_SCHEMA)
-    return table.replace_schema_metadata({"modelcollapse": json.dumps(meta or {})})
+    columns["collapse_time"] = np.where(T < 0, 0, T)
+    arrays = [pa.array(columns[f.name], f.type, mask=T < 0 if f.name == "collapse_time" else None) for f in SIMS_SCHEMA]
+    return with_provenance(pa.Table.from_arrays(arrays, schema=SIMS_SCHEMA), meta or {})
 
 
 def initial_table(p0: np.ndarray) -> pa.Table:
     """p⁽⁰⁾ of one vocabulary: one row per token."""
     k = p0.size
-    columns = (np.full(k, k, np.int64), np.arange(k, dtype=np.int64), np.asarray(p0, dtype=np.float64))
-    return pa.Table.from_arrays([column_from_numpy(c, f.type) for c, f in zip(columns, INITIAL_SCHEMA)], schema=INITIAL_SCHEMA)
+    return pa.table({"vocab": np.full(k, k), "token": np.arange(k), "prob": np.asarray(p0, dtype=np.float64)}, schema=INITIAL_SCHEMA)
 
 
 def initial_digest(p0) -> str:
@@ -185,6 +94,14 @@ def initial_digest(p0) -> str:
     import hashlib
 
     return hashlib.sha256(np.ascontiguousarray(p0, dtype=np.float64).tobytes()).hexdigest()
+
+
+def with_provenance(table: pa.Table, meta: dict) -> pa.Table:
+    """`table` with `meta` added to its provenance: the `modelcollapse` entry of its metadata, the
+    parameters and the build it was made with (`provenance` reads it back from a file)."""
+    metadata = dict(table.schema.metadata or {})
+    made = json.loads(metadata.get(b"modelcollapse", b"{}"))
+    return table.replace_schema_metadata({**metadata, b"modelcollapse": json.dumps({**made, **meta})})
 
 
 def provenance(path) -> dict:

@@ -167,6 +167,12 @@ def compiled_engine():
     return _kernels
 
 
+def engine_numpy() -> str:
+    """The NumPy version the compiled engine was built against: its binomial sampler is that
+    NumPy's (`numpy.random`'s static library), so results record it in their provenance."""
+    return compiled_engine().NUMPY_VERSION
+
+
 def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int = DEFAULTS["root_seed"]) -> CellResult:
     """Simulate replicates `seeds` (a list of seed indices, or R for seeds 0 … R−1) of `cell`
     for generations 0 … G (compiled engine)."""

@@ -204,7 +204,7 @@ def _binomial_sum(p, size: int, value) -> float:
     rare token costs a few counts, not `size`. Tokens whose probabilities agree within 0.1 % are
     evaluated once at their mean probability (a second-order error, ~10⁻⁷ relative): a Zipf
     vocabulary of 10⁵ tokens costs a few thousand evaluations."""
-    from ._special import gammaln
+    from scipy.special import gammaln
 
     p, tokens = _token_groups(np.ascontiguousarray(p, dtype=float).tobytes())
     mean = size * p
@@ -227,7 +227,7 @@ def binomial_mean_abs_deviation(size, p):
     """E|X − size·p| for X ~ Binomial(size, p), by de Moivre's closed form
     2 ν C(size, ν) p^ν (1 − p)^(size − ν + 1), ν = ⌊size·p⌋ + 1 (Diaconis & Zabell 1991),
     evaluated in logs; `size` may be fractional (an effective sample size). 0 at p ∈ {0, 1}."""
-    from ._special import gammaln
+    from scipy.special import gammaln
 
     p = np.asarray(p, dtype=float)
     size = np.asarray(size, dtype=float)
@@ -278,7 +278,7 @@ def drift_l1_expected(m, p0, n_real, n_synthetic):
 
 def _folded_normal_mean(mu, var):
     """E|μ + σZ| for Z standard normal (σ² = var); |μ| where var = 0."""
-    from ._special import erf
+    from scipy.special import erf
 
     sd = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -290,7 +290,7 @@ def _mean_abs_shifted_poisson(mu, lam, scale):
     """E|μ + scale_j·(X − λ_j)|, X ~ Poisson(λ_j), for μ of shape (tokens, j). The sum is
     piecewise linear in μ, so it is read off cumulative sums over X (up to λ + 8√λ + 8) with one
     search per μ; all columns j are searched at once in one array, each shifted past the last."""
-    from ._special import gammaln
+    from scipy.special import gammaln
 
     x = np.arange(np.ceil(lam.max() + 8 * np.sqrt(lam.max()) + 8) + 1)
     w = np.exp(x * np.log(lam[:, None]) - lam[:, None] - gammaln(x + 1))  # (j, X)

@@ -5,14 +5,10 @@ A row is aggregated one cell at a time: a cell's rows are read from the files th
 summarised, and reduced to what the estimator needs (per-seed criterion values at G), so a refine
 job holds one cell of all seeds and generations, never the whole row (docs/design.md, "Limits").
 Refinement probes are simulated, summarised and streamed to disk the same way. No Snakemake.
-
-No pandas either: a refine job runs once per row, and importing pandas would cost it more than
-summarising a small row; its columns are read and built on their buffers (`core.io`, "Arrow
-columns on NumPy buffers"). `to_pandas` gives the tables as DataFrames, for the in-process API
+The tables are Arrow tables; `to_pandas` gives them as DataFrames, for the in-process API
 (`simulate_row`) and the `merge` job."""
 
 import functools
-import time
 
 import numpy as np
 import pyarrow as pa
@@ -22,19 +18,16 @@ from ..core import stats, theory
 from ..core.io import (
     INITIAL_SCHEMA,
     SIMS_SCHEMA,
-    column_from_numpy,
-    column_from_values,
     initial_digest,
-    numpy_from_column,
     open_checked,
     provenance,
     read_checked,
     sims_table,
-    single_string,
     streamed_parquet,
     table_copy,
     table_from_columns,
     table_from_records,
+    with_provenance,
     write_tables,
 )
 from ..core.simulate import METRICS
@@ -70,8 +63,8 @@ def to_pandas(tables: dict) -> dict:
 
 def read_row_tables(paths: dict) -> dict:
     """The study's tables from its rows' files, {'summary' | 'criteria' | 'safe': [paths]} joined
-    in the order given, as Arrow tables: what the figure jobs draw without waiting for `merge`,
-    and without pandas (`pq.read_table` would import it; `ParquetFile.read` does not)."""
+    in the order given, as Arrow tables, their page checksums verified: what the figure jobs draw
+    without waiting for `merge`."""
     return {name: pa.concat_tables([open_checked(path).read() for path in files]) for name, files in paths.items()}
 
 
@@ -111,8 +104,8 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
     holders, scenarios = {}, set()  # holders: (n, n_synthetic) → (path, start, stop) of its runs of rows
     for path in paths:
         table = read(path)
-        scenarios.add(single_string(table["scenario"]))  # None: several in one table
-        n, n_synthetic = numpy_from_column(table["n"]), numpy_from_column(table["n_synthetic"])
+        scenarios.update(table["scenario"].unique().to_pylist())
+        n, n_synthetic = table["n"].to_numpy(), table["n_synthetic"].to_numpy()
         starts = np.ones(n.size, dtype=bool)  # the first row of each run of one cell
         starts[1:] = (n[1:] != n[:-1]) | (n_synthetic[1:] != n_synthetic[:-1])
         bounds = np.append(np.flatnonzero(starts), n.size).tolist()
@@ -125,8 +118,8 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
         raise ValueError("a study has one scenario; the tables mix several")
 
     def pieces(key):
-        """The cell's runs of rows, one file read at a time: slices, not filters (Table.filter
-        would import pyarrow.compute), copied out of their file when the cell spans several."""
+        """The cell's runs of rows, one file read at a time, copied out of their file when the
+        cell spans several."""
         for path, start, stop in holders[key]:
             piece = read(path).slice(start, stop - start)
             yield piece if len(holders[key]) == 1 else table_copy(piece)
@@ -141,8 +134,8 @@ def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:
     table = sort_cell(pa.concat_tables(list(pieces)))
     G1 = generations + 1
     if table.num_rows != seeds * G1 or not (
-        np.array_equal(numpy_from_column(table["seed"]), np.arange(seeds).repeat(G1))
-        and np.array_equal(numpy_from_column(table["generation"]), np.tile(np.arange(G1), seeds))
+        np.array_equal(table["seed"].to_numpy(), np.arange(seeds).repeat(G1))
+        and np.array_equal(table["generation"].to_numpy(), np.tile(np.arange(G1), seeds))
     ):
         raise ValueError(f"cell (n, n_synthetic) = {key}: {table.num_rows} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}")
     return table
@@ -151,13 +144,13 @@ def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:
 def sort_cell(table: pa.Table) -> pa.Table:
     """One cell's rows in order of seed, then generation (copied only if they are not: seed
     blocks read in order already are)."""
-    order = np.lexsort([numpy_from_column(table["generation"]), numpy_from_column(table["seed"])])
-    return table if np.array_equal(order, np.arange(order.size)) else table.take(column_from_numpy(order, pa.int64()))
+    order = np.lexsort([table["generation"].to_numpy(), table["seed"].to_numpy()])
+    return table if np.array_equal(order, np.arange(order.size)) else table.take(order)
 
 
 def read_initial(path) -> np.ndarray:
     """p⁽⁰⁾ of one vocabulary."""
-    return numpy_from_column(read_checked(path, INITIAL_SCHEMA).column("prob"))
+    return read_checked(path, INITIAL_SCHEMA).column("prob").to_numpy()
 
 
 def cell_arrays(table: pa.Table, generations: int):
@@ -166,9 +159,9 @@ def cell_arrays(table: pa.Table, generations: int):
     and its arrays with the cell as the leading axis, the layout `summarize` takes."""
     cells = table.select(CELL).slice(0, 1).to_pylist()  # Python values: nothing of the table is kept
     shape = (1, -1, generations + 1)
-    arrays = {m: numpy_from_column(table[m]).astype(float, copy=False).reshape(shape) for m in SUMMARY_METRICS}
+    arrays = {m: table[m].to_numpy().astype(float, copy=False).reshape(shape) for m in SUMMARY_METRICS}
     # null (not collapsed by G) becomes NaN
-    collapse_time = numpy_from_column(table["collapse_time"]).astype(float, copy=False).reshape(shape)[:, :, 0]
+    collapse_time = table["collapse_time"].to_numpy().astype(float, copy=False).reshape(shape)[:, :, 0]
     return cells, arrays, collapse_time
 
 
@@ -268,8 +261,8 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=
     is_probe = np.array([k not in grid_counts for k in counts])  # added by refinement
     cells = [cell for k in counts for cell in digests[k][0]]
     summary = pa.concat_tables([digests[k][1] for k in counts])
-    summary = summary.append_column("frame", column_from_values([row.frame] * summary.num_rows))
-    summary = summary.append_column("probe", column_from_values(np.repeat(is_probe, G + 1)))
+    summary = summary.append_column("frame", pa.array([row.frame] * summary.num_rows, pa.large_string()))
+    summary = summary.append_column("probe", pa.array(np.repeat(is_probe, G + 1)))
 
     empirical = estimate(row, probes, thresholds, confidence, criteria)
     predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, grid_counts, resolution)}
@@ -299,37 +292,33 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
 # --- the refine job ----------------------------------------------------------------------------
 
 
-def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> dict:
+def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> int:
     """The workflow's refine job for one row (workflow/rules/aggregate.smk): `study_row` of the
     row's grid tables `sims` (paths), checked against the study (`read_sims`: provenance, the
     grid's synthetic counts `cells`, complete cells), with every refinement probe simulated here
     with all seeds and streamed to outputs['probes'] as it comes; then outputs['summary'],
-    ['criteria'] and ['safe'] (docs/outputs.md). `initial` is the path of p⁽⁰⁾; `config` has
-    generations, seeds, root_seed and safe. Returns what the job's log reports: the number of
-    refinement probes, the seconds spent simulating them, and when the last one was done
-    (`time.time()`, None without probes)."""
-    from ..core.simulate import simulate_cell
+    ['criteria'] and ['safe'] (docs/outputs.md), each with the study's provenance and this
+    engine's. `initial` is the path of p⁽⁰⁾; `config` has generations, seeds, root_seed and safe.
+    Returns the number of refinement probes."""
+    from ..core.simulate import engine_numpy, simulate_cell
 
     p0 = read_initial(initial)
     G, seeds, root_seed = config["generations"], config["seeds"], config["root_seed"]
-    # each grid table must come from this study: same scenario, generations, root seed, p(0), version
+    # each grid table must come from this study and this build: same scenario, generations, root
+    # seed, p(0), library version and NumPy of the compiled engine
     expected = {"scenario": row.scenario, "generations": G, "root_seed": root_seed, "window": row.window,
-                "version": __version__, "initial_sha256": initial_digest(p0)}
-    sampling = {"probes": 0, "sampling_seconds": 0.0, "sampled_at": None}
+                "version": __version__, "engine_numpy": engine_numpy(), "initial_sha256": initial_digest(p0)}
+    probes = []
 
     def simulate(cell):
-        start = time.perf_counter()
-        result = simulate_cell(p0, cell, range(seeds), G, root_seed)
-        sampling["probes"] += 1
-        sampling["sampling_seconds"] += time.perf_counter() - start
-        sampling["sampled_at"] = time.time()
-        return result
+        probes.append(cell.n_synthetic)
+        return simulate_cell(p0, cell, range(seeds), G, root_seed)
 
-    empty = pa.Table.from_batches([], SIMS_SCHEMA)  # SIMS_SCHEMA.empty_table() would import pandas
-    with streamed_parquet(outputs["probes"], empty) as record:
-        tables = study_row(row, read_sims(sims, G, seeds, expected, cells), p0, config, simulate, record)
-    write_tables({outputs[name]: tables[name] for name in ("summary", "criteria", "safe")})
-    return sampling
+    with streamed_parquet(outputs["probes"], with_provenance(SIMS_SCHEMA.empty_table(), expected)) as write:
+        grid = read_sims(sims, G, seeds, expected, cells)
+        tables = study_row(row, grid, p0, config, simulate, lambda table: write(with_provenance(table, expected)))
+    write_tables({outputs[name]: with_provenance(tables[name], expected) for name in ("summary", "criteria", "safe")})
+    return len(probes)
 
 
 def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_probe) -> pa.Table:

@@ -1,8 +1,8 @@
 """The report's tables, as HTML fragments shown as report items and inside the report's
 description (workflow/report/): the study's α* table with the strictest criterion of each row,
 the paper's theorem table, and an embedded figure. No matplotlib: the job that writes them is the
-last of a study. No pandas either for the α* rows (`columns`, `strictest`), which the figure jobs
-share (`plotting`): a study's table comes as a pandas DataFrame or as an Arrow table."""
+last of a study. The α* rows (`columns`, `strictest`), which the figure jobs share (`plotting`),
+come as a pandas DataFrame or as an Arrow table (the rows' files, read before `merge`)."""
 
 import base64
 import html
@@ -10,22 +10,20 @@ import html
 import numpy as np
 import pyarrow as pa
 
-from ..core.io import numpy_from_column
 from .safe import CRITERIA, LARGER_IS_WORSE
 
 
 def columns(table) -> dict:
     """{column: NumPy array} of a study table: a pandas DataFrame (notebooks, tests), an Arrow
-    table (the figure jobs, which do not import pandas: `core.io`) or such a dict already.
-    Numbers as `numpy_from_column` reads them (nulls as NaN, the column then float), strings as
-    an object array."""
+    table (the figure jobs) or such a dict already. Numbers with nulls as NaN (the column then
+    float), strings as an object array."""
     if isinstance(table, dict):
         return table
     if isinstance(table, pa.Table):
         return {
             name: np.array(column.to_pylist(), dtype=object)
             if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-            else numpy_from_column(column)
+            else column.to_numpy()
             for name, column in zip(table.column_names, table.columns)
         }
     return {

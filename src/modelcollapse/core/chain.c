@@ -1,4 +1,5 @@
-/* Compiled per-replicate chains: the engine of `simulate.simulate_cell` (docs/design.md).
+/* The compiled engine of `simulate.simulate_cell` (docs/design.md), in C; its Python bindings
+ * are `_kernels.pyx`, which includes this file.
  *
  * One call of run_chain simulates one replicate's whole chain, generations 0 … G, on that
  * replicate's own numpy.random.Generator; per-generation metrics are written into one row of
@@ -9,17 +10,19 @@
  * `gen.multinomial(m, p[idx])` does and returns the same counts; the tests check this against
  * NumPy itself, and the whole engine against the plain-NumPy reference engine.
  *
- * A C extension, not numba: a job then imports NumPy and this module only (docs/performance.md).
  * Built with -ffp-contract=off, so every float sum below runs in the written order.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "numpy/random/distributions.h"
+
+/* The NumPy whose sampler library is linked (setup.py passes its version): results record it. */
+#ifndef BUILT_WITH_NUMPY
+#error "build with setup.py, which defines BUILT_WITH_NUMPY"
+#endif
 
 /* Column order of the metric block; `simulate.METRICS` is the public name list. */
 enum { SIMPSON, MAX_PROB, L1_FIRST, L1_TRUTH, L2SQ_FIRST, SUPPORT, ENTROPY, COLLAPSED, TOP_TOKEN, N_METRICS };
@@ -230,139 +233,4 @@ static int64_t run_chain(sampler_t *s, int scenario, const double *p0, int64_t v
     free(ints);
     free(floats);
     return collapse_time;
-}
-
-/* --- Python bindings -------------------------------------------------------------------------- */
-
-/* The bitgen_t of a numpy.random.Generator, through its bit generator's capsule. */
-static int get_sampler(PyObject *gen, sampler_t *s) {
-    PyObject *bit_generator = PyObject_GetAttrString(gen, "bit_generator");
-    if (bit_generator == NULL) return -1;
-    PyObject *capsule = PyObject_GetAttrString(bit_generator, "capsule");
-    Py_DECREF(bit_generator);
-    if (capsule == NULL) return -1;
-    s->bitgen = PyCapsule_GetPointer(capsule, "BitGenerator");
-    Py_DECREF(capsule);
-    if (s->bitgen == NULL) return -1;
-    memset(&s->binomial, 0, sizeof(binomial_t));
-    return 0;
-}
-
-/* A C-contiguous buffer of 8-byte items: 'd' (float64) or an int64 code; `what` names it in errors. */
-static int get_buffer(PyObject *obj, Py_buffer *view, int floats, int writable, Py_ssize_t min_items, const char *what) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
-    const char *f = view->format;
-    if (*f == '<' || *f == '=' || *f == '@') f++;
-    int ok = view->itemsize == 8 && f[1] == '\0' && (floats ? *f == 'd' : (*f == 'l' || *f == 'q'));
-    if (!ok || view->len / 8 < min_items) {
-        PyErr_Format(PyExc_ValueError, "%s: expected a C-contiguous %s array of at least %zd items", what,
-                     floats ? "float64" : "int64", min_items);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
-static PyObject *py_run_chain(PyObject *self, PyObject *args) {
-    PyObject *gen, *p0_obj, *out_obj;
-    int scenario;
-    long long n, n_real, n_synthetic, window, generations;
-    if (!PyArg_ParseTuple(args, "OiOLLLLLO", &gen, &scenario, &p0_obj, &n, &n_real, &n_synthetic, &window, &generations,
-                          &out_obj))
-        return NULL;
-    if (scenario < MIXED || scenario > POOL || generations < 1 || window < 1) {
-        PyErr_SetString(PyExc_ValueError, "run_chain: scenario in 0…4, generations ≥ 1 and window ≥ 1");
-        return NULL;
-    }
-    sampler_t s;
-    if (get_sampler(gen, &s) < 0) return NULL;
-    Py_buffer p0, out;
-    if (get_buffer(p0_obj, &p0, 1, 0, 1, "p0") < 0) return NULL;
-    if (get_buffer(out_obj, &out, 1, 1, (generations + 1) * N_METRICS, "out") < 0) {
-        PyBuffer_Release(&p0);
-        return NULL;
-    }
-    int64_t T = run_chain(&s, scenario, p0.buf, p0.len / 8, n, n_real, n_synthetic, window, generations, out.buf);
-    PyBuffer_Release(&p0);
-    PyBuffer_Release(&out);
-    if (T == -2) return PyErr_NoMemory();
-    return PyLong_FromLongLong(T);
-}
-
-static PyObject *py_draw_multinomial(PyObject *self, PyObject *args) {
-    PyObject *gen, *probs_obj, *idx_obj, *out_obj;
-    long long m;
-    if (!PyArg_ParseTuple(args, "OLOOO", &gen, &m, &probs_obj, &idx_obj, &out_obj)) return NULL;
-    sampler_t s;
-    if (get_sampler(gen, &s) < 0) return NULL;
-    Py_buffer probs, idx, out;
-    if (get_buffer(probs_obj, &probs, 1, 0, 1, "probs") < 0) return NULL;
-    if (get_buffer(idx_obj, &idx, 0, 0, 1, "idx") < 0) goto release_probs;
-    if (get_buffer(out_obj, &out, 0, 1, probs.len / 8, "out") < 0) goto release_idx;
-    const int64_t *ix = idx.buf;
-    for (Py_ssize_t j = 0; j < idx.len / 8; j++) {
-        if (ix[j] < 0 || ix[j] >= probs.len / 8) {
-            PyErr_SetString(PyExc_IndexError, "draw_multinomial: idx out of range");
-            PyBuffer_Release(&out);
-            goto release_idx;
-        }
-    }
-    draw_multinomial(&s, m, probs.buf, ix, idx.len / 8, out.buf);
-    PyBuffer_Release(&out);
-    PyBuffer_Release(&idx);
-    PyBuffer_Release(&probs);
-    Py_RETURN_NONE;
-release_idx:
-    PyBuffer_Release(&idx);
-release_probs:
-    PyBuffer_Release(&probs);
-    return NULL;
-}
-
-static PyObject *py_metrics(PyObject *self, PyObject *args) {
-    PyObject *counts_obj, *p0_obj, *first_obj, *row_obj;
-    long long total, first_total;
-    if (!PyArg_ParseTuple(args, "OLOOLO", &counts_obj, &total, &p0_obj, &first_obj, &first_total, &row_obj)) return NULL;
-    Py_buffer counts, p0, first, row;
-    if (get_buffer(counts_obj, &counts, 0, 0, 1, "counts") < 0) return NULL;
-    Py_ssize_t vocab = counts.len / 8;
-    if (get_buffer(p0_obj, &p0, 1, 0, vocab, "p0") < 0) goto release_counts;
-    if (get_buffer(first_obj, &first, 0, 0, vocab, "first") < 0) goto release_p0;
-    if (get_buffer(row_obj, &row, 1, 1, N_METRICS, "row") < 0) goto release_first;
-    metrics(counts.buf, vocab, total, p0.buf, first.buf, first_total, row.buf);
-    PyBuffer_Release(&row);
-    PyBuffer_Release(&first);
-    PyBuffer_Release(&p0);
-    PyBuffer_Release(&counts);
-    Py_RETURN_NONE;
-release_first:
-    PyBuffer_Release(&first);
-release_p0:
-    PyBuffer_Release(&p0);
-release_counts:
-    PyBuffer_Release(&counts);
-    return NULL;
-}
-
-static PyMethodDef methods[] = {
-    {"run_chain", py_run_chain, METH_VARARGS,
-     "run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, out) -> collapse time T (-1: none)\n\n"
-     "Simulate one replicate on the Generator `gen`; out: float64 (G+1, 9) metric rows."},
-    {"draw_multinomial", py_draw_multinomial, METH_VARARGS,
-     "draw_multinomial(gen, m, probs, idx, out): add Multinomial(m, probs[idx]) to out[idx], as gen.multinomial does."},
-    {"metrics", py_metrics, METH_VARARGS,
-     "metrics(counts, total, p0, first, first_total, row): one generation's metric row from integer counts."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", "Compiled per-replicate chains.", -1, methods};
-
-PyMODINIT_FUNC PyInit__kernels(void) {
-    PyObject *m = PyModule_Create(&module);
-    if (m == NULL) return NULL;
-    if (PyModule_AddIntConstant(m, "EXACT_TOTAL", (long)EXACT_TOTAL) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
 }
