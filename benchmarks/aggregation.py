@@ -50,21 +50,50 @@ def simulate_grid(folder: Path, config: dict, n: int, vocab: int, grid: dict, se
     them; those already in `folder` are kept. Returns their paths, the initial table's and how
     many simulate jobs ran now."""
     run = [sys.executable, "-m", "modelcollapse"]
-    p0 = ["--vocab", str(vocab), "--root-seed", str(config["root_seed"]), "--initial", config["initial"]["kind"],
-          "--exponent", str(config["initial"]["exponent"])]
+    p0 = [
+        "--vocab",
+        str(vocab),
+        "--root-seed",
+        str(config["root_seed"]),
+        "--initial",
+        config["initial"]["kind"],
+        "--exponent",
+        str(config["initial"]["exponent"]),
+    ]
     initial = folder / f"vocab{vocab}.parquet"
     if not initial.exists():
         subprocess.run([*run, "initial", *p0, "--initial-file", str(initial)], check=True)
     counts, per_job = list(grid), config["fractions_per_job"]
     jobs = []
     for f, first in enumerate(range(0, len(counts), per_job)):
-        fractions = [repr(grid[k]) for k in counts[first:first + per_job]]
+        fractions = [repr(grid[k]) for k in counts[first : first + per_job]]
         for s, seed in enumerate(range(0, seeds, config["seeds_per_job"])):
             path = folder / f"n{n}_vocab{vocab}_f{f}_s{s}.parquet"
-            jobs.append((path, [*run, "simulate", "--scenario", config["scenario"], "--n", str(n),
-                                "--synthetic-fraction", *fractions, "--first-seed", str(seed),
-                                "--seeds", str(min(config["seeds_per_job"], seeds - seed)),
-                                "--generations", str(config["generations"]), *p0, "--sims-file", str(path), "--quiet"]))
+            jobs.append(
+                (
+                    path,
+                    [
+                        *run,
+                        "simulate",
+                        "--scenario",
+                        config["scenario"],
+                        "--n",
+                        str(n),
+                        "--synthetic-fraction",
+                        *fractions,
+                        "--first-seed",
+                        str(seed),
+                        "--seeds",
+                        str(min(config["seeds_per_job"], seeds - seed)),
+                        "--generations",
+                        str(config["generations"]),
+                        *p0,
+                        "--sims-file",
+                        str(path),
+                        "--quiet",
+                    ],
+                )
+            )
     missing = [command for path, command in jobs if not path.exists()]
     with ThreadPoolExecutor(cores) as pool:
         for proc in pool.map(lambda command: subprocess.run(command, capture_output=True, text=True), missing):
@@ -111,9 +140,14 @@ def main() -> None:
         sims, initial, ran = simulate_grid(folder, config, args.n, args.vocab, grid, seeds, args.cores)
         simulation = time.perf_counter() - start
         outputs = {name: str(Path(scratch) / "out" / f"{name}.parquet") for name in ("probes", "summary", "criteria", "safe")}
-        job = {"row": [row.scenario, row.frame, row.size, row.vocab, row.window], "sims": sims, "initial": initial,
-               "cells": list(grid), "outputs": outputs,
-               "config": {"generations": G, "seeds": seeds, "root_seed": config["root_seed"], "safe": config["safe"]}}
+        job = {
+            "row": [row.scenario, row.frame, row.size, row.vocab, row.window],
+            "sims": sims,
+            "initial": initial,
+            "cells": list(grid),
+            "outputs": outputs,
+            "config": {"generations": G, "seeds": seeds, "root_seed": config["root_seed"], "safe": config["safe"]},
+        }
         start = time.perf_counter()
         child = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(job)], stdout=subprocess.PIPE, text=True)
         report = child.stdout.read()
@@ -123,19 +157,31 @@ def main() -> None:
         if child.returncode:
             sys.exit(f"the aggregation failed (exit status {child.returncode})")
         probes = json.loads(report)
-    cost = study_cost({"row": (args.n, args.vocab, list(grid))}, seeds, config["seeds_per_job"], config["fractions_per_job"],
-                      G, config["safe"]["resolution"])
+    cost = study_cost(
+        {"row": (args.n, args.vocab, list(grid))},
+        seeds,
+        config["seeds_per_job"],
+        config["fractions_per_job"],
+        G,
+        config["safe"]["resolution"],
+    )
     bound = refinement_probes(args.n, list(grid), config["safe"]["resolution"])
     cpu = usage.ru_utime + usage.ru_stime
-    print(f"row n = {args.n}, vocab = {args.vocab} of {args.configfile}: {seeds} seeds x {len(grid)} grid cells x "
-          f"{G + 1} generations, + {probes['probes']} refinement probes (at most {bound}) of {seeds} seeds")
+    print(
+        f"row n = {args.n}, vocab = {args.vocab} of {args.configfile}: {seeds} seeds x {len(grid)} grid cells x "
+        f"{G + 1} generations, + {probes['probes']} refinement probes (at most {bound}) of {seeds} seeds"
+    )
     made = f"{ran} simulate jobs" if ran == len(sims) else f"{ran} of the {len(sims)} simulate jobs, the others cached in {args.cache}"
     print(f"simulation of the grid tables  {simulation:8.1f} s wall ({made}; {args.cores} at a time)")
-    print(f"aggregation (refine_row)       {wall:8.1f} s wall, {cpu:.1f} s CPU; of the wall time, simulating the "
-          f"probes {probes['sampling_seconds']:.1f} s, the rest (start-up, reading, checking, summaries, interval, "
-          f"writing) {wall - probes['sampling_seconds']:.1f} s")
-    print(f"peak RSS of the aggregation    {usage.ru_maxrss / 1024:8.0f} MB   (up-front estimate, "
-          f"modelcollapse.study.cost: {cost.refine_bytes / 2**20:.0f} MB)")
+    print(
+        f"aggregation (refine_row)       {wall:8.1f} s wall, {cpu:.1f} s CPU; of the wall time, simulating the "
+        f"probes {probes['sampling_seconds']:.1f} s, the rest (start-up, reading, checking, summaries, interval, "
+        f"writing) {wall - probes['sampling_seconds']:.1f} s"
+    )
+    print(
+        f"peak RSS of the aggregation    {usage.ru_maxrss / 1024:8.0f} MB   (up-front estimate, "
+        f"modelcollapse.study.cost: {cost.refine_bytes / 2**20:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ PANEL = [
 
 def truth(criterion: str, n: int, vocab: int) -> int:
     """The true largest safe synthetic count of the row (every smaller count safe)."""
-    return exact_safe_count(Row("mixed", "budget", n, vocab), initial.zipf(vocab, 1.1), GENERATIONS, criterion,
-                            DEFAULT_THRESHOLDS[criterion], n)
+    return exact_safe_count(
+        Row("mixed", "budget", n, vocab), initial.zipf(vocab, 1.1), GENERATIONS, criterion, DEFAULT_THRESHOLDS[criterion], n
+    )
 
 
 def one_study(job) -> tuple:
@@ -52,8 +53,7 @@ def one_study(job) -> tuple:
     with np.errstate(all="ignore"):
         with warnings.catch_warnings():  # few seeds for collapse are the point of some rows
             warnings.simplefilter("ignore", UserWarning)
-            r = safe_fraction(vocab, n, seeds=seeds, root_seed=root_seed, generations=GENERATIONS,
-                              criteria=[criterion]).iloc[0]
+            r = safe_fraction(vocab, n, seeds=seeds, root_seed=root_seed, generations=GENERATIONS, criteria=[criterion]).iloc[0]
     return r["ci_low"] * n, r["ci_high"] * n, r["safe_fraction"] * n, r["probes"]
 
 
@@ -65,10 +65,14 @@ def main() -> None:
     args = parser.parse_args()
     panel = [PANEL[int(i)] for i in args.rows.split(",")] if args.rows else PANEL
     print(machine())
-    print(f"alpha* and its {0.95:.0%} interval at default settings (G = {GENERATIONS}, zipf 1.1, scenario mixed), "
-          f"{args.repeats} root seeds per row; counts are synthetic samples")
-    print(f"{'criterion':10} {'n':>5} {'vocab':>5} {'seeds':>5} {'true k*':>7} {'coverage':>14} "
-          f"{'median width':>12} {'median bias':>11} {'probes':>6} {'seconds':>7}")
+    print(
+        f"alpha* and its {0.95:.0%} interval at default settings (G = {GENERATIONS}, zipf 1.1, scenario mixed), "
+        f"{args.repeats} root seeds per row; counts are synthetic samples"
+    )
+    print(
+        f"{'criterion':10} {'n':>5} {'vocab':>5} {'seeds':>5} {'true k*':>7} {'coverage':>14} "
+        f"{'median width':>12} {'median bias':>11} {'probes':>6} {'seconds':>7}"
+    )
     with ProcessPoolExecutor(args.jobs) as pool:
         for criterion, n, vocab, seeds in panel:
             start = time.perf_counter()
@@ -81,9 +85,12 @@ def main() -> None:
             width = np.rint(high) - np.where(np.isnan(low), 0, np.rint(low))
             bias = np.rint(point) - k_true  # NaN α* (none safe) counts as −1 − k*
             bias = np.where(np.isnan(point), -1 - k_true, bias)
-            print(f"{criterion:10} {n:5d} {vocab:5d} {seeds:5d} {k_true:7d} "
-                  f"{rate:7.1%} ± {proportion_se(rate, args.repeats):4.1%} {np.nanmedian(width):12.0f} "
-                  f"{np.median(bias):+11.1f} {np.median(probes):6.0f} {time.perf_counter() - start:7.0f}", flush=True)
+            print(
+                f"{criterion:10} {n:5d} {vocab:5d} {seeds:5d} {k_true:7d} "
+                f"{rate:7.1%} ± {proportion_se(rate, args.repeats):4.1%} {np.nanmedian(width):12.0f} "
+                f"{np.median(bias):+11.1f} {np.median(probes):6.0f} {time.perf_counter() - start:7.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -78,7 +78,9 @@ def main() -> None:
     names = ("simpson", "max_prob", "l1_from_first", "l1_from_truth", "l2sq_from_first", "support", "entropy", "collapsed", "top_token")
     for k, name in enumerate(names):
         values = flat[:, k]
-        columns[name] = column(values == 1.0 if name == "collapsed" else values.astype(np.int64) if name in ("support", "top_token") else values)
+        columns[name] = column(
+            values == 1.0 if name == "collapsed" else values.astype(np.int64) if name in ("support", "top_token") else values
+        )
     T = np.repeat(collapse_time, G + 1)
     columns["collapse_time"] = pa.Array.from_buffers(
         pa.int64(), rows, [pa.py_buffer(np.packbits(T >= 0, bitorder="little")), pa.py_buffer(np.maximum(T, 0))]

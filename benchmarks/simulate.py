@@ -154,13 +154,17 @@ def whole_processes(runs: int) -> bool:
                 times["ours"].append(process_cpu(ours + flags(PROCESS_CELL) + out, env))
                 times["plain"].append(process_cpu(plain + flags(PROCESS_CELL) + ["--out", f"{scratch}/plain.parquet"], env))
             t_ours, t_plain = np.median(times["ours"]), np.median(times["plain"])
-            line = (f"  {label}: one-replicate cell {single:.3f} s; cell (c): ours {t_ours:.2f} s, "
-                    f"plain NumPy process {t_plain:.2f} s, ours/plain {t_ours / t_plain:.2f}")
+            line = (
+                f"  {label}: one-replicate cell {single:.3f} s; cell (c): ours {t_ours:.2f} s, "
+                f"plain NumPy process {t_plain:.2f} s, ours/plain {t_ours / t_plain:.2f}"
+            )
             if job:  # the bars are for workflow jobs; the plain shell is shown for comparison
                 passed = single <= ONE_REPLICATE_BAR and t_ours <= PLAIN_PROCESS_BAR * t_plain
                 ok &= passed
-                line += (f" -> {'PASS' if passed else 'FAIL'} (bars: one-replicate cell <= {ONE_REPLICATE_BAR} s, "
-                         f"ours/plain <= {PLAIN_PROCESS_BAR})")
+                line += (
+                    f" -> {'PASS' if passed else 'FAIL'} (bars: one-replicate cell <= {ONE_REPLICATE_BAR} s, "
+                    f"ours/plain <= {PLAIN_PROCESS_BAR})"
+                )
             print(line)
     return ok
 

@@ -121,11 +121,19 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     grid, safe = config["grid"], config["safe"]
     size_key = "n" if "n" in grid else "n_real"  # the budget or the real-data frame
     p0 = {vocab: read_initial(results / "initial" / f"vocab{vocab}.parquet") for vocab in grid["vocab"]}  # the study's
-    options = dict(scenario=config["scenario"], window=config.get("window"), generations=config["generations"],
-                   seeds=config["seeds"], root_seed=config["root_seed"], thresholds={c: safe[c] for c in CRITERIA},
-                   confidence=safe["confidence"], resolution=safe["resolution"],
-                   synthetic_fractions=grid.get("synthetic_fraction", ()), n_synthetic=grid.get("n_synthetic", ()),
-                   log_real_shares=grid.get("log_real_shares", False))
+    options = dict(
+        scenario=config["scenario"],
+        window=config.get("window"),
+        generations=config["generations"],
+        seeds=config["seeds"],
+        root_seed=config["root_seed"],
+        thresholds={c: safe[c] for c in CRITERIA},
+        confidence=safe["confidence"],
+        resolution=safe["resolution"],
+        synthetic_fractions=grid.get("synthetic_fraction", ()),
+        n_synthetic=grid.get("n_synthetic", ()),
+        log_real_shares=grid.get("log_real_shares", False),
+    )
     start = resource.getrusage(resource.RUSAGE_SELF)
     with timed_sampling() as sampling:
         answers = [safe_fraction(p0=p0[vocab], **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
@@ -204,25 +212,35 @@ def main() -> None:
         print(f"  {rule:<24} {len(group):3d} jobs   Σ wall {group['s'].sum():6.1f} s")
     print(f"sampling on one core       {sampling:7.1f} s   (the grid cells and refinement probes, timed in one process)")
     print(f"jobs' CPU                  {job_cpu:7.1f} s   of which sampling {sampling / job_cpu:.0%}")
-    print(f"Snakemake's own CPU        {own_cpu:7.1f} s   = {own_cpu / all_cpu:.0%} of all CPU the study used "
-          f"({own_cpu / wall:.0%} of one core over the wall time)")
+    print(
+        f"Snakemake's own CPU        {own_cpu:7.1f} s   = {own_cpu / all_cpu:.0%} of all CPU the study used "
+        f"({own_cpu / wall:.0%} of one core over the wall time)"
+    )
     print(f"wall / (sampling / cores)  {wall / (sampling / args.cores):7.2f}")
     counts = jobs["rule"].value_counts().to_dict()
     floor, floor_cpu = snakemake_run(floor_snakefile(counts), args.cores)
     least = floor + sampling / args.cores
-    print(f"floor (same {len(jobs)} jobs, imports only) {floor:5.1f} s   so at least {least:.1f} s with this sampling: "
-          f"ratio ≥ {least / (sampling / args.cores):.2f}")
+    print(
+        f"floor (same {len(jobs)} jobs, imports only) {floor:5.1f} s   so at least {least:.1f} s with this sampling: "
+        f"ratio ≥ {least / (sampling / args.cores):.2f}"
+    )
     alone, _ = snakemake_run(EMPTY_SNAKEFILE, args.cores)
-    print(f"  of which Snakemake alone {alone:5.1f} s   (start-up, a DAG of one job running no Python, exit): "
-          f"ratio ≥ {(alone + sampling / args.cores) / (sampling / args.cores):.2f} with no job at all")
-    print(f"in one process             {work_cpu:7.1f} s of CPU, sampling {sampling:.1f} s (every row through the "
-          f"library's API, then the figures; no job, no Snakemake): ratio ≥ {work_cpu / sampling:.2f} with every "
-          f"core always busy")
+    print(
+        f"  of which Snakemake alone {alone:5.1f} s   (start-up, a DAG of one job running no Python, exit): "
+        f"ratio ≥ {(alone + sampling / args.cores) / (sampling / args.cores):.2f} with no job at all"
+    )
+    print(
+        f"in one process             {work_cpu:7.1f} s of CPU, sampling {sampling:.1f} s (every row through the "
+        f"library's API, then the figures; no job, no Snakemake): ratio ≥ {work_cpu / sampling:.2f} with every "
+        f"core always busy"
+    )
     # Every job must start (the floor's CPU, Snakemake's included) and the work must be done
     # at least once, at its in-process cost: this DAG can use no less CPU than both together.
     least_cpu = floor_cpu + work_cpu
-    print(f"least CPU of this DAG      {least_cpu:7.1f} s   = the floor's {floor_cpu:.1f} s + the work in one process "
-          f"{work_cpu:.1f} s: ratio ≥ {least_cpu / sampling:.2f} with every core always busy")
+    print(
+        f"least CPU of this DAG      {least_cpu:7.1f} s   = the floor's {floor_cpu:.1f} s + the work in one process "
+        f"{work_cpu:.1f} s: ratio ≥ {least_cpu / sampling:.2f} with every core always busy"
+    )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,11 @@ def at_a_glance(safe: pd.DataFrame) -> str:
         cells = [f"{fmt(by.at[c, 'safe_fraction'])} {interval(by.at[c, 'ci_low'], by.at[c, 'ci_high'])}" for c in criteria]
         lines.append(f"| {n} | {vocab} | **{fmt(by.at[strictest, 'safe_fraction'])}** (`{strictest}`) | " + " | ".join(cells) + " |")
     seeds, confidence = int(safe["seeds"].iloc[0]), safe["confidence"].iloc[0]
-    lines += ["", f"α\\* [{confidence:.0%} confidence interval over {seeds} seeds]: the largest effective synthetic fraction "
-              "that is safe, with every smaller one, after G generations."]
+    lines += [
+        "",
+        f"α\\* [{confidence:.0%} confidence interval over {seeds} seeds]: the largest effective synthetic fraction "
+        "that is safe, with every smaller one, after G generations.",
+    ]
     return "\n".join(lines)
 
 
@@ -166,8 +169,9 @@ def main() -> None:
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--root", default=str(ROOT), help="the tree whose README.md and docs/ pages are written")
     parser.add_argument("--bench", default=str(ROOT / "benchmarks" / "results"), help="the reports of `make bench`")
-    parser.add_argument("--only", choices=("study", "config", "performance"),
-                        help="write only the study's blocks, the configuration's, or the benchmarks'")
+    parser.add_argument(
+        "--only", choices=("study", "config", "performance"), help="write only the study's blocks, the configuration's, or the benchmarks'"
+    )
     args = parser.parse_args()
     blocks = {}
     if args.only in (None, "config"):
@@ -177,8 +181,9 @@ def main() -> None:
         blocks["config-reference"] = ("| key |" + table).rstrip()
     if args.only in (None, "study"):
         safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
-        blocks.update({"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe),
-                       "analytic-agreement": agreement(safe)})
+        blocks.update(
+            {"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe), "analytic-agreement": agreement(safe)}
+        )
     if args.only == "performance" or (args.only is None and Path(args.bench).is_dir()):
         bench = Path(args.bench)  # each block from the reports there are
         if any((bench / name).exists() for name in BENCHMARKS):

@@ -79,6 +79,8 @@ def pytest_sessionfinish(session, exitstatus):
     `project_copy`)."""
     before, after = session.config.checkout_before, _checkout_state()
     if after != before and exitstatus == 0:
-        print(f"\nthe test suite changed the checkout: git status {before[0]!r} -> {after[0]!r}, "
-              f"results/ {before[1]} -> {after[1]}", file=sys.stderr)
+        print(
+            f"\nthe test suite changed the checkout: git status {before[0]!r} -> {after[0]!r}, results/ {before[1]} -> {after[1]}",
+            file=sys.stderr,
+        )
         session.exitstatus = 1

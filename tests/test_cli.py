@@ -156,9 +156,7 @@ def test_separate_file_flags(tmp_path):
 
 def test_module_entry_point(tmp_path):
     """The real command line, in a subprocess: exit 0 and both files."""
-    argv = base_args(
-        tmp_path / "out", **{"--synthetic-fraction": ["0.25"], "--initial": "target", "--support": "10", "--s0": "0.2"}
-    )
+    argv = base_args(tmp_path / "out", **{"--synthetic-fraction": ["0.25"], "--initial": "target", "--support": "10", "--s0": "0.2"})
     proc = subprocess.run([sys.executable, "-m", "modelcollapse", *argv], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.endswith(f"wrote {tmp_path / 'out' / 'sims.parquet'}, {tmp_path / 'out' / 'initial.parquet'}\n")
@@ -312,8 +310,22 @@ def test_safe_fraction_from_a_data_file(capsys):
     import json
 
     path = ROOT_DIR / "data" / "tinyshakespeare_chars.csv"
-    cli.main(["safe-fraction", "--n-real", "100", "--initial", "file", "--initial-path", str(path),
-              "--seeds", "20", "--generations", "20", "--json"])
+    cli.main(
+        [
+            "safe-fraction",
+            "--n-real",
+            "100",
+            "--initial",
+            "file",
+            "--initial-path",
+            str(path),
+            "--seeds",
+            "20",
+            "--generations",
+            "20",
+            "--json",
+        ]
+    )
     rows = json.loads(capsys.readouterr().out)
     assert {r["vocab"] for r in rows} == {65} and {r["frame"] for r in rows} == {"real_data"}
     assert all(r["n_real"] == 100 for r in rows)

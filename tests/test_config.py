@@ -3,7 +3,6 @@ equal the schema's defaults, every default comes from the schema, and every bad 
 with one line naming its key and what is allowed. The workflow calls the same check
 (tests/test_workflow.py runs it through Snakemake)."""
 
-
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,11 @@ def test_every_default_of_the_library_comes_from_the_schema():
     assert list(safe.DEFAULT_FRACTIONS) == defaults["grid"]["synthetic_fraction"]
     signature = answers.safe_fraction.__kwdefaults__
     assert (signature["generations"], signature["seeds"], signature["root_seed"], signature["confidence"]) == (
-        defaults["generations"], defaults["seeds"], defaults["root_seed"], defaults["safe"]["confidence"])
+        defaults["generations"],
+        defaults["seeds"],
+        defaults["root_seed"],
+        defaults["safe"]["confidence"],
+    )
 
 
 def test_config_readme_is_the_generated_reference(capsys):

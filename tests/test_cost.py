@@ -22,8 +22,7 @@ def test_refinement_probes_bound_the_bisection():
 
 
 def test_the_default_study_fits_and_a_huge_one_does_not():
-    default = study_cost(rows([10, 100, 3000], [10, 1000]), seeds=100, seeds_per_job=100, cells_per_job=40,
-                         generations=100)
+    default = study_cost(rows([10, 100, 3000], [10, 1000]), seeds=100, seeds_per_job=100, cells_per_job=40, generations=100)
     assert default.simulate_bytes < 0.5 * GIB and default.refine_bytes < 2 * GIB
     assert list(default.problems(8, 20000)) == []
     huge = study_cost(rows([10], [10]), seeds=100, seeds_per_job=100, cells_per_job=40, generations=10_000_000)
@@ -34,7 +33,8 @@ def test_the_default_study_fits_and_a_huge_one_does_not():
 
 def test_a_refine_job_holds_one_cell_not_its_row():
     """The refine estimate grows with one cell (seeds × generations), hardly with the row's cells."""
-    few, many = (study_cost(rows([1000], [10_000], fractions), seeds=10_000, seeds_per_job=500, cells_per_job=2,
-                            generations=100)
-                 for fractions in ((0.0, 1.0), [k / 20 for k in range(21)]))
+    few, many = (
+        study_cost(rows([1000], [10_000], fractions), seeds=10_000, seeds_per_job=500, cells_per_job=2, generations=100)
+        for fractions in ((0.0, 1.0), [k / 20 for k in range(21)])
+    )
     assert few.refine_bytes < 2 * GIB and abs(many.refine_bytes - few.refine_bytes) < 0.05 * few.refine_bytes

@@ -133,8 +133,22 @@ def test_docs_site_builds_strictly(tmp_path):
 
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's banner about its successor
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(tmp_path / "site"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0 and "WARNING" not in output, output[-3000:]
@@ -143,15 +157,14 @@ def test_docs_site_builds_strictly(tmp_path):
     assert pages - {"index"} <= built and (tmp_path / "site" / "index.html").exists()
 
 
-def test_ruff_check_is_clean():
-    """The lint settings of pyproject.toml ([tool.ruff]) hold for the whole repository."""
-    import shutil
-    import subprocess
+@pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]], ids=["lint", "format"])
+def test_ruff_is_clean(command):
+    """The lint and format settings of pyproject.toml ([tool.ruff]) hold for the whole repository:
+    what the pre-commit hooks (ruff, ruff-format) would change, CI refuses."""
     import sys
-    from pathlib import Path
 
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is pinned in envs/requirements.txt"
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run([ruff, "check", "."], cwd=root, capture_output=True, text=True)
+    proc = subprocess.run([ruff, *command], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:]

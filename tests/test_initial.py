@@ -24,9 +24,7 @@ def test_target_hits_paper_distribution():
     np.testing.assert_allclose(p[:52], initial.zipf(52, a), rtol=1e-12)
 
 
-@pytest.mark.parametrize(
-    "vocab,support,s0", [(600, 52, 0.1), (10, 10, 0.1), (100, 20, 0.5), (5, 2, 0.9), (50, 50, 0.02)]
-)
+@pytest.mark.parametrize("vocab,support,s0", [(600, 52, 0.1), (10, 10, 0.1), (100, 20, 0.5), (5, 2, 0.9), (50, 50, 0.02)])
 def test_target_simpson_and_support(vocab, support, s0):
     p = initial.target(vocab, support, s0)
     assert abs((p**2).sum() - s0) < 1e-9

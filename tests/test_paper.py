@@ -119,9 +119,7 @@ def test_every_figure_draws(small_tables, cfg):
     for name, draw in paper_figures.FIGURES.items():
         assert isinstance(draw(figures[name], cfg), Figure)
     fully, fixed = theorems["theorems_fully_synthetic"], theorems["theorems_fixed_real"]
-    plots = paper_figures.verification_figures(
-        fully["generations"], fully["replicates"], fixed["generations"], figures["fig2"], cfg
-    )
+    plots = paper_figures.verification_figures(fully["generations"], fully["replicates"], fixed["generations"], figures["fig2"], cfg)
     assert all(isinstance(figure, Figure) for figure in plots.values())
 
 

@@ -62,11 +62,29 @@ def test_result_blocks_render_from_a_study(tmp_path):
     import pandas as pd
 
     rows = [
-        {"scenario": "mixed", "frame": "budget", "n": n, "n_real": None, "vocab": v, "criterion": c, "threshold": 0.1,
-         "safe_fraction": 0.5, "ci_low": 0.4, "ci_high": 0.6, "safe_fraction_conservative": 0.4, "max_synthetic": n // 2,
-         "bracket_low": 0.5, "bracket_high": 0.51, "analytic_safe_fraction": 0.5, "analytic_valid": True,
-         "seeds": 100, "confidence": 0.95}
-        for n in (30, 300) for v in (10, 100) for c in ("drift", "excess_error", "diversity", "collapse")
+        {
+            "scenario": "mixed",
+            "frame": "budget",
+            "n": n,
+            "n_real": None,
+            "vocab": v,
+            "criterion": c,
+            "threshold": 0.1,
+            "safe_fraction": 0.5,
+            "ci_low": 0.4,
+            "ci_high": 0.6,
+            "safe_fraction_conservative": 0.4,
+            "max_synthetic": n // 2,
+            "bracket_low": 0.5,
+            "bracket_high": 0.51,
+            "analytic_safe_fraction": 0.5,
+            "analytic_valid": True,
+            "seeds": 100,
+            "confidence": 0.95,
+        }
+        for n in (30, 300)
+        for v in (10, 100)
+        for c in ("drift", "excess_error", "diversity", "collapse")
     ]
     (tmp_path / "study").mkdir()
     pd.DataFrame(rows).to_parquet(tmp_path / "study" / "safe_fraction.parquet")
@@ -91,7 +109,16 @@ def test_benchmark_blocks_render_from_the_reports(tmp_path):
     for name in ("simulate", "analytic", "aggregation", "workflow", "workflow_1000_seeds", "interval_coverage"):
         (reports / f"{name}.txt").write_text(f"machine: test; report {name}\n")
     root = copy_of_the_pages(tmp_path / "tree")
-    script = [sys.executable, str(ROOT / "docs" / "update_blocks.py"), "--only", "performance", "--bench", str(reports), "--root", str(root)]
+    script = [
+        sys.executable,
+        str(ROOT / "docs" / "update_blocks.py"),
+        "--only",
+        "performance",
+        "--bench",
+        str(reports),
+        "--root",
+        str(root),
+    ]
     subprocess.run(script, check=True, capture_output=True)
     performance, page = (root / "docs" / "performance.md").read_text(), (root / "docs" / "safe-fraction.md").read_text()
     assert all(f"report {name}" in performance for name in ("simulate", "analytic", "aggregation", "workflow", "workflow_1000_seeds"))

@@ -62,8 +62,9 @@ def test_snakemake_command_dry_runs(command):
     if "--report" in argv:  # a report needs finished results: check the rest of the line
         i = argv.index("--report")
         del argv[i : i + 2]
-    proc = subprocess.run([sys.executable, "-m", "snakemake", *argv, "--dry-run", "--quiet", "rules"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", *argv, "--dry-run", "--quiet", "rules"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, f"{command}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
 
 

@@ -150,6 +150,7 @@ def decode_data_uri(uri: str) -> bytes:
 def formatted(alpha, low, high):
     """How the table writes α* and its interval: 3 decimals; NaN = none (no safe fraction); an
     interval of nothing but 'none' is not written."""
+
     def text(value):
         return "none" if pd.isna(value) else f"{value:.3f}"
 

@@ -131,8 +131,9 @@ def test_refinement_finds_a_known_integer_boundary(size, boundary_count):
 
 def test_refinement_stops_at_the_resolution():
     row = Row("mixed", "budget", 1000, 5)
-    probes = refine_drift(row, constant_probes({0: 0.0, 500: 0.0, 1000: 1.0}),
-                          lambda k: constant_probes({k: 0.0 if k <= 800 else 1.0})[k], resolution=0.05)
+    probes = refine_drift(
+        row, constant_probes({0: 0.0, 500: 0.0, 1000: 1.0}), lambda k: constant_probes({k: 0.0 if k <= 800 else 1.0})[k], resolution=0.05
+    )
     drift = estimate(row, probes, THRESHOLDS, 0.95)[0]
     assert drift["bracket_high"] - drift["bracket_low"] <= 0.05
     assert drift["bracket_low"] <= 0.8 < drift["bracket_high"]
@@ -141,8 +142,7 @@ def test_refinement_stops_at_the_resolution():
 def test_refinement_in_the_real_data_frame():
     """N real samples kept: probes are synthetic counts 0, 1, 2, …; α = k / (N + k)."""
     row = Row("mixed", "real_data", 100, 5)
-    probes = refine_drift(row, constant_probes({0: 0.0, 100: 1.0}),
-                          lambda k: constant_probes({k: 0.0 if k <= 37 else 1.0})[k])
+    probes = refine_drift(row, constant_probes({0: 0.0, 100: 1.0}), lambda k: constant_probes({k: 0.0 if k <= 37 else 1.0})[k])
     drift = estimate(row, probes, THRESHOLDS, 0.95)[0]
     assert drift["max_synthetic"] == 37 and drift["safe_fraction"] == 37 / 137
 

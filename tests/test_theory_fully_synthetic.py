@@ -42,9 +42,7 @@ def run(p0_key, n, R, G, first_seed=0):
 @functools.cache
 def ends(p0_key, n, R, G, first_seed):
     """(collapse times, collapsed at G, top token at G) of a long run: only these are cached."""
-    result = simulate_cell(
-        P0[p0_key], Cell("mixed", n, P0[p0_key].size, 1.0), range(first_seed, first_seed + R), G, ROOT
-    )
+    result = simulate_cell(P0[p0_key], Cell("mixed", n, P0[p0_key].size, 1.0), range(first_seed, first_seed + R), G, ROOT)
     return (
         result.collapse_time,
         metric(result, "collapsed")[:, -1] == 1.0,

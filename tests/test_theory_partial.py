@@ -117,9 +117,7 @@ def test_mean_simpson_matches_theorem2(name):
 def run_broken(name, broken):
     """A deliberately broken simulator: "fresh" real data instead of fixed, "n-1" samples per
     generation, or theory compared at the wrong generation ("m+1", "m-1": the returned shift)."""
-    result, first, cell = run(
-        name, scenario="fresh" if broken == "fresh" else "mixed", n_offset=-1 if broken == "n-1" else 0
-    )
+    result, first, cell = run(name, scenario="fresh" if broken == "fresh" else "mixed", n_offset=-1 if broken == "n-1" else 0)
     return result, first, cell, {"m+1": 1, "m-1": -1}.get(broken, 0)
 
 
@@ -151,9 +149,7 @@ def drift_statistic(result, first, cell, shift=0):
     G = result.generations
     alpha = cell.n_synthetic / cell.n
     ms = [*EARLY, G]
-    expected = np.stack(
-        [theory.drift_l2sq(np.inf if m == G else m + shift, first, cell.n_synthetic, alpha) for m in ms], axis=1
-    )
+    expected = np.stack([theory.drift_l2sq(np.inf if m == G else m + shift, first, cell.n_synthetic, alpha) for m in ms], axis=1)
     return max_abs_z(metric(result, "l2sq_from_first")[:, ms], expected)
 
 
@@ -166,9 +162,7 @@ def test_mean_drift_matches_stationary_theory(name):
     # the stationary value is α²(1 − σ₁)/(n − α²(n − 1)) with σ₁ the replicate's own simpson
     sigma1 = metric(result, "simpson")[:, 1]
     n = cell.n_synthetic
-    np.testing.assert_allclose(
-        theory.drift_l2sq(np.inf, first, n, alpha), alpha**2 * (1 - sigma1) / (n - alpha**2 * (n - 1)), rtol=1e-12
-    )
+    np.testing.assert_allclose(theory.drift_l2sq(np.inf, first, n, alpha), alpha**2 * (1 - sigma1) / (n - alpha**2 * (n - 1)), rtol=1e-12)
     assert drift_statistic(result, first, cell) < Z_LIMIT
 
 

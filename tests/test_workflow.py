@@ -308,12 +308,27 @@ def test_library_safe_fraction_equals_the_workflow(small_run):
 
     cfg = yaml.safe_load(SMALL.read_text())
     workflow_table = pd.read_parquet(small_run / "safe_fraction.parquet")
-    ours = mc.safe_fraction(vocab=100, n=100, seeds=cfg["seeds"], generations=cfg["generations"],
-                            synthetic_fractions=cfg["grid"]["synthetic_fraction"],
-                            log_real_shares=False)
+    ours = mc.safe_fraction(
+        vocab=100,
+        n=100,
+        seeds=cfg["seeds"],
+        generations=cfg["generations"],
+        synthetic_fractions=cfg["grid"]["synthetic_fraction"],
+        log_real_shares=False,
+    )
     theirs = workflow_table[(workflow_table["n"] == 100) & (workflow_table["vocab"] == 100)].reset_index(drop=True)
-    columns = ["criterion", "safe_fraction", "ci_low", "ci_high", "safe_fraction_conservative", "max_synthetic",
-               "bracket_low", "bracket_high", "analytic_safe_fraction", "note"]
+    columns = [
+        "criterion",
+        "safe_fraction",
+        "ci_low",
+        "ci_high",
+        "safe_fraction_conservative",
+        "max_synthetic",
+        "bracket_low",
+        "bracket_high",
+        "analytic_safe_fraction",
+        "note",
+    ]
     pd.testing.assert_frame_equal(ours[columns], theirs[columns], check_dtype=False)
 
 
@@ -336,8 +351,15 @@ def test_readme_python_blocks_run(tmp_path, small_run):
 def test_initial_distribution_from_the_shipped_text(tmp_path):
     """config/shakespeare.yaml's p(0): the character counts of the bundled text, vocab set by the file."""
     work = project_copy(tmp_path / "w")
-    config = write_config(work / "chars.yaml", study="chars", initial={"kind": "file", "path": "data/tinyshakespeare_chars.csv"},
-                          grid={"vocab": None, "n": [30]}, seeds=10, seeds_per_job=10, generations=10)
+    config = write_config(
+        work / "chars.yaml",
+        study="chars",
+        initial={"kind": "file", "path": "data/tinyshakespeare_chars.csv"},
+        grid={"vocab": None, "n": [30]},
+        seeds=10,
+        seeds_per_job=10,
+        generations=10,
+    )
     snakemake(work, "study", "--configfile", config.name)
     p0 = pd.read_parquet(work / "results" / "chars" / "initial" / "vocab65.parquet")
     text = (ROOT / "data" / "tinyshakespeare.txt").read_text()
@@ -393,8 +415,15 @@ def test_a_path_with_a_space_reaches_every_job_quoted(tmp_path):
     """The interpreter, outputs and an initial file with spaces and quotes in their paths."""
     work = project_copy(tmp_path / "a folder with 'quotes'")
     (work / "my data.csv").write_text("count\n5\n3\n2\n")
-    config = write_config(work / "q.yaml", study="quoted", initial={"kind": "file", "path": "my data.csv"},
-                          grid={"vocab": None, "n": [10]}, seeds=4, seeds_per_job=4, generations=3)
+    config = write_config(
+        work / "q.yaml",
+        study="quoted",
+        initial={"kind": "file", "path": "my data.csv"},
+        grid={"vocab": None, "n": [10]},
+        seeds=4,
+        seeds_per_job=4,
+        generations=3,
+    )
     snakemake(work, "study", "--configfile", config.name)
     assert (work / "results" / "quoted" / "safe_fraction.csv").exists()
 

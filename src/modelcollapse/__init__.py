@@ -29,6 +29,7 @@ def __getattr__(name):
         return getattr(answers, name)
     raise AttributeError(f"module 'modelcollapse' has no attribute {name!r}")
 
+
 __all__ = [
     "CRITERIA",
     "SCENARIOS",

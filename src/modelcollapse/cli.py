@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     safe = sub.add_parser(
-        "safe-fraction", formatter_class=FORMATTER,
+        "safe-fraction",
+        formatter_class=FORMATTER,
         help="the maximum safe synthetic fraction of one (n, vocab) or (N real samples, vocab)",
         description="α* per criterion with its confidence interval and the analytic value, by the estimator and "
         "refinement the workflow uses (docs/safe-fraction.md).",
@@ -47,13 +48,25 @@ def _parser() -> argparse.ArgumentParser:
     safe.add_argument("--criteria", nargs="+", choices=CRITERIA, default=list(CRITERIA), help="criteria to refine and report")
     for criterion in CRITERIA:
         bound = "largest" if LARGER_IS_WORSE[criterion] else "smallest"
-        safe.add_argument(f"--{criterion.replace('_', '-')}", type=float, default=DEFAULT_THRESHOLDS[criterion],
-                          help=f"threshold: {bound} {STATISTIC[criterion]}")
-    safe.add_argument("--confidence", type=float, default=DEFAULTS["safe"]["confidence"],
-                      help="level of α*'s interval (and one-sided level of the conservative α*)")
-    safe.add_argument("--resolution", type=float, default=DEFAULTS["safe"]["resolution"],
-                      help="opt-in coarsening: stop refining a bracket at this width in effective fraction "
-                      "(default: adjacent counts, or a tenth of the interval's width)")
+        safe.add_argument(
+            f"--{criterion.replace('_', '-')}",
+            type=float,
+            default=DEFAULT_THRESHOLDS[criterion],
+            help=f"threshold: {bound} {STATISTIC[criterion]}",
+        )
+    safe.add_argument(
+        "--confidence",
+        type=float,
+        default=DEFAULTS["safe"]["confidence"],
+        help="level of α*'s interval (and one-sided level of the conservative α*)",
+    )
+    safe.add_argument(
+        "--resolution",
+        type=float,
+        default=DEFAULTS["safe"]["resolution"],
+        help="opt-in coarsening: stop refining a bracket at this width in effective fraction "
+        "(default: adjacent counts, or a tenth of the interval's width)",
+    )
     safe.add_argument("--analytic-only", action="store_true", help="closed forms only, no simulation (scenario mixed)")
     safe.add_argument("--json", action="store_true", help="print the table as JSON records")
     safe.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -67,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
     amount = sim.add_mutually_exclusive_group(required=True)
     amount.add_argument(
-        "--synthetic-fraction", type=float, nargs="+",
+        "--synthetic-fraction",
+        type=float,
+        nargs="+",
         help="alpha in [0, 1], with --n (n_real = floor((1 - alpha) n + 1/2)); several values, several cells",
     )
     amount.add_argument("--n-synthetic", type=int, nargs="+", help="synthetic samples per generation; several values, several cells")
@@ -127,8 +142,23 @@ def _check_applicable(args, parser) -> None:
         _fail(parser, "--vocab is required (except with --initial file, whose tokens set it)")
 
 
-FLAGS = ("synthetic_fraction", "generations", "concentration", "root_seed", "exponent", "support",
-         "scenario", "window", "vocab", "seeds", "s0", "n_real", "n_synthetic", "n", "path")
+FLAGS = (
+    "synthetic_fraction",
+    "generations",
+    "concentration",
+    "root_seed",
+    "exponent",
+    "support",
+    "scenario",
+    "window",
+    "vocab",
+    "seeds",
+    "s0",
+    "n_real",
+    "n_synthetic",
+    "n",
+    "path",
+)
 
 
 def _flag_message(message: str) -> str:
@@ -136,7 +166,7 @@ def _flag_message(message: str) -> str:
     for key in FLAGS:
         if message.startswith(key + " "):
             flag = "initial_path" if key == "path" else key
-            return "--" + flag.replace("_", "-") + message[len(key):]
+            return "--" + flag.replace("_", "-") + message[len(key) :]
     return message
 
 
@@ -218,8 +248,9 @@ def safe_fraction_command(args, parser) -> None:
         _fail(parser, "--analytic-only: the closed forms describe --scenario mixed only")
     p0 = _initial(args, parser)
     thresholds = {criterion: getattr(args, criterion) for criterion in CRITERIA}
-    options = dict(scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds,
-                   resolution=args.resolution)
+    options = dict(
+        scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds, resolution=args.resolution
+    )
     try:
         if args.analytic_only:
             rows = _analytic_rows(args, p0, options)
@@ -232,9 +263,17 @@ def safe_fraction_command(args, parser) -> None:
             progress = Progress(0, "cells simulated", args.quiet)
             with warnings.catch_warnings():  # the same shortfalls, said above as notes
                 warnings.simplefilter("ignore", UserWarning)
-                table = safe_fraction(p0=p0, n=args.n, n_real=args.n_real, seeds=args.seeds, root_seed=args.root_seed,
-                                      confidence=args.confidence, criteria=args.criteria,
-                                      on_probe=lambda _: progress.advance(), **options)
+                table = safe_fraction(
+                    p0=p0,
+                    n=args.n,
+                    n_real=args.n_real,
+                    seeds=args.seeds,
+                    root_seed=args.root_seed,
+                    confidence=args.confidence,
+                    criteria=args.criteria,
+                    on_probe=lambda _: progress.advance(),
+                    **options,
+                )
             progress.close()
             rows = [{k: _plain(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
     except ValueError as err:
@@ -285,14 +324,27 @@ def _format(rows: list[dict], args, vocab: int) -> str:
     ]
     if args.analytic_only:
         header = ("criterion", "analytic alpha*", "valid", "method")
-        body = [(r["criterion"], _num(r["analytic_safe_fraction"]), "yes" if r["analytic_valid"] else "no", r["analytic_method"]) for r in rows]
-    else:
-        header = ("criterion", "alpha*", f"{args.confidence:.0%} interval", "conservative", "largest safe synthetic count",
-                  "analytic (valid)")
         body = [
-            (r["criterion"], _num(r["safe_fraction"]), f"[{_end(r['ci_low'])}, {_end(r['ci_high'])}]",
-             _num(r["safe_fraction_conservative"]), "–" if r["max_synthetic"] is None else str(r["max_synthetic"]),
-             f"{_num(r['analytic_safe_fraction'])} ({'yes' if r['analytic_valid'] else 'no'})")
+            (r["criterion"], _num(r["analytic_safe_fraction"]), "yes" if r["analytic_valid"] else "no", r["analytic_method"]) for r in rows
+        ]
+    else:
+        header = (
+            "criterion",
+            "alpha*",
+            f"{args.confidence:.0%} interval",
+            "conservative",
+            "largest safe synthetic count",
+            "analytic (valid)",
+        )
+        body = [
+            (
+                r["criterion"],
+                _num(r["safe_fraction"]),
+                f"[{_end(r['ci_low'])}, {_end(r['ci_high'])}]",
+                _num(r["safe_fraction_conservative"]),
+                "–" if r["max_synthetic"] is None else str(r["max_synthetic"]),
+                f"{_num(r['analytic_safe_fraction'])} ({'yes' if r['analytic_valid'] else 'no'})",
+            )
             for r in rows
         ]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *body)]
@@ -376,8 +428,9 @@ def simulate_command(args, parser) -> None:
         for chunk in np.array_split(seeds, max(1, -(-seeds.size // SEED_CHUNK))):
             parts.append(simulate_cell(p0, cell, chunk, args.generations, args.root_seed))
             progress.advance(chunk.size)
-        results.append(CellResult(cell, seeds, np.concatenate([r.metrics for r in parts]),
-                                  np.concatenate([r.collapse_time for r in parts])))
+        results.append(
+            CellResult(cell, seeds, np.concatenate([r.metrics for r in parts]), np.concatenate([r.collapse_time for r in parts]))
+        )
     progress.close()
     sims = pa.concat_tables([sims_table(result, meta) for result in results])
     tables = {initial_path: initial_table(p0)} if initial_path is not None else {}

@@ -232,8 +232,11 @@ def paper_errors(paper: dict):
             yield f"config key '{key}': support {spec['support']} exceeds paper.vocab {paper['vocab']}"
         elif problem := s0_problem(spec["s0"], spec["support"]):
             yield f"config key '{key}': s0 {problem}; allowed: [1/support, 1)"
-    for key, values in {"fig3.synthetic": paper["fig3"]["synthetic"], "fig4.s0": paper["fig4"]["s0"],
-                        "fig6.windows": paper["fig6"]["windows"]}.items():  # the claims compare neighbouring panels
+    for key, values in {
+        "fig3.synthetic": paper["fig3"]["synthetic"],
+        "fig4.s0": paper["fig4"]["s0"],
+        "fig6.windows": paper["fig6"]["windows"],
+    }.items():  # the claims compare neighbouring panels
         if list(values) != sorted(values):
             yield f"config key 'paper.{key}': {values}; allowed: increasing values"
     fixed_real = paper["theorems"]["fixed_real"]
@@ -241,8 +244,12 @@ def paper_errors(paper: dict):
         ("fig6.windows", max(paper["fig6"]["windows"]), "fig6.n", paper["fig6"]["n"]),
         ("fig1.panels", max(paper["fig1"]["panels"]), "fig1.generations", paper["fig1"]["generations"]),
         ("fig1.contexts", paper["fig1"]["contexts"], "fig1.total_samples", paper["fig1"]["total_samples"]),
-        ("theorems.fixed_real.checked_generations", max(fixed_real["checked_generations"]),
-         "theorems.fixed_real.generations", fixed_real["generations"]),
+        (
+            "theorems.fixed_real.checked_generations",
+            max(fixed_real["checked_generations"]),
+            "theorems.fixed_real.generations",
+            fixed_real["generations"],
+        ),
     ]:
         if value > limit:
             yield f"config key 'paper.{key}': {value}; allowed: at most paper.{limit_key} = {limit}"
@@ -270,8 +277,9 @@ def cost_errors(config: dict):
     from .study.cost import study_cost
 
     rows = {name: (size, vocab, list(probes)) for name, (size, vocab, probes) in study_rows(config).items()}
-    cost = study_cost(rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], config["generations"],
-                      config["safe"]["resolution"])
+    cost = study_cost(
+        rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], config["generations"], config["safe"]["resolution"]
+    )
     for key, message in cost.problems(config["limits"]["job_memory_gb"], config["limits"]["jobs"]):
         yield f"config key '{key}': {message}"
 
@@ -364,7 +372,11 @@ def reference() -> str:
         node = _resolve(node)
         if key:
             default = node.get("default", (node.get("examples") or ["–"])[0])
-            shown = "–" if default == "–" else f"`{yaml.safe_dump(default, default_flow_style=True, width=10**6).strip().removesuffix('...').strip()}`"
+            shown = (
+                "–"
+                if default == "–"
+                else f"`{yaml.safe_dump(default, default_flow_style=True, width=10**6).strip().removesuffix('...').strip()}`"
+            )
             meaning = " ".join(str(node.get("description", node.get("title", ""))).split())
             allowed = "a mapping of the keys below" if "properties" in node else allowed_values(node)
             lines.append(f"| `{key}` | {shown} | {allowed} | {meaning} |")
@@ -373,4 +385,3 @@ def reference() -> str:
 
     walk(schema(), "")
     return "\n".join(lines) + "\n"
-

@@ -27,9 +27,7 @@ import pytest
 import yaml
 from conftest import project_copy
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("MODELCOLLAPSE_SLURM"), reason="needs the one-node SLURM cluster: run `make test-slurm`"
-)
+pytestmark = pytest.mark.skipif(not os.environ.get("MODELCOLLAPSE_SLURM"), reason="needs the one-node SLURM cluster: run `make test-slurm`")
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ".test/config/config.yaml"
@@ -171,8 +169,9 @@ def outputs(results: Path) -> list[Path]:
     tables = [p.relative_to(results) for p in results.glob("sims/*.parquet")]
     tables += [p.relative_to(results) for p in results.glob("initial/*.parquet")]
     tables += [p.relative_to(results) for p in results.glob("probes/*.parquet")]
-    tables += [Path(p) for p in ("summary.parquet", "criteria.parquet", "safe_fraction.parquet", "safe_fraction.csv",
-                                 "report/safe_fraction.html")]
+    tables += [
+        Path(p) for p in ("summary.parquet", "criteria.parquet", "safe_fraction.parquet", "safe_fraction.csv", "report/safe_fraction.html")
+    ]
     return sorted(tables)
 
 
@@ -237,9 +236,7 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
 
 
 def running_job(name: str) -> str | None:
-    proc = subprocess.run(
-        ["squeue", "-h", "--name", name, "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True, timeout=30
-    )
+    proc = subprocess.run(["squeue", "-h", "--name", name, "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True, timeout=30)
     ids = proc.stdout.split()
     return ids[0] if ids else None
 

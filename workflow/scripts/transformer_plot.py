@@ -11,8 +11,6 @@ sys.stdout = sys.stderr = open(snakemake.log[0], "w")
 
 with open(snakemake.input.meta) as handle:
     meta = json.load(handle)
-figure = plots.plot_fig5(
-    pd.read_parquet(snakemake.input.drift), pd.read_parquet(snakemake.input.val_loss), meta
-)
+figure = plots.plot_fig5(pd.read_parquet(snakemake.input.drift), pd.read_parquet(snakemake.input.val_loss), meta)
 figure.savefig(snakemake.output.png, dpi=150)
 figure.savefig(snakemake.output.pdf)

@@ -15,15 +15,10 @@ generations = snakemake.params.generations
 
 def by_fraction(paths, load):
     """Inputs come setting by setting, generations 1 … G within each (expand order in transformer.smk)."""
-    return {
-        fraction: [load(path) for path in paths[i * generations : (i + 1) * generations]]
-        for i, fraction in enumerate(fractions)
-    }
+    return {fraction: [load(path) for path in paths[i * generations : (i + 1) * generations]] for i, fraction in enumerate(fractions)}
 
 
-drift = plots.drift_table(
-    np.load(snakemake.input.ground_truth_probabilities), by_fraction(snakemake.input.probabilities, np.load)
-)
+drift = plots.drift_table(np.load(snakemake.input.ground_truth_probabilities), by_fraction(snakemake.input.probabilities, np.load))
 val_loss = plots.validation_loss_table(
     pd.read_parquet(snakemake.input.ground_truth_val_loss), by_fraction(snakemake.input.val_loss, pd.read_parquet)
 )

@@ -43,9 +43,7 @@ def uniform(vocab: int, support: int | None = None) -> np.ndarray:
     return _pad(np.ones(_support(vocab, support)), vocab)
 
 
-def dirichlet(
-    vocab: int, concentration: float, root_seed: int, support: int | None = None
-) -> np.ndarray:
+def dirichlet(vocab: int, concentration: float, root_seed: int, support: int | None = None) -> np.ndarray:
     """One draw of Dirichlet(concentration·1) on the first `support` tokens.
 
     Seeded by (root_seed, vocab) only, so every cell of a study with this vocab shares it.

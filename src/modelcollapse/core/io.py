@@ -23,10 +23,7 @@ SIMS_SCHEMA = pa.schema(
         ("n_synthetic", pa.int64()),
         ("seed", pa.int64()),
         ("generation", pa.int64()),
-        *[
-            (m, pa.bool_() if m == "collapsed" else pa.int64() if m in INTEGER_METRICS else pa.float64())
-            for m in METRICS
-        ],
+        *[(m, pa.bool_() if m == "collapsed" else pa.int64() if m in INTEGER_METRICS else pa.float64()) for m in METRICS],
         # First generation m ≥ 1 with ‖p⁽ᵐ⁾‖∞ = 1 (paper §3), null if none by G; same on every row.
         ("collapse_time", pa.int64()),
     ]

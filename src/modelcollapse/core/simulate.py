@@ -32,7 +32,6 @@ INTEGER_METRICS = ("support", "top_token")
 SOURCE_SCENARIOS = ("accumulate", "window", "pool")
 
 
-
 def sample_sizes(n: int, synthetic_fraction: float) -> tuple[int, int]:
     """(n_real, n_synthetic) with n_real = ⌊(1 − α)·n + ½⌋: half up, in exact decimal arithmetic
     on α as written (0.15 is 0.15, not 0.1499…), so no float noise decides a count."""
@@ -189,9 +188,7 @@ def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed
     gen = np.random.Generator(bit_generator)
     for r in range(seeds.size):
         bit_generator.state = pcg64_state(states[r])
-        collapse_time[r] = _kernels.run_chain(
-            gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r]
-        )
+        collapse_time[r] = _kernels.run_chain(gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r])
     return CellResult(cell, seeds, metrics, collapse_time)
 
 
@@ -239,9 +236,7 @@ def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root
     return np.array(models)
 
 
-def simulate_reference(
-    p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int
-) -> CellResult:
+def simulate_reference(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int) -> CellResult:
     """`simulate_cell` by the reference transcription (`reference_path`) and NumPy metrics."""
     p0, seeds = _check_run(p0, cell, seeds, generations, root_seed)
     metrics = np.empty((seeds.size, generations + 1, len(METRICS)))

@@ -215,10 +215,7 @@ def _binomial_sum(p, size: int, value) -> float:
         chosen = buckets == kmax
         q = p[chosen]
         k = np.arange(min(kmax, size) + 1, dtype=float)
-        log_pmf = (
-            gammaln(size + 1) - gammaln(k + 1) - gammaln(size - k + 1)
-            + k * np.log(q[:, None]) + (size - k) * np.log1p(-q[:, None])
-        )
+        log_pmf = gammaln(size + 1) - gammaln(k + 1) - gammaln(size - k + 1) + k * np.log(q[:, None]) + (size - k) * np.log1p(-q[:, None])
         total += float(tokens[chosen] @ (np.exp(log_pmf) * value(k / size, q[:, None])).sum(axis=1))
     return total
 
@@ -235,8 +232,12 @@ def binomial_mean_abs_deviation(size, p):
     q = np.where(inner, p, 0.5)
     nu = np.floor(size * q) + 1
     log_mad = (
-        np.log(2 * nu) + gammaln(size + 1) - gammaln(nu + 1) - gammaln(np.maximum(size - nu + 1, 1e-300))
-        + nu * np.log(q) + (size - nu + 1) * np.log1p(-q)
+        np.log(2 * nu)
+        + gammaln(size + 1)
+        - gammaln(nu + 1)
+        - gammaln(np.maximum(size - nu + 1, 1e-300))
+        + nu * np.log(q)
+        + (size - nu + 1) * np.log1p(-q)
     )
     return np.where(inner & (nu <= size), np.exp(log_mad), 0.0)
 

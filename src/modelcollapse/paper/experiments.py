@@ -23,9 +23,7 @@ from ..core.io import write_parquet
 from ..core.seeding import INITIAL_DOMAIN
 from ..core.simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
 
-SIMPSON, COLLAPSED, L1_FROM_FIRST, TOP_TOKEN = (
-    METRICS.index(name) for name in ("simpson", "collapsed", "l1_from_first", "top_token")
-)
+SIMPSON, COLLAPSED, L1_FROM_FIRST, TOP_TOKEN = (METRICS.index(name) for name in ("simpson", "collapsed", "l1_from_first", "top_token"))
 # The per-generation summaries of the theorem runs: mean and SE of these metrics, named as in the
 # study's summary.parquet ({metric}_mean, {metric}_se; l1_from_first is the drift ‖p⁽ᵐ⁾ − p⁽¹⁾‖₁).
 SUMMARY_METRICS = ("simpson", "collapsed", "l1_from_first")
@@ -289,9 +287,7 @@ def simulate_fully_synthetic_theorems(cfg: dict) -> dict[str, pd.DataFrame]:
         cell = fully_synthetic_cell(n, vocab)
         res, fixed = simulate_until_collapsed(p0, cell, range(th["seeds"]), keep, root_seed, keep)
         summaries.append(generation_summary(res, n_real=0, n_synthetic=n))
-        replicates.append(
-            pd.DataFrame({"n": n, "seed": res.seeds, "collapse_time": res.collapse_time, "fixed_token": fixed})
-        )
+        replicates.append(pd.DataFrame({"n": n, "seed": res.seeds, "collapse_time": res.collapse_time, "fixed_token": fixed}))
     return {"generations": pd.concat(summaries, ignore_index=True), "replicates": pd.concat(replicates, ignore_index=True)}
 
 
@@ -324,8 +320,20 @@ THEOREM_SIMULATIONS = {
 # --- Theorem table ---------------------------------------------------------------------------
 
 TABLE_COLUMNS = (
-    "kind", "check", "statement", "parameters", "generation", "theory", "lower", "upper",
-    "simulated", "std_error", "z", "p_value", "criterion", "result",
+    "kind",
+    "check",
+    "statement",
+    "parameters",
+    "generation",
+    "theory",
+    "lower",
+    "upper",
+    "simulated",
+    "std_error",
+    "z",
+    "p_value",
+    "criterion",
+    "result",
 )
 
 
@@ -340,9 +348,17 @@ def equality_row(check, statement, parameters, generation, theory_value, simulat
     """A closed form that the simulation mean must match: PASS when |z| < z_max."""
     z = float(stats.in_se_units(simulated - theory_value, se))
     return _row(
-        kind="theorem", check=check, statement=statement, parameters=parameters, generation=generation,
-        theory=theory_value, simulated=simulated, std_error=se, z=z,
-        criterion=f"|z| < {z_max:g}", result=abs(z) < z_max,
+        kind="theorem",
+        check=check,
+        statement=statement,
+        parameters=parameters,
+        generation=generation,
+        theory=theory_value,
+        simulated=simulated,
+        std_error=se,
+        z=z,
+        criterion=f"|z| < {z_max:g}",
+        result=abs(z) < z_max,
     )
 
 
@@ -353,9 +369,18 @@ def bound_row(check, statement, parameters, generation, lower, upper, simulated,
     """
     z = float(min(stats.in_se_units(simulated - lower, se), stats.in_se_units(upper - simulated, se)))
     return _row(
-        kind="theorem", check=check, statement=statement, parameters=parameters, generation=generation,
-        lower=lower, upper=upper, simulated=simulated, std_error=se, z=z,
-        criterion=f"inside the bound(s) within {z_max:g} SE", result=z > -z_max,
+        kind="theorem",
+        check=check,
+        statement=statement,
+        parameters=parameters,
+        generation=generation,
+        lower=lower,
+        upper=upper,
+        simulated=simulated,
+        std_error=se,
+        z=z,
+        criterion=f"inside the bound(s) within {z_max:g} SE",
+        result=z > -z_max,
     )
 
 
@@ -375,9 +400,7 @@ def checked_generations(n: int, cfg: dict) -> list[int]:
     return sorted({1, *(max(1, round(c * n)) for c in multiples)} & set(range(1, fully_synthetic_horizon(n, cfg) + 1)))
 
 
-def theorem_table(
-    fully_synthetic: pd.DataFrame, replicates: pd.DataFrame, fixed_real: pd.DataFrame, cfg: dict
-) -> pd.DataFrame:
+def theorem_table(fully_synthetic: pd.DataFrame, replicates: pd.DataFrame, fixed_real: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """Every closed form of paper §3 beside its simulated value (Thm 1 eq 6–8, Prop 1, Thm 2
     corrected eq 9 and S∞, Thm 2's bound, Thm 3's bound), with SE, z-score and PASS/FAIL."""
     th, vocab = cfg["theorems"], cfg["vocab"]
@@ -390,16 +413,33 @@ def theorem_table(
         at = fully_synthetic[fully_synthetic["n_synthetic"] == n].set_index("generation")
         where = f"fully synthetic n={n}, {base}"
         for m in checked_generations(n, cfg):
-            rows.append(equality_row(
-                "eq 6", "S_m = E σ_m = 1 − (1 − 1/n)^m (1 − S₀)", where, m,
-                float(theory.simpson_fully_synthetic(m, n, s0)), at.at[m, "simpson_mean"], at.at[m, "simpson_se"], z_max,
-            ))
+            rows.append(
+                equality_row(
+                    "eq 6",
+                    "S_m = E σ_m = 1 − (1 − 1/n)^m (1 − S₀)",
+                    where,
+                    m,
+                    float(theory.simpson_fully_synthetic(m, n, s0)),
+                    at.at[m, "simpson_mean"],
+                    at.at[m, "simpson_se"],
+                    z_max,
+                )
+            )
         for m in checked_generations(n, cfg):
             lower, upper = theory.collapse_probability_bounds(m, n, s0, support)
-            rows.append(bound_row(
-                "eq 7", "bounds on ρ_m = P(‖p⁽ᵐ⁾‖∞ = 1)", where, m,
-                float(lower), float(upper), at.at[m, "collapsed_mean"], at.at[m, "collapsed_se"], z_max,
-            ))
+            rows.append(
+                bound_row(
+                    "eq 7",
+                    "bounds on ρ_m = P(‖p⁽ᵐ⁾‖∞ = 1)",
+                    where,
+                    m,
+                    float(lower),
+                    float(upper),
+                    at.at[m, "collapsed_mean"],
+                    at.at[m, "collapsed_se"],
+                    z_max,
+                )
+            )
         runs = replicates[replicates["n"] == n]
         mean_T, se_T = stats.mean_and_se(runs["collapse_time"])
         lower, upper = theory.collapse_time_bounds(n, s0, support)
@@ -407,45 +447,93 @@ def theorem_table(
         approx = theory.collapse_time_wright_fisher(n, p0)
         tolerance = th["wright_fisher_rel_tol"]
         if n >= th["wright_fisher_min_n"]:  # a diffusion (large-n) approximation
-            rows.append(_row(
-                kind="theorem", check="Wright–Fisher (extension)",
-                statement="E[T] ≈ 1 − 2n Σ(1−pᵢ)ln(1−pᵢ) (diffusion approximation, not in the paper)",
-                parameters=where, theory=approx, simulated=mean_T, std_error=se_T,
-                z=float(stats.in_se_units(mean_T - approx, se_T)),
-                criterion=f"|E[T]/approx − 1| < {tolerance:g}", result=abs(mean_T / approx - 1) < tolerance,
-            ))
+            rows.append(
+                _row(
+                    kind="theorem",
+                    check="Wright–Fisher (extension)",
+                    statement="E[T] ≈ 1 − 2n Σ(1−pᵢ)ln(1−pᵢ) (diffusion approximation, not in the paper)",
+                    parameters=where,
+                    theory=approx,
+                    simulated=mean_T,
+                    std_error=se_T,
+                    z=float(stats.in_se_units(mean_T - approx, se_T)),
+                    criterion=f"|E[T]/approx − 1| < {tolerance:g}",
+                    result=abs(mean_T / approx - 1) < tolerance,
+                )
+            )
         statistic, dof, p_value = chi_square_fixation(runs["fixed_token"].to_numpy(), p0)
-        rows.append(_row(
-            kind="theorem", check="Prop 1", statement="P(p⁽ᵐ⁾ → δᵢ) = pᵢ: chi-square of absorbing tokens",
-            parameters=f"{where}, {dof} dof", simulated=statistic, p_value=p_value,
-            criterion=f"chi-square p > {p_min:g}", result=p_value > p_min,
-        ))
+        rows.append(
+            _row(
+                kind="theorem",
+                check="Prop 1",
+                statement="P(p⁽ᵐ⁾ → δᵢ) = pᵢ: chi-square of absorbing tokens",
+                parameters=f"{where}, {dof} dof",
+                simulated=statistic,
+                p_value=p_value,
+                criterion=f"chi-square p > {p_min:g}",
+                result=p_value > p_min,
+            )
+        )
     for (N, n), group in fixed_real.groupby(["n_real", "n_synthetic"], sort=False):
         at = group.set_index("generation")
         G = int(at.index.max())
         alpha = n / (N + n)
         where = f"fixed real N={N}, n={n} (α={alpha:.3g}), {base}"
         for m in th["fixed_real"]["checked_generations"]:
-            rows.append(equality_row(
-                "Thm 2 (eq 9, corrected)", "S_m with fixed real data, eq 9 with the '+' sign", where, m,
-                float(theory.simpson_partial(m, N, n, s0)), at.at[m, "simpson_mean"], at.at[m, "simpson_se"], z_max,
-            ))
+            rows.append(
+                equality_row(
+                    "Thm 2 (eq 9, corrected)",
+                    "S_m with fixed real data, eq 9 with the '+' sign",
+                    where,
+                    m,
+                    float(theory.simpson_partial(m, N, n, s0)),
+                    at.at[m, "simpson_mean"],
+                    at.at[m, "simpson_se"],
+                    z_max,
+                )
+            )
         stationary = float(theory.simpson_stationary(N, n, s0))
         gap = stationary - float(theory.simpson_partial(G, N, n, s0))
-        rows.append(equality_row(
-            "Thm 2 S∞", "lim S_m = S∞, checked at m = G", f"{where}; S∞ − S_G = {gap:.1e}", G,
-            stationary, at.at[G, "simpson_mean"], at.at[G, "simpson_se"], z_max,
-        ))
-        rows.append(bound_row(
-            "Thm 2 bound", "S_m < 1 − γ (= S∞: no total collapse on average)", where, G,
-            -np.inf, float(theory.diversity_floor(N, n, s0)), at.at[G, "simpson_mean"], at.at[G, "simpson_se"], z_max,
-        ))
+        rows.append(
+            equality_row(
+                "Thm 2 S∞",
+                "lim S_m = S∞, checked at m = G",
+                f"{where}; S∞ − S_G = {gap:.1e}",
+                G,
+                stationary,
+                at.at[G, "simpson_mean"],
+                at.at[G, "simpson_se"],
+                z_max,
+            )
+        )
+        rows.append(
+            bound_row(
+                "Thm 2 bound",
+                "S_m < 1 − γ (= S∞: no total collapse on average)",
+                where,
+                G,
+                -np.inf,
+                float(theory.diversity_floor(N, n, s0)),
+                at.at[G, "simpson_mean"],
+                at.at[G, "simpson_se"],
+                z_max,
+            )
+        )
         bound = theory.deviation_bound(N, n, vocab)
         vacuous = " — vacuous: above 2 = max ‖·‖₁" if bound > 2 else ""
-        rows.append(bound_row(
-            "Thm 3", f"E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ < √(πn/2) G_n(s)/N{vacuous}", where, G,
-            0.0, bound, at.at[G, "l1_from_first_mean"], at.at[G, "l1_from_first_se"], z_max,
-        ))
+        rows.append(
+            bound_row(
+                "Thm 3",
+                f"E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ < √(πn/2) G_n(s)/N{vacuous}",
+                where,
+                G,
+                0.0,
+                bound,
+                at.at[G, "l1_from_first_mean"],
+                at.at[G, "l1_from_first_se"],
+                z_max,
+            )
+        )
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
@@ -454,8 +542,14 @@ def theorem_table(
 
 def _claim(check, statement, parameters, simulated, criterion, passed, **extra) -> dict:
     return _row(
-        kind="claim", check=check, statement=statement, parameters=parameters, simulated=simulated,
-        criterion=criterion, result=bool(passed), **extra,
+        kind="claim",
+        check=check,
+        statement=statement,
+        parameters=parameters,
+        simulated=simulated,
+        criterion=criterion,
+        result=bool(passed),
+        **extra,
     )
 
 
@@ -496,73 +590,122 @@ def claims_table(fig2, fig3, fig4, fig6, cfg) -> pd.DataFrame:
         where = f"Fig 2 fully synthetic, s̃={support}, S₀={s0:g}, n={group['n'].min()}…{group['n'].max()}"
         slope = float(np.polyfit(np.log(group["n"]), np.log(group["mean_T"]), 1)[0])
         low, high = cl["linear_slope"]
-        rows.append(_claim(
-            "Fig 2 linear", "E[T] grows about linearly in n (log-log slope; n² upper bound would give 2)",
-            where, slope, f"{low:g} ≤ slope ≤ {high:g}", low <= slope <= high,
-        ))
+        rows.append(
+            _claim(
+                "Fig 2 linear",
+                "E[T] grows about linearly in n (log-log slope; n² upper bound would give 2)",
+                where,
+                slope,
+                f"{low:g} ≤ slope ≤ {high:g}",
+                low <= slope <= high,
+            )
+        )
         last = group.loc[group["n"].idxmax()]
         ratio_lower, ratio_upper = last["mean_T"] / last["lower"], last["upper"] / last["mean_T"]
-        rows.append(_claim(
-            "Fig 2 near lower bound",
-            f"E[T] close to eq 8's lower bound, far below its upper bound (upper/E[T] = {ratio_upper:.3g})",
-            f"{where}; at n={int(last['n'])}", ratio_lower,
-            f"E[T]/lower ≤ {cl['lower_bound_ratio_max']:g} and upper/E[T] ≥ {cl['upper_bound_ratio_min']:g}",
-            ratio_lower <= cl["lower_bound_ratio_max"] and ratio_upper >= cl["upper_bound_ratio_min"],
-        ))
+        rows.append(
+            _claim(
+                "Fig 2 near lower bound",
+                f"E[T] close to eq 8's lower bound, far below its upper bound (upper/E[T] = {ratio_upper:.3g})",
+                f"{where}; at n={int(last['n'])}",
+                ratio_lower,
+                f"E[T]/lower ≤ {cl['lower_bound_ratio_max']:g} and upper/E[T] ≥ {cl['upper_bound_ratio_min']:g}",
+                ratio_lower <= cl["lower_bound_ratio_max"] and ratio_upper >= cl["upper_bound_ratio_min"],
+            )
+        )
 
     last3 = final_generation(fig3, "n_synthetic")
     where = f"Fig 3 fixed real N={cfg['fig3']['real']}, n ∈ {list(last3.index)}, m={cfg['fig3']['generations']}"
     spread = float(np.ptp(last3["simpson_mean"]) / last3["simpson_mean"].mean())
-    rows.append(_claim(
-        "Fig 3 σ flat", "σ_m stays roughly constant as n grows: relative range of mean σ_G over n",
-        where, spread, f"< {cl['flat_relative_range']:g}", spread < cl["flat_relative_range"],
-    ))
+    rows.append(
+        _claim(
+            "Fig 3 σ flat",
+            "σ_m stays roughly constant as n grows: relative range of mean σ_G over n",
+            where,
+            spread,
+            f"< {cl['flat_relative_range']:g}",
+            spread < cl["flat_relative_range"],
+        )
+    )
     step = smallest_step_z(last3["l1_from_first_mean"], last3["l1_from_first_se"], +1)
-    rows.append(_claim(
-        "Fig 3 drift grows", "‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ grows with n: smallest step up between consecutive n, in SE",
-        where + ", drift means " + ", ".join(f"{v:.3g}" for v in last3["l1_from_first_mean"]), step,
-        f"every step up by > {z_max:g} SE", step > z_max, z=step,
-    ))
+    rows.append(
+        _claim(
+            "Fig 3 drift grows",
+            "‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ grows with n: smallest step up between consecutive n, in SE",
+            where + ", drift means " + ", ".join(f"{v:.3g}" for v in last3["l1_from_first_mean"]),
+            step,
+            f"every step up by > {z_max:g} SE",
+            step > z_max,
+            z=step,
+        )
+    )
 
     last4 = final_generation(fig4, "s0")
     where = f"Fig 4 fixed real N={cfg['fig4']['real']}, n={cfg['fig4']['synthetic']}, S₀ ∈ {list(last4.index)}"
     step = smallest_step_z(last4["l1_from_first_mean"], last4["l1_from_first_se"], -1)
-    rows.append(_claim(
-        "Fig 4 drift falls", "‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ falls as S₀ rises: smallest step down between consecutive S₀, in SE",
-        where + ", drift means " + ", ".join(f"{v:.3g}" for v in last4["l1_from_first_mean"]), step,
-        f"every step down by > {z_max:g} SE", step > z_max, z=step,
-    ))
+    rows.append(
+        _claim(
+            "Fig 4 drift falls",
+            "‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ falls as S₀ rises: smallest step down between consecutive S₀, in SE",
+            where + ", drift means " + ", ".join(f"{v:.3g}" for v in last4["l1_from_first_mean"]),
+            step,
+            f"every step down by > {z_max:g} SE",
+            step > z_max,
+            z=step,
+        )
+    )
     step = smallest_step_z(last4["simpson_mean"], last4["simpson_se"], +1)
-    rows.append(_claim(
-        "Fig 4 σ rises", "σ_G rises with S₀: smallest step up between consecutive S₀, in SE",
-        where, step, f"every step up by > {z_max:g} SE", step > z_max, z=step,
-    ))
+    rows.append(
+        _claim(
+            "Fig 4 σ rises",
+            "σ_G rises with S₀: smallest step up between consecutive S₀, in SE",
+            where,
+            step,
+            f"every step up by > {z_max:g} SE",
+            step > z_max,
+            z=step,
+        )
+    )
 
     G6 = cfg["fig6"]["generations"]
     panels = {label: runs for (_, label), runs in fig6.groupby(["panel", "label"])}  # in column order
     windows = [label for label in panels if not label.startswith("randomly")]
     rmst = [restricted_mean_collapse_time(panels[label], G6) for label in windows]
     step = smallest_step_z([m for m, _ in rmst], [s for _, s in rmst], +1)
-    rows.append(_claim(
-        "Fig 6 larger K delays collapse",
-        "mean min(T, G) rises with the window K: smallest step up between consecutive K, in SE",
-        f"Fig 6 n={cfg['fig6']['n']}, G={G6}; " + ", ".join(f"{w}: {m:.1f}" for w, (m, _) in zip(windows, rmst)),
-        step, f"every step up by > {z_max:g} SE", step > z_max, z=step,
-    ))
+    rows.append(
+        _claim(
+            "Fig 6 larger K delays collapse",
+            "mean min(T, G) rises with the window K: smallest step up between consecutive K, in SE",
+            f"Fig 6 n={cfg['fig6']['n']}, G={G6}; " + ", ".join(f"{w}: {m:.1f}" for w, (m, _) in zip(windows, rmst)),
+            step,
+            f"every step up by > {z_max:g} SE",
+            step > z_max,
+            z=step,
+        )
+    )
     for label in windows:
         collapsed = float((panels[label].groupby("seed")["collapse_time"].first() >= 0).mean())
-        rows.append(_claim(
-            "Fig 6 windows still collapse", f"{label}: fraction of runs collapsed by G",
-            f"Fig 6 n={cfg['fig6']['n']}, G={G6}", collapsed,
-            f"≥ {cl['window_collapsed_min']:g}", collapsed >= cl["window_collapsed_min"],
-        ))
+        rows.append(
+            _claim(
+                "Fig 6 windows still collapse",
+                f"{label}: fraction of runs collapsed by G",
+                f"Fig 6 n={cfg['fig6']['n']}, G={G6}",
+                collapsed,
+                f"≥ {cl['window_collapsed_min']:g}",
+                collapsed >= cl["window_collapsed_min"],
+            )
+        )
     pool = [label for label in panels if label.startswith("randomly")][0]
     collapsed = float((panels[pool].groupby("seed")["collapse_time"].first() >= 0).mean())
-    rows.append(_claim(
-        "Fig 6 pool rarely collapses", "randomly sampled pool: fraction of runs collapsed by G (paper: 1 of 100)",
-        f"Fig 6 n={cfg['fig6']['n']}, G={G6}", collapsed,
-        f"≤ {cl['pool_collapsed_max']:g}", collapsed <= cl["pool_collapsed_max"],
-    ))
+    rows.append(
+        _claim(
+            "Fig 6 pool rarely collapses",
+            "randomly sampled pool: fraction of runs collapsed by G (paper: 1 of 100)",
+            f"Fig 6 n={cfg['fig6']['n']}, G={G6}",
+            collapsed,
+            f"≤ {cl['pool_collapsed_max']:g}",
+            collapsed <= cl["pool_collapsed_max"],
+        )
+    )
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 

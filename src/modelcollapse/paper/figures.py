@@ -54,9 +54,7 @@ def _runs(ax, frame: pd.DataFrame, metric: str) -> np.ndarray:
     wide = frame.pivot(index="seed", columns="generation", values=metric)
     wide = wide.loc[:, wide.notna().all()]  # the drift is undefined at generation 0
     x = wide.columns.to_numpy(dtype=float)
-    ax.add_collection(
-        LineCollection([np.column_stack([x, y]) for y in wide.to_numpy()], colors=RUN_COLOR, alpha=0.3, linewidths=0.7)
-    )
+    ax.add_collection(LineCollection([np.column_stack([x, y]) for y in wide.to_numpy()], colors=RUN_COLOR, alpha=0.3, linewidths=0.7))
     ax.plot(x, wide.mean().to_numpy(), color=MEAN_COLOR, lw=2, label=f"mean of {len(wide)} runs")
     ax.autoscale_view()
     return x
@@ -165,14 +163,25 @@ def figure2(table: pd.DataFrame, cfg: dict) -> Figure:
             ax.plot(n_grid, upper, ":", color="0.4", lw=1.5, label="eq 8 upper bound")
             ax.plot(n_grid, lower, "--", color=BOUND_COLOR, lw=1.5, label="eq 8 lower bound")
             ax.errorbar(
-                group["n"], group["mean_T"], yerr=2 * group["se_T"], fmt="x", color="k", ms=7, capsize=2,
+                group["n"],
+                group["mean_T"],
+                yerr=2 * group["se_T"],
+                fmt="x",
+                color="k",
+                ms=7,
+                capsize=2,
                 label=f"mean T over {group['runs'].iloc[0]} runs (±2 SE)",
             )
             top = 1.15 * max((group["mean_T"] + 2 * group["se_T"]).max(), max(approx))
             ax.set_ylim(0, top)
             ax.text(
-                0.97, 0.03, f"eq 8 upper bound at n = {group['n'].max()}:\n{upper[-1]:.3g} (off scale)",
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+                0.97,
+                0.03,
+                f"eq 8 upper bound at n = {group['n'].max()}:\n{upper[-1]:.3g} (off scale)",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=8,
             )
             ax.set_xlabel("samples per generation n")
         axes[0, 0].set_ylabel(r"$p^{(0)}_i$ (log scale)")
@@ -204,14 +213,22 @@ def _fixed_real_column(axes, frame, N, n, s0, vocab):
     x = _runs(axes[0], frame, "simpson")
     m = np.arange(1, int(x.max()) + 1)
     axes[0].plot(
-        np.concatenate([[0], m]), np.concatenate([[s0], theory.simpson_partial(m, N, n, s0)]),
-        "--", color=THEORY_COLOR, lw=1.8, label="eq 9 (corrected sign)",
+        np.concatenate([[0], m]),
+        np.concatenate([[s0], theory.simpson_partial(m, N, n, s0)]),
+        "--",
+        color=THEORY_COLOR,
+        lw=1.8,
+        label="eq 9 (corrected sign)",
     )
     _runs(axes[1], frame, "l1_from_first")
     bound = theory.deviation_bound(N, n, vocab)
     axes[1].text(
-        0.03, 0.97, f"Thm 3 bound: {bound:.2g}\n(vacuous, > 2)" if bound > 2 else f"Thm 3 bound: {bound:.2g}",
-        transform=axes[1].transAxes, va="top", fontsize=8,
+        0.03,
+        0.97,
+        f"Thm 3 bound: {bound:.2g}\n(vacuous, > 2)" if bound > 2 else f"Thm 3 bound: {bound:.2g}",
+        transform=axes[1].transAxes,
+        va="top",
+        fontsize=8,
     )
     axes[1].set_xlabel("generation m")
 
@@ -272,8 +289,7 @@ def figure4(table: pd.DataFrame, cfg: dict) -> Figure:
         axes[2, 0].set_ylabel(DRIFT_LABEL)
         axes[1, 0].legend(loc="upper right", fontsize=8)
         fig.suptitle(
-            f"Figure 4 — fixed real data, N = {N} real + n = {n} synthetic, {fig4['seeds']} runs: "
-            "as S₀ rises σₘ rises and the drift falls"
+            f"Figure 4 — fixed real data, N = {N} real + n = {n} synthetic, {fig4['seeds']} runs: as S₀ rises σₘ rises and the drift falls"
         )
         _footnote(
             fig,
@@ -317,10 +333,14 @@ def figure6(table: pd.DataFrame, cfg: dict) -> Figure:
             ax.set_ylim(0, 1.4 * ax.get_ylim()[1])  # room for the text box
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.text(
-                0.97, 0.95,
+                0.97,
+                0.95,
                 f"collapsed by G = {G}: {collapsed.size}/{T.size}\n"
                 + (f"mean T (collapsed runs) = {collapsed.mean():.1f}" if collapsed.size else ""),
-                transform=ax.transAxes, ha="right", va="top", fontsize=8,
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             )
             ax.set_xlabel("collapse time T")
@@ -373,7 +393,9 @@ def verify_eq6(fully_synthetic: pd.DataFrame, cfg: dict) -> Figure:
             g = fully_synthetic[(fully_synthetic["n_synthetic"] == n) & (fully_synthetic["generation"] >= 1)]
             m = g["generation"].to_numpy()
             expected = theory.simpson_fully_synthetic(m, n, s0)
-            left.fill_between(m / n, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.35, lw=0)
+            left.fill_between(
+                m / n, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.35, lw=0
+            )
             left.plot(m / n, expected, "--", color=color, lw=1.2, label=f"n = {n}")
             inside = g["simpson_se"] > 0
             z = stats.in_se_units(g["simpson_mean"] - expected, g["simpson_se"])
@@ -386,7 +408,12 @@ def verify_eq6(fully_synthetic: pd.DataFrame, cfg: dict) -> Figure:
         right.set_xlabel("generation m / n")
         right.set_title(f"z-scores (grey band: |z| < {z_max:g})")
         fig.suptitle("Verification — Theorem 1, eq 6: S_m = 1 − (1 − 1/n)^m (1 − S₀), fully synthetic")
-        _footnote(fig, [f"{cfg['theorems']['seeds']} replicates per n on the reference p⁽⁰⁾ (s̃ = {cfg['reference_initial']['support']}, S₀ = {s0:g})."])
+        _footnote(
+            fig,
+            [
+                f"{cfg['theorems']['seeds']} replicates per n on the reference p⁽⁰⁾ (s̃ = {cfg['reference_initial']['support']}, S₀ = {s0:g})."
+            ],
+        )
     return fig
 
 
@@ -431,7 +458,9 @@ def verify_eq8(replicates: pd.DataFrame, fig2: pd.DataFrame, cfg: dict) -> Figur
             ax.plot(n, lower, "--", color=color, lw=1)
             ax.plot(n, upper, ":", color=color, lw=1)
             ax.plot(n, [theory.collapse_time_wright_fisher(k, p0) for k in n], "-", color=color, lw=0.8, alpha=0.7)
-        for ax, title in zip(axes, [f"reference p⁽⁰⁾, {cfg['theorems']['seeds']} runs per n", f"Figure 2's p⁽⁰⁾, {cfg['fig2']['seeds']} runs per n"]):
+        for ax, title in zip(
+            axes, [f"reference p⁽⁰⁾, {cfg['theorems']['seeds']} runs per n", f"Figure 2's p⁽⁰⁾, {cfg['fig2']['seeds']} runs per n"]
+        ):
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("samples per generation n")
@@ -439,7 +468,12 @@ def verify_eq8(replicates: pd.DataFrame, fig2: pd.DataFrame, cfg: dict) -> Figur
             ax.legend(fontsize=8, loc="upper left")
         axes[0].set_ylabel("E[T]")
         fig.suptitle("Verification — Theorem 1, eq 8: mean collapse time (points ± 2 SE) between its bounds")
-        _footnote(fig, ["Dashed: eq 8 lower bound; dotted: eq 8 upper bound; thin solid: Wright–Fisher diffusion approximation (extension, accurate for n ≳ 20)."])
+        _footnote(
+            fig,
+            [
+                "Dashed: eq 8 lower bound; dotted: eq 8 upper bound; thin solid: Wright–Fisher diffusion approximation (extension, accurate for n ≳ 20)."
+            ],
+        )
     return fig
 
 
@@ -464,7 +498,9 @@ def verify_prop1(replicates: pd.DataFrame, cfg: dict) -> Figure:
             ax.set_xlabel("pᵢ")
         axes[0].set_ylabel("fraction of runs absorbed in δᵢ")
         fig.suptitle("Verification — Proposition 1: P(p⁽ᵐ⁾ → δᵢ) = pᵢ (dashed: identity; bars ± 2 SE)")
-        _footnote(fig, [f"{cfg['theorems']['seeds']} runs per n, each run until collapse; tokens never absorbed are not drawn on the log axes."])
+        _footnote(
+            fig, [f"{cfg['theorems']['seeds']} runs per n, each run until collapse; tokens never absorbed are not drawn on the log axes."]
+        )
     return fig
 
 
@@ -481,7 +517,9 @@ def verify_thm2(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
             for color, n in zip(_palette(len(synthetic)), synthetic):
                 g = group[(group["n_synthetic"] == n) & (group["generation"] >= 1)]
                 m = g["generation"].to_numpy()
-                ax.fill_between(m, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.3, lw=0)
+                ax.fill_between(
+                    m, g["simpson_mean"] - 2 * g["simpson_se"], g["simpson_mean"] + 2 * g["simpson_se"], color=color, alpha=0.3, lw=0
+                )
                 ax.plot(m, theory.simpson_partial(m, N, n, s0), "--", color=color, lw=1.3, label=f"n = {n}")
                 ax.plot(m, theory.simpson_partial_as_printed(m, N, n, s0), ":", color=color, lw=1.3)
                 z = stats.in_se_units(g["simpson_mean"] - theory.simpson_partial(m, N, n, s0), g["simpson_se"])
@@ -495,8 +533,15 @@ def verify_thm2(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
         axes[-1].set_xscale("log")
         axes[-1].set_xlabel("generation m")
         axes[-1].set_title("z-scores against corrected eq 9")
-        fig.suptitle("Verification — Theorem 2: band = simulated mean ± 2 SE; dashed = eq 9 corrected ('+'); dotted = eq 9 as printed ('−')")
-        _footnote(fig, [f"{cfg['theorems']['seeds']} runs per (N, n), reference p⁽⁰⁾ (S₀ = {s0:g}); the printed sign misses the simulation where α is large and N small."])
+        fig.suptitle(
+            "Verification — Theorem 2: band = simulated mean ± 2 SE; dashed = eq 9 corrected ('+'); dotted = eq 9 as printed ('−')"
+        )
+        _footnote(
+            fig,
+            [
+                f"{cfg['theorems']['seeds']} runs per (N, n), reference p⁽⁰⁾ (S₀ = {s0:g}); the printed sign misses the simulation where α is large and N small."
+            ],
+        )
     return fig
 
 
@@ -534,11 +579,27 @@ def verify_thm3(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
         for color, N in zip(_palette(len(reals)), reals):
             g = last[last["n_real"] == N]
             bound = np.array([theory.deviation_bound(N, n, vocab) for n in g["n_synthetic"]])
-            ax.errorbar(g["n_synthetic"], g["l1_from_first_mean"], yerr=2 * g["l1_from_first_se"], fmt="o", color=color, ms=5, label=f"simulated, N = {N}")
+            ax.errorbar(
+                g["n_synthetic"],
+                g["l1_from_first_mean"],
+                yerr=2 * g["l1_from_first_se"],
+                fmt="o",
+                color=color,
+                ms=5,
+                label=f"simulated, N = {N}",
+            )
             ax.plot(g["n_synthetic"], np.minimum(bound, ceiling), "--", color=color, label=f"Thm 3 bound, N = {N}")
             for n, b in zip(g["n_synthetic"], bound):
                 if b > ceiling:
-                    ax.annotate(f"{b:.1e}", (n, ceiling), xytext=(0, 4 + 10 * reals.index(N)), textcoords="offset points", ha="center", fontsize=7.5, color=color)
+                    ax.annotate(
+                        f"{b:.1e}",
+                        (n, ceiling),
+                        xytext=(0, 4 + 10 * reals.index(N)),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=7.5,
+                        color=color,
+                    )
         ax.axhline(2, color="0.3", lw=0.8)
         ax.annotate("2 = largest possible ‖·‖₁", (g["n_synthetic"].min(), 2), xytext=(2, 3), textcoords="offset points", fontsize=8)
         ax.set_xscale("log")
@@ -548,10 +609,13 @@ def verify_thm3(fixed_real: pd.DataFrame, cfg: dict) -> Figure:
         ax.set_ylabel(f"E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ at m = {int(last['generation'].iloc[0])}")
         ax.legend(fontsize=8, loc="center right")
         fig.suptitle(f"Verification — Theorem 3: the bound holds but is vacuous at s = {vocab}")
-        _footnote(fig, [
-            f"{cfg['theorems']['seeds']} runs per point; bound = √(πn/2) G_n(s)/N with s = {vocab} (paper Theorem 3, eq 10);",
-            f"bounds above {ceiling:g} are cut at {ceiling:g} and their values written above the line.",
-        ])
+        _footnote(
+            fig,
+            [
+                f"{cfg['theorems']['seeds']} runs per point; bound = √(πn/2) G_n(s)/N with s = {vocab} (paper Theorem 3, eq 10);",
+                f"bounds above {ceiling:g} are cut at {ceiling:g} and their values written above the line.",
+            ],
+        )
     return fig
 
 

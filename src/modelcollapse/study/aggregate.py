@@ -137,7 +137,9 @@ def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:
         np.array_equal(table["seed"].to_numpy(), np.arange(seeds).repeat(G1))
         and np.array_equal(table["generation"].to_numpy(), np.tile(np.arange(G1), seeds))
     ):
-        raise ValueError(f"cell (n, n_synthetic) = {key}: {table.num_rows} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}")
+        raise ValueError(
+            f"cell (n, n_synthetic) = {key}: {table.num_rows} rows, expected seeds 0…{seeds - 1} × generations 0…{generations}"
+        )
     return table
 
 
@@ -306,8 +308,15 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
     G, seeds, root_seed = config["generations"], config["seeds"], config["root_seed"]
     # each grid table must come from this study and this build: same scenario, generations, root
     # seed, p(0), library version and NumPy of the compiled engine
-    expected = {"scenario": row.scenario, "generations": G, "root_seed": root_seed, "window": row.window,
-                "version": __version__, "engine_numpy": engine_numpy(), "initial_sha256": initial_digest(p0)}
+    expected = {
+        "scenario": row.scenario,
+        "generations": G,
+        "root_seed": root_seed,
+        "window": row.window,
+        "version": __version__,
+        "engine_numpy": engine_numpy(),
+        "initial_sha256": initial_digest(p0),
+    }
     probes = []
 
     def simulate(cell):
@@ -331,11 +340,23 @@ def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_pro
             mean, se = stats.mean_and_se(probes[k][criterion])
             stat = float(mean)
             bad = degenerate(row, k)
-            records.append({
-                "scenario": row.scenario, "frame": row.frame, "n": int(cell["n"]), "n_real": int(cell["n_real"]),
-                "n_synthetic": k, "vocab": row.vocab, "effective_fraction": float(cell["effective_fraction"]),
-                "criterion": criterion, "value": stat, "se": float(se),
-                "threshold": thresholds[criterion], "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
-                "degenerate": bad, "real_sample_decides": real_sample_decides(row, criterion, k), "probe": bool(probe),
-            })
+            records.append(
+                {
+                    "scenario": row.scenario,
+                    "frame": row.frame,
+                    "n": int(cell["n"]),
+                    "n_real": int(cell["n_real"]),
+                    "n_synthetic": k,
+                    "vocab": row.vocab,
+                    "effective_fraction": float(cell["effective_fraction"]),
+                    "criterion": criterion,
+                    "value": stat,
+                    "se": float(se),
+                    "threshold": thresholds[criterion],
+                    "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
+                    "degenerate": bad,
+                    "real_sample_decides": real_sample_decides(row, criterion, k),
+                    "probe": bool(probe),
+                }
+            )
     return table_from_records(records)

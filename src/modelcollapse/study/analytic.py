@@ -109,8 +109,13 @@ def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, gr
     by bisection to adjacent counts. NaN with the reason for scenarios other than mixed."""
     if row.scenario != "mixed":
         return [
-            {"criterion": c, "analytic_safe_fraction": np.nan, "analytic_method": "none: closed forms describe scenario mixed",
-             "analytic_valid": False, "thm3_safe_fraction": np.nan}
+            {
+                "criterion": c,
+                "analytic_safe_fraction": np.nan,
+                "analytic_method": "none: closed forms describe scenario mixed",
+                "analytic_valid": False,
+                "thm3_safe_fraction": np.nan,
+            }
             for c in CRITERIA
         ]
     p0 = np.asarray(p0, dtype=float)

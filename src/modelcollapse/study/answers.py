@@ -77,8 +77,9 @@ def safe_fraction(
     if (n is None) == (n_real is None):
         raise ValueError("give exactly one of n (budget frame) and n_real (real-data frame)")
     if p0 is None:
-        p0 = initial_distribution(initial, vocab, exponent=exponent, support=support, s0=s0,
-                                  concentration=concentration, root_seed=root_seed, path=initial_path)
+        p0 = initial_distribution(
+            initial, vocab, exponent=exponent, support=support, s0=s0, concentration=concentration, root_seed=root_seed, path=initial_path
+        )
     p0 = np.asarray(p0, dtype=float)
     frame, size = ("budget", n) if n is not None else ("real_data", n_real)
     row = Row(scenario, frame, int(size), p0.size, window)

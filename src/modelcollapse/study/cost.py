@@ -48,11 +48,20 @@ class Cost:
         if self.vocab_bytes > limit:
             yield "grid.vocab", f"one replicate's vocabulary-sized arrays would need ~{self.vocab_bytes / GIB:.3g} GiB {hint}"
         elif self.simulate_bytes > limit:
-            yield "seeds_per_job", f"a simulate job would need ~{self.simulate_bytes / GIB:.3g} GiB {hint}; lower seeds_per_job, fractions_per_job, generations or vocab"
+            yield (
+                "seeds_per_job",
+                f"a simulate job would need ~{self.simulate_bytes / GIB:.3g} GiB {hint}; lower seeds_per_job, fractions_per_job, generations or vocab",
+            )
         if self.refine_bytes > limit and self.vocab_bytes <= limit:
-            yield "seeds", f"a refine job (one cell of all seeds and generations at a time) would need ~{self.refine_bytes / GIB:.3g} GiB {hint}"
+            yield (
+                "seeds",
+                f"a refine job (one cell of all seeds and generations at a time) would need ~{self.refine_bytes / GIB:.3g} GiB {hint}",
+            )
         if self.jobs > max_jobs:
-            yield "seeds_per_job", f"the study would be {self.jobs} jobs (limit {max_jobs}: limits.jobs); raise seeds_per_job or fractions_per_job"
+            yield (
+                "seeds_per_job",
+                f"the study would be {self.jobs} jobs (limit {max_jobs}: limits.jobs); raise seeds_per_job or fractions_per_job",
+            )
 
 
 def refinement_probes(size: int, counts, resolution: float | None = None, criteria: int = len(CRITERIA)) -> int:
@@ -69,8 +78,7 @@ def refinement_probes(size: int, counts, resolution: float | None = None, criter
     return 3 * criteria * steps
 
 
-def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int,
-               resolution: float | None = None) -> Cost:
+def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int, resolution: float | None = None) -> Cost:
     """The cost of a study whose rows are {name: (size, vocab, grid counts)} (the workflow's
     STUDY_ROWS)."""
     seed_blocks = -(-seeds // seeds_per_job)

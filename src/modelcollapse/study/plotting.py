@@ -132,13 +132,31 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
             x_edges = np.clip(_edges(tiles["effective_fraction"]), 0, 1)  # nearest probe
             ax.pcolormesh(x_edges, y_edges[j : j + 2], colour_value(tiles["value"])[None, :], cmap=cmap, norm=norm)
             for start, stop in _runs(tiles["degenerate"] | tiles["real_sample_decides"]):
-                ax.add_patch(Rectangle((x_edges[start], y_edges[j]), x_edges[stop] - x_edges[start], y_edges[j + 1] - y_edges[j],
-                                       facecolor="0.85", edgecolor="0.45", hatch="///", lw=0.0))
+                ax.add_patch(
+                    Rectangle(
+                        (x_edges[start], y_edges[j]),
+                        x_edges[stop] - x_edges[start],
+                        y_edges[j + 1] - y_edges[j],
+                        facecolor="0.85",
+                        edgecolor="0.45",
+                        hatch="///",
+                        lw=0.0,
+                    )
+                )
         b = _select(bounds, bounds["vocab"] == vocab, by=size_key)
         low, high = _interval(b)
         err = np.vstack([b["safe_fraction"] - low, high - b["safe_fraction"]])
-        ax.errorbar(b["safe_fraction"], b[size_key].astype(float), xerr=err, fmt="o-", color="black", ms=4, lw=1.2,
-                    capsize=2, label=f"empirical α* ({b['confidence'][0] if 'confidence' in b else 0.95:.0%} interval)")
+        ax.errorbar(
+            b["safe_fraction"],
+            b[size_key].astype(float),
+            xerr=err,
+            fmt="o-",
+            color="black",
+            ms=4,
+            lw=1.2,
+            capsize=2,
+            label=f"empirical α* ({b['confidence'][0] if 'confidence' in b else 0.95:.0%} interval)",
+        )
         if b["analytic_valid"].any():
             sizes_valid, analytic = _analytic(_select(b, b["analytic_valid"]), size_key)
             ax.plot(analytic, sizes_valid, "--", color="0.25", marker="s", ms=3, mfc="white", label="analytic α* (where valid)")
@@ -191,8 +209,9 @@ def safe_fraction_figure(safe, title: str = ""):
     for ax, vocab in zip(axes[0], vocabs):
         ax.set_xscale("log")
         row = [(size, alpha) for (size, v), (alpha, _) in lowest.items() if v == vocab]  # by size
-        ax.plot([float(size) for size, _ in row], [alpha for _, alpha in row], color="black", lw=7, alpha=0.65,
-                solid_capstyle="round", zorder=2)
+        ax.plot(
+            [float(size) for size, _ in row], [alpha for _, alpha in row], color="black", lw=7, alpha=0.65, solid_capstyle="round", zorder=2
+        )
         for criterion in criteria:
             b = _select(safe, (safe["vocab"] == vocab) & (safe["criterion"] == criterion), by=size_key)
             x, colour = b[size_key].astype(float), colours[criterion]

@@ -107,6 +107,7 @@ def _html_table(header, rows, caption="", numbers=False):
 def format_safe_fraction(alpha, low, high):
     """'0.118 [0.112, 0.121]': α* and its interval, 3 decimals; 'none' for NaN: no safe fraction
     (α*), the interval reaching it (ci_low), or holding nothing else (both ends: 'none' alone)."""
+
     def text(value):
         return "none" if np.isnan(value) else f"{value:.3f}"
 

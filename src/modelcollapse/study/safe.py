@@ -112,9 +112,13 @@ class Row:
     @property
     def identity(self) -> dict:
         """The row's key columns in the safe-fraction table (`n` or `n_real` by frame, None the other)."""
-        return {"scenario": self.scenario, "frame": self.frame, "vocab": self.vocab,
-                "n": self.size if self.frame == "budget" else None,
-                "n_real": self.size if self.frame == "real_data" else None}
+        return {
+            "scenario": self.scenario,
+            "frame": self.frame,
+            "vocab": self.vocab,
+            "n": self.size if self.frame == "budget" else None,
+            "n_real": self.size if self.frame == "real_data" else None,
+        }
 
     @property
     def baseline_size(self) -> int:
@@ -396,9 +400,11 @@ def seed_shortfall(criterion: str, seeds: int, threshold: float, confidence: flo
     if seeds < 2:
         return "one seed bounds no statistic: the interval is open at both ends"
     if criterion == "collapse" and seeds < (needed := seeds_to_certify(threshold, (1 + confidence) / 2)):
-        return (f"{seeds} seeds cannot certify P(collapse) <= {threshold:g} at {(1 + confidence) / 2:.1%} "
-                f"(needs >= {needed}; >= {seeds_to_certify(threshold, confidence)} for the conservative alpha*): "
-                "ci_low is open")
+        return (
+            f"{seeds} seeds cannot certify P(collapse) <= {threshold:g} at {(1 + confidence) / 2:.1%} "
+            f"(needs >= {needed}; >= {seeds_to_certify(threshold, confidence)} for the conservative alpha*): "
+            "ci_low is open"
+        )
     return None
 
 

@@ -205,9 +205,7 @@ class CausalSelfAttention(nn.Module):
             v = torch.cat((cache.values, v), dim=2)
             y = F.scaled_dot_product_attention(q, k, v)
         else:
-            y = F.scaled_dot_product_attention(
-                q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
-            )
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
         if cache is not None:
             cache.keys, cache.values = k, v
         y = y.transpose(1, 2).contiguous().view(batch, length, n_embd)
@@ -241,9 +239,7 @@ class CharTransformer(nn.Module):
         self.token_embedding = nn.Embedding(vocab_size, preset.n_embd)
         self.position_embedding = nn.Embedding(preset.block_size, preset.n_embd)
         self.embedding_dropout = nn.Dropout(preset.dropout)
-        self.blocks = nn.ModuleList(
-            TransformerBlock(preset.n_embd, preset.n_head, preset.dropout) for _ in range(preset.n_layer)
-        )
+        self.blocks = nn.ModuleList(TransformerBlock(preset.n_embd, preset.n_head, preset.dropout) for _ in range(preset.n_layer))
         self.final_norm = nn.LayerNorm(preset.n_embd)
         self.head = nn.Linear(preset.n_embd, vocab_size, bias=False)
         self.head.weight = self.token_embedding.weight  # weight tying, as GPT-2
@@ -260,9 +256,7 @@ class CharTransformer(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def forward(
-        self, tokens: torch.Tensor, last_only: bool = False, caches: list[KeyValueCache] | None = None
-    ) -> torch.Tensor:
+    def forward(self, tokens: torch.Tensor, last_only: bool = False, caches: list[KeyValueCache] | None = None) -> torch.Tensor:
         """Next-token logits at every position of `tokens` (batch, length), or at the last one only.
 
         With `caches` (one per block), `tokens` continue the positions already cached, which are extended: this
@@ -447,7 +441,6 @@ def next_char_distributions(model: CharTransformer, contexts: np.ndarray, batch_
     return torch.cat(rows).numpy()
 
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # The recursive experiment (§4.1, Figure 5)
 # ---------------------------------------------------------------------------------------------------------------
@@ -528,12 +521,8 @@ def train_ground_truth(text: str, experiment: TransformerExperiment) -> GroundTr
     configure_torch(experiment.threads)
     preset = experiment.preset
     vocabulary, train, validation = prepare_text(text, experiment.validation_fraction)
-    windows = validation_windows(
-        validation, preset.block_size, preset.eval_windows, derive_seed(experiment.seed, _SEED_VALIDATION)
-    )
-    model, val_loss = train_model(
-        train, len(vocabulary), preset, derive_seed(experiment.seed, _SEED_TRAINING, 0, 0), windows
-    )
+    windows = validation_windows(validation, preset.block_size, preset.eval_windows, derive_seed(experiment.seed, _SEED_VALIDATION))
+    model, val_loss = train_model(train, len(vocabulary), preset, derive_seed(experiment.seed, _SEED_TRAINING, 0, 0), windows)
     contexts = sample_contexts(model, vocabulary, experiment)
     if experiment.real_data == "ground_truth_samples":
         real_pool = sample_corpus(
@@ -566,9 +555,7 @@ def sample_contexts(model: CharTransformer, vocabulary: str, experiment: Transfo
     """
     block_size = experiment.preset.block_size
     generator = torch.Generator().manual_seed(derive_seed(experiment.seed, _SEED_CONTEXTS))
-    streams = sample_streams(
-        model, vocabulary.index(SAMPLE_START_CHAR), experiment.n_contexts, 2 * block_size, 1.0, generator
-    )
+    streams = sample_streams(model, vocabulary.index(SAMPLE_START_CHAR), experiment.n_contexts, 2 * block_size, 1.0, generator)
     return streams[:, -block_size:]
 
 
@@ -628,9 +615,7 @@ def train_generation(
     preset = experiment.preset
     vocabulary, _, validation = prepare_text(text, experiment.validation_fraction)
     corpus = training_corpus(previous_model, real_pool, vocabulary, synthetic_fraction, generation, experiment)
-    windows = validation_windows(
-        validation, preset.block_size, preset.eval_windows, derive_seed(experiment.seed, _SEED_VALIDATION)
-    )
+    windows = validation_windows(validation, preset.block_size, preset.eval_windows, derive_seed(experiment.seed, _SEED_VALIDATION))
     training_seed = derive_seed(experiment.seed, _SEED_TRAINING, setting_key(synthetic_fraction), generation)
     model, val_loss = train_model(corpus, len(vocabulary), preset, training_seed, windows)
     return Generation(

@@ -69,9 +69,7 @@ def drift_table(
     return pd.DataFrame.from_records(records)
 
 
-def validation_loss_table(
-    ground_truth_loss: pd.DataFrame, losses_by_fraction: Mapping[float, Sequence[pd.DataFrame]]
-) -> pd.DataFrame:
+def validation_loss_table(ground_truth_loss: pd.DataFrame, losses_by_fraction: Mapping[float, Sequence[pd.DataFrame]]) -> pd.DataFrame:
     """One table of validation loss curves: setting, synthetic_fraction, generation, iteration, val_loss.
 
     `losses_by_fraction[f][m - 1]` has columns iteration, val_loss for generation m. Generation 0 (p^(0)) is
@@ -80,16 +78,12 @@ def validation_loss_table(
     frames = [ground_truth_loss.assign(setting=GROUND_TRUTH_SETTING, synthetic_fraction=np.nan, generation=0)]
     for fraction, losses in losses_by_fraction.items():
         for generation, loss in enumerate(losses, start=1):
-            frames.append(
-                loss.assign(setting=setting_name(fraction), synthetic_fraction=float(fraction), generation=generation)
-            )
+            frames.append(loss.assign(setting=setting_name(fraction), synthetic_fraction=float(fraction), generation=generation))
     columns = ["setting", "synthetic_fraction", "generation", "iteration", "val_loss"]
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def check_drift_claim(
-    drift: pd.DataFrame, min_growth_ratio: float = 1.5, max_relative_slope: float = 0.5
-) -> pd.DataFrame:
+def check_drift_claim(drift: pd.DataFrame, min_growth_ratio: float = 1.5, max_relative_slope: float = 0.5) -> pd.DataFrame:
     """Check Figure 5's claim in numbers: drift grows when fully synthetic, stays bounded with real data mixed in.
 
     Per setting, over generations 2 … G (generation 1 has zero drift by definition):
@@ -131,10 +125,7 @@ def check_drift_claim(
         else:
             claims.append("drift stays bounded")
             holds.append(
-                bool(
-                    row.l1_from_first_at_last < reference.l1_from_first_at_last
-                    and row.slope <= max_relative_slope * reference.slope
-                )
+                bool(row.l1_from_first_at_last < reference.l1_from_first_at_last and row.slope <= max_relative_slope * reference.slope)
             )
     return table.assign(claim=claims, holds=holds)
 
@@ -179,9 +170,7 @@ def _draw_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> Fi
     palette = dict(zip(fractions, sns.color_palette("colorblind", len(fractions))))
     for fraction in fractions:
         group = drift[drift.synthetic_fraction == fraction].sort_values("generation")
-        drift_axis.plot(
-            group.generation, group.l1_from_first, marker="o", color=palette[fraction], label=setting_label(fraction)
-        )
+        drift_axis.plot(group.generation, group.l1_from_first, marker="o", color=palette[fraction], label=setting_label(fraction))
     drift_axis.set_xlabel("generation m")
     drift_axis.set_ylabel(r"$\|p^{(m)} - p^{(1)}\|_1$ (mean over contexts)")
     drift_axis.set_title(f"Drift from the first generation ({meta.get('n_contexts', '?')} contexts from $p^{{(0)}}$)")
@@ -198,9 +187,7 @@ def _draw_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> Fi
             curve = curves[curves.generation == generation].sort_values("iteration")
             axis.plot(curve.iteration, curve.val_loss, color=colours[generation], label=f"Gen {generation}")
         if len(ground_truth):
-            axis.plot(
-                ground_truth.iteration, ground_truth.val_loss, color="black", linestyle="--", label="$p^{(0)}$ (real)"
-            )
+            axis.plot(ground_truth.iteration, ground_truth.val_loss, color="black", linestyle="--", label="$p^{(0)}$ (real)")
         axis.set_xscale("log")
         axis.set_xlabel("training iteration")
         axis.set_ylabel("validation loss (nats/char, real text)")
@@ -217,10 +204,7 @@ def _draw_fig5(drift: pd.DataFrame, val_loss: pd.DataFrame, meta: Mapping) -> Fi
 
     claim = check_drift_claim(drift) if drift.generation.max() >= 3 else None
     preset = meta.get("preset", {}).get("name", "?")
-    figure.suptitle(
-        f"Recursive training of a character transformer on tiny-shakespeare (Seddik et al. 2024, Fig. 5) — "
-        f"preset '{preset}'"
-    )
+    figure.suptitle(f"Recursive training of a character transformer on tiny-shakespeare (Seddik et al. 2024, Fig. 5) — preset '{preset}'")
     choices = _choices_text(meta, claim)
     figure.text(0.01, 0.005, choices, fontsize=7, va="bottom", ha="left", family="monospace")
     text_height = 0.12 * (choices.count("\n") + 1) + 0.15  # inches: 7-pt monospace lines
