@@ -164,3 +164,22 @@ rule paper_verification:
         cfg=PAPER_KEYS["verification"],
     script:
         "../scripts/paper_verification.py"
+
+
+# The theorem table (theorems.csv) as HTML, a report item.
+rule report_theorem_table:
+    input:
+        theorems=rules.paper_theorems.output.csv,
+    output:
+        html=report(
+            f"{PAPER}/report/theorems.html",
+            caption="../report/paper_theorems.rst",
+            category="Paper",
+            subcategory="Theorems and claims",
+        ),
+    log:
+        f"{PAPER}/logs/report_theorem_table.log",
+    conda:
+        "../envs/modelcollapse.yaml"
+    script:
+        "../scripts/paper_theorem_table.py"

@@ -82,22 +82,3 @@ rule report_tables:
         "../envs/modelcollapse.yaml"
     script:
         "../scripts/report_tables.py"
-
-
-# The paper's theorem table (theorems.csv) as HTML, when the paper is part of the run (`all`).
-rule report_theorem_table:
-    input:
-        theorems=rules.paper_theorems.output.csv,
-    output:
-        html=report(
-            f"{PAPER}/report/theorems.html",
-            caption="../report/paper_theorems.rst",
-            category="Paper",
-            subcategory="Theorems and claims",
-        ),
-    log:
-        f"{PAPER}/logs/report_theorem_table.log",
-    conda:
-        "../envs/modelcollapse.yaml"
-    script:
-        "../scripts/report_tables.py"

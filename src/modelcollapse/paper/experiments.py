@@ -12,6 +12,7 @@ real samples kept and n = n_synthetic fresh synthetic samples per generation; `w
 are §4.2's Most Recent Models and Randomly Sampled Data. Generation 0 is p⁽⁰⁾, generation 1 the first model.
 """
 
+import html
 import math
 
 import numpy as np
@@ -22,6 +23,7 @@ from ..core import initial, stats, theory
 from ..core.io import write_parquet
 from ..core.seeding import INITIAL_DOMAIN
 from ..core.simulate import METRICS, Cell, CellResult, reference_path, simulate_cell
+from ..report_html import html_table
 
 SIMPSON, COLLAPSED, L1_FROM_FIRST, TOP_TOKEN = (METRICS.index(name) for name in ("simpson", "collapsed", "l1_from_first", "top_token"))
 # The per-generation summaries of the theorem runs: mean and SE of these metrics, named as in the
@@ -738,3 +740,21 @@ def results_markdown(table: pd.DataFrame) -> str:
     claims = table[table["kind"] == "claim"].drop(columns="kind").dropna(axis=1, how="all")
     lines += ["## Qualitative claims", "", claims.to_markdown(index=False, floatfmt=".4g"), ""]
     return "\n".join(lines)
+
+
+def theorem_table_html(table: pd.DataFrame) -> str:
+    """theorems.csv as an HTML table for the report: one row per check, FAIL in red, the PASS
+    count on top."""
+    table = table.dropna(axis=1, how="all")
+    passed = (table["result"] == "PASS").sum()
+
+    def cell(column, value):
+        if isinstance(value, float):
+            return "" if np.isnan(value) else f"{value:.4g}"
+        if column == "result" and value != "PASS":
+            return html.escape(str(value)), "fail"
+        return value
+
+    rows = [[cell(c, v) for c, v in zip(table.columns, values)] for values in table.itertuples(index=False)]
+    caption = f"{passed} of {len(table)} checks PASS (theorems.csv; theorems.md is the same table for reading)"
+    return html_table(list(table.columns), rows, caption)

@@ -1,15 +1,12 @@
-"""The report's tables, as HTML fragments shown as report items and inside the report's
-description (workflow/report/): the study's α* table with the strictest criterion of each row,
-the paper's theorem table, and an embedded figure. No matplotlib: the job that writes them is the
-last of a study. The α* rows (`columns`, `strictest`), which the figure jobs share (`plotting`),
+"""The study's α* table for the report, an HTML fragment shown as a report item and inside the
+report's description (workflow/report/), with the strictest criterion of each row. No matplotlib:
+the job that writes it is the last of a study. The α* rows (`columns`, `strictest`), which the figure jobs share (`plotting`),
 come as a pandas DataFrame or as an Arrow table (the rows' files, read before `merge`)."""
-
-import base64
-import html
 
 import numpy as np
 import pyarrow as pa
 
+from ..report_html import html_table
 from .safe import CRITERIA, LARGER_IS_WORSE
 
 
@@ -71,37 +68,7 @@ def strictest(safe) -> dict:
     return lowest
 
 
-# --- the report's tables (HTML fragments: shown as report items and inside the report's description)
-
-_TABLE_STYLE = """<style>
-table.modelcollapse { border-collapse: collapse; font-size: 0.8rem; font-variant-numeric: tabular-nums; margin: 0.5em 0; }
-table.modelcollapse caption { caption-side: top; text-align: left; font-size: 0.8rem; padding-bottom: 0.3em; }
-table.modelcollapse th, table.modelcollapse td { border-bottom: 1px solid #ddd; padding: 0.15em 0.5em; text-align: right; }
-table.modelcollapse th { background: #f2f2f2; }
-table.modelcollapse.numbers td, table.modelcollapse.numbers th { white-space: nowrap; }
-table.modelcollapse:not(.numbers) td { text-align: left; }
-table.modelcollapse td.strictest { background: #e8e8e8; }
-table.modelcollapse td.fail { color: #b00020; font-weight: bold; }
-</style>
-"""
-
-
-def _html_table(header, rows, caption="", numbers=False):
-    """An HTML table fragment. A cell is text (escaped here) or (html, css class); `numbers`: cells
-    never wrap."""
-
-    def cell(value):
-        text, css = value if isinstance(value, tuple) else (html.escape(str(value)), "")
-        return f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>"
-
-    lines = [_TABLE_STYLE, f'<table class="modelcollapse{" numbers" if numbers else ""}">']
-    if caption:
-        lines.append(f"<caption>{caption}</caption>")
-    lines.append("<thead><tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr></thead>")
-    lines.append("<tbody>")
-    lines += ["<tr>" + "".join(map(cell, row)) + "</tr>" for row in rows]
-    lines += ["</tbody>", "</table>"]
-    return "\n".join(lines) + "\n"
+# --- the report's α* table (an HTML fragment: a report item, and inside the report's description)
 
 
 def format_safe_fraction(alpha, low, high):
@@ -140,27 +107,4 @@ def safe_fraction_table_html(safe):
         "so the interval reaches 'no safe fraction'."
     )
     header = ["n" if size_key == "n" else "N (real)", "vocab", *(threshold_label(c, threshold[c]) for c in criteria)]
-    return _html_table(header, rows, caption, numbers=True)
-
-
-def theorem_table_html(table):
-    """theorems.csv as an HTML table: one row per check, FAIL in red, the PASS count on top."""
-    table = table.dropna(axis=1, how="all")
-    passed = (table["result"] == "PASS").sum()
-
-    def cell(column, value):
-        if isinstance(value, float):
-            return "" if np.isnan(value) else f"{value:.4g}"
-        if column == "result" and value != "PASS":
-            return html.escape(str(value)), "fail"
-        return value
-
-    rows = [[cell(c, v) for c, v in zip(table.columns, values)] for values in table.itertuples(index=False)]
-    caption = f"{passed} of {len(table)} checks PASS (theorems.csv; theorems.md is the same table for reading)"
-    return _html_table(list(table.columns), rows, caption)
-
-
-def embedded_image_html(path, alt):
-    """An <img> carrying the PNG at `path` as a data URI: shown by any page that includes it."""
-    data = base64.b64encode(open(path, "rb").read()).decode("ascii")
-    return f'<img class="modelcollapse" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width: 100%;">\n'
+    return html_table(header, rows, caption, numbers=True)
