@@ -16,7 +16,7 @@ import pytest
 from modelcollapse._version import __version__
 from modelcollapse.core import io
 from modelcollapse.core.initial import zipf
-from modelcollapse.core.simulate import Cell, engine_numpy, simulate_cell
+from modelcollapse.core.simulate import Cell, engine_numpy, sims_table, simulate_cell
 from modelcollapse.study.aggregate import check_provenance, read_sims, simulate_row, to_pandas
 from modelcollapse.study.safe import DEFAULT_THRESHOLDS, Row
 
@@ -97,7 +97,7 @@ def test_page_checksums_catch_a_flipped_bit(tmp_path):
 def simulation_file(tmp_path, name, meta):
     result = simulate_cell(zipf(5, 1.1), Cell("mixed", 10, 5, 0.5), 3, 4, 2024)
     path = tmp_path / name
-    io.write_parquet(io.sims_table(result, meta), path)
+    io.write_parquet(sims_table(result, meta), path)
     return path
 
 
@@ -117,7 +117,7 @@ def test_aggregation_refuses_tables_of_several_scenarios(tmp_path):
     paths = []
     for scenario in ("mixed", "fresh"):
         paths.append(tmp_path / f"{scenario}.parquet")
-        io.write_parquet(io.sims_table(simulate_cell(p0, Cell(scenario, 10, 5, 0.5), 3, 4)), paths[-1])
+        io.write_parquet(sims_table(simulate_cell(p0, Cell(scenario, 10, 5, 0.5), 3, 4)), paths[-1])
     with pytest.raises(ValueError, match="a study has one scenario; the tables mix several"):
         read_sims(paths, 4, 3)
 
@@ -129,11 +129,11 @@ def test_aggregation_reads_a_row_one_sorted_cell_at_a_time(tmp_path):
     paths = []
     for first in (3, 0):  # two seed blocks, the later one first
         path = tmp_path / f"s{first}.parquet"
-        io.write_parquet(pa.concat_tables([io.sims_table(simulate_cell(p0, c, range(first, first + 3), 4)) for c in cells]), path)
+        io.write_parquet(pa.concat_tables([sims_table(simulate_cell(p0, c, range(first, first + 3), 4)) for c in cells]), path)
         paths.append(path)
     read = list(read_sims(paths, 4, 6, cells=[5, 0]))
     for table, cell in zip(read, sorted(cells, key=lambda c: c.n_synthetic)):
-        whole = io.sims_table(simulate_cell(p0, cell, 6, 4)).to_pandas()  # NaN-aware, unlike Table.equals
+        whole = sims_table(simulate_cell(p0, cell, 6, 4)).to_pandas()  # NaN-aware, unlike Table.equals
         pd.testing.assert_frame_equal(table.to_pandas(), whole, check_exact=True)
     with pytest.raises(ValueError, match=r"cell \(n, n_synthetic\) = \(10, 0\): 30 rows, expected seeds 0…2 × generations 0…4"):
         list(read_sims([paths[1], paths[1]], 4, 3))
@@ -200,9 +200,7 @@ def test_the_refine_job_writes_the_librarys_tables_with_their_provenance(tmp_pat
         "initial_sha256": io.initial_digest(p0),
     }
     sims, initial = tmp_path / "sims.parquet", tmp_path / "initial.parquet"
-    io.write_parquet(
-        pa.concat_tables([io.sims_table(simulate_cell(p0, row.cell(k, a), seeds, G, root), meta) for k, a in grid.items()]), sims
-    )
+    io.write_parquet(pa.concat_tables([sims_table(simulate_cell(p0, row.cell(k, a), seeds, G, root), meta) for k, a in grid.items()]), sims)
     io.write_parquet(io.initial_table(p0), initial)
     config = {
         "generations": G,

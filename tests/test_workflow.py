@@ -16,7 +16,8 @@ import pytest
 import yaml
 from conftest import project_copy, snakemake
 
-from modelcollapse.core.io import INITIAL_SCHEMA, SIMS_SCHEMA
+from modelcollapse.core.io import INITIAL_SCHEMA
+from modelcollapse.core.simulate import SIMS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / ".test" / "config" / "config.yaml"

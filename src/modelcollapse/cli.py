@@ -413,8 +413,8 @@ def simulate_command(args, parser) -> None:
     import numpy as np  # only once the inputs are valid
     import pyarrow as pa
 
-    from .core.io import initial_digest, initial_table, sims_table, write_tables
-    from .core.simulate import CellResult, engine_numpy, simulate_cell
+    from .core.io import initial_digest, initial_table, write_tables
+    from .core.simulate import CellResult, engine_numpy, sims_table, simulate_cell
 
     seeds = np.arange(args.first_seed, args.first_seed + args.seeds)
     skip = ("out", "sims_file", "initial_file", "run", "subparser", "command", "quiet")

@@ -10,25 +10,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .simulate import INTEGER_METRICS, METRICS, CellResult
-
-SIMS_SCHEMA = pa.schema(
-    [
-        ("scenario", pa.string()),
-        ("n", pa.int64()),
-        ("vocab", pa.int64()),
-        ("synthetic_fraction", pa.float64()),  # as requested
-        ("effective_fraction", pa.float64()),  # n_synthetic / n
-        ("n_real", pa.int64()),
-        ("n_synthetic", pa.int64()),
-        ("seed", pa.int64()),
-        ("generation", pa.int64()),
-        *[(m, pa.bool_() if m == "collapsed" else pa.int64() if m in INTEGER_METRICS else pa.float64()) for m in METRICS],
-        # First generation m ≥ 1 with ‖p⁽ᵐ⁾‖∞ = 1 (paper §3), null if none by G; same on every row.
-        ("collapse_time", pa.int64()),
-    ]
-)
-
 INITIAL_SCHEMA = pa.schema(
     [
         ("vocab", pa.int64()),
@@ -61,22 +42,6 @@ def table_from_columns(columns: dict, nullable=()) -> pa.Table:
 def table_from_records(records: list, nullable=()) -> pa.Table:
     """`table_from_columns` of a list of {column: value} records, all with the first's keys."""
     return table_from_columns({name: [r[name] for r in records] for name in records[0]}, nullable)
-
-
-def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
-    """Long format: one row per (seed, generation), generations 0 … G; `meta` is its provenance."""
-    cell = result.cell
-    R, G1, _ = result.metrics.shape
-    rows = R * G1
-    columns = {name: np.full(rows, getattr(cell, name)) for name in SIMS_SCHEMA.names[:7]}  # the cell's columns
-    columns.update(seed=np.repeat(result.seeds, G1), generation=np.tile(np.arange(G1), R))
-    flat = result.metrics.reshape(rows, -1)
-    for k, name in enumerate(METRICS):
-        columns[name] = flat[:, k] == 1.0 if name == "collapsed" else flat[:, k]  # integer metrics: cast by their type
-    T = np.repeat(result.collapse_time, G1)
-    columns["collapse_time"] = np.where(T < 0, 0, T)
-    arrays = [pa.array(columns[f.name], f.type, mask=T < 0 if f.name == "collapse_time" else None) for f in SIMS_SCHEMA]
-    return with_provenance(pa.Table.from_arrays(arrays, schema=SIMS_SCHEMA), meta or {})
 
 
 def initial_table(p0: np.ndarray) -> pa.Table:

@@ -17,12 +17,10 @@ from .._version import __version__
 from ..core import stats, theory
 from ..core.io import (
     INITIAL_SCHEMA,
-    SIMS_SCHEMA,
     initial_digest,
     open_checked,
     provenance,
     read_checked,
-    sims_table,
     streamed_parquet,
     table_copy,
     table_from_columns,
@@ -30,7 +28,7 @@ from ..core.io import (
     with_provenance,
     write_tables,
 )
-from ..core.simulate import METRICS
+from ..core.simulate import METRICS, SIMS_SCHEMA, sims_table
 from ..core.theory import expected_l1_error
 from . import analytic
 from .safe import (
