@@ -94,3 +94,26 @@ def test_other_scenarios_report_nothing_with_the_reason():
     rows = analytic.analytic_safe_fractions(row, initial.zipf(10, 1.1), G, {}, [0, 100])
     assert all(np.isnan(r["analytic_safe_fraction"]) and not r["analytic_valid"] for r in rows)
     assert all("scenario mixed" in r["analytic_method"] for r in rows)
+
+
+@pytest.mark.parametrize("criterion", ["diversity", "collapse"])
+@pytest.mark.parametrize("n, vocab, generations", [(10, 10, 100), (50, 10, 2), (300, 100, 100), (3000, 1000, 100), (5000, 10, 1000)])
+def test_exact_alpha_star_is_the_first_crossing_over_every_count(criterion, n, vocab, generations):
+    """The exact analytic α* (a root search) equals the first crossing found by evaluating the
+    closed form at every count below the first degenerate one; the root search relies on the
+    statistic being monotone there, which this checks too. A search that stops at the grid probes
+    (the former analytic α*) misses the truth between them."""
+    row, p0 = Row("mixed", "budget", n, vocab), initial.zipf(vocab, 1.1)
+    threshold = {"diversity": 0.9, "collapse": 0.05}[criterion]
+    counts = np.arange(n - 1)  # count n − 1 is degenerate (one real sample)
+    values = analytic.exact_statistic(row, p0, generations, criterion, counts)
+    worse = values if criterion == "collapse" else -values
+    assert (np.diff(worse) >= -1e-15).all()  # monotone: more synthetic data is never better
+    safe = analytic.is_safe(criterion, values, threshold)
+    every_count = int(np.argmin(safe)) - 1 if not safe.all() else n - 2
+    assert analytic.exact_safe_count(row, p0, generations, criterion, threshold, n) == every_count
+    grid = np.array(sorted(row.grid([k / 20 for k in range(21)], log_real_shares=True)))
+    grid = grid[grid < n - 1]
+    on_grid = grid[analytic.is_safe(criterion, analytic.exact_statistic(row, p0, generations, criterion, grid), threshold)]
+    if every_count not in grid and every_count >= 0:  # the broken variant: the grid's last safe probe
+        assert on_grid.max() != every_count

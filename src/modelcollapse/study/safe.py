@@ -175,13 +175,6 @@ def boundary(safe) -> int:
     return first_unsafe - 1
 
 
-def safe_mask(row: Row, criterion: str, counts, statistic, threshold: float):
-    """Probes that are safe: within the threshold and not degenerate."""
-    ok = is_safe(criterion, statistic, threshold)
-    bad = np.array([degenerate(row, k) for k in counts])
-    return ok & ~bad
-
-
 def last_safe(row: Row, criterion: str, probes: dict, threshold: float) -> tuple[np.ndarray, int]:
     """(sorted counts, index of the last probe that is safe with every smaller one) for exact
     statistics (the analytic columns): read in order and stopped at the first unsafe probe, so
