@@ -10,6 +10,8 @@ import yaml
 from conftest import project_copy, snakemake
 from matplotlib.figure import Figure
 
+import modelcollapse.config
+import modelcollapse.paper
 from modelcollapse.core import theory
 from modelcollapse.core.simulate import simulate_cell
 from modelcollapse.paper import experiments
@@ -212,3 +214,15 @@ def test_the_workflow_plans_the_figures_the_library_draws():
     assert tuple(experiments.FIGURE_SIMULATIONS) == tuple(paper_figures.FIGURES) == paper.FIGURES
     drawn = re.findall(r'"(\w+)": verify_', inspect.getsource(paper_figures.verification_figures))
     assert tuple(drawn) == paper.VERIFICATION_PLOTS
+
+
+def test_each_paper_job_reads_its_own_sections_and_the_shared_keys():
+    paper = modelcollapse.config.DEFAULTS["paper"]
+    fig1 = modelcollapse.paper.settings(paper, "fig1")
+    assert "fig1" in fig1 and "fig2" not in fig1 and "theorems" not in fig1 and "out_dir" not in fig1
+    assert {"vocab", "root_seed"} <= set(fig1)
+    assert set(modelcollapse.paper.SECTIONS) <= set(modelcollapse.paper.settings(paper, "theorems"))
+    assert {key for key in modelcollapse.paper.settings(paper, "verification") if key in modelcollapse.paper.SECTIONS} == {
+        "theorems",
+        "fig2",
+    }

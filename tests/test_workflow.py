@@ -1,5 +1,6 @@
 """The Snakemake workflow, run for real on small configs in a scratch copy of the project."""
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import project_copy, snakemake
+from results_digest import digests
 
 from modelcollapse.core.io import INITIAL_SCHEMA
 from modelcollapse.core.simulate import SIMS_SCHEMA
@@ -150,6 +152,19 @@ def test_report_builds(small_run):
     snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--report", "report.html")
     html = (work / "report.html").read_text(errors="ignore")
     assert "phase_drift.png" in html and "safe_fraction.csv" in html
+
+
+# --- results never change unless a change means them to ---------------------------------------------
+
+
+def test_the_test_studys_numbers_are_unchanged(small_run):
+    """Every column of the merged tables and of every simulation file equals what was recorded
+    (tests/data/test_small.json; tests/results_digest.py says how to record a deliberate change)."""
+    recorded = json.loads((Path(__file__).parent / "data" / "test_small.json").read_text())
+    now = digests(small_run)
+    assert sorted(now) == sorted(recorded), "the study's files differ from the recorded ones"
+    changed = [f"{table}.{column}" for table in recorded for column in recorded[table] if now[table].get(column) != recorded[table][column]]
+    assert not changed, f"results changed: {changed}"
 
 
 # --- results never depend on how the work is cut ------------------------------------------------

@@ -3,22 +3,6 @@
 # (config/paper.yaml), checked with the rest by modelcollapse.config.
 PAPER_CONFIG = config["paper"]
 PAPER = PAPER_CONFIG["out_dir"]
-# Each rule gets only the keys it reads: the shared ones (vocab, root seed, p(0)) and its own
-# section, so editing one figure's settings reruns that figure alone.
-PAPER_SECTIONS = (*modelcollapse.paper.FIGURES, "theorems", "claims")
-PAPER_KEYS = {
-    owner: {
-        key: value
-        for key, value in PAPER_CONFIG.items()
-        if key != "out_dir" and (key not in PAPER_SECTIONS or key in sections)
-    }
-    for owner, sections in {
-        **{figure: (figure,) for figure in modelcollapse.paper.FIGURES},
-        "theorem_data": ("theorems",),
-        "theorems": PAPER_SECTIONS,  # the claims read every figure's settings
-        "verification": ("theorems", "fig2"),
-    }.items()
-}
 PAPER_FIGURES = list(modelcollapse.paper.FIGURES)
 PAPER_VERIFICATION = list(modelcollapse.paper.VERIFICATION_PLOTS)
 PAPER_THEOREM_DATA = {
@@ -54,7 +38,7 @@ rule paper_theorems_fully_synthetic_data:
     conda:
         "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_KEYS["theorem_data"],
+        cfg=modelcollapse.paper.settings(PAPER_CONFIG, "theorem_data"),
         experiment="theorems_fully_synthetic",
     script:
         "../scripts/paper_simulate.py"
@@ -68,7 +52,7 @@ rule paper_theorems_fixed_real_data:
     conda:
         "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_KEYS["theorem_data"],
+        cfg=modelcollapse.paper.settings(PAPER_CONFIG, "theorem_data"),
         experiment="theorems_fixed_real",
     script:
         "../scripts/paper_simulate.py"
@@ -88,7 +72,7 @@ for paper_figure in PAPER_FIGURES:
         conda:
             "../envs/modelcollapse.yaml"
         params:
-            cfg=PAPER_KEYS[paper_figure],
+            cfg=modelcollapse.paper.settings(PAPER_CONFIG, paper_figure),
             experiment=paper_figure,
         script:
             "../scripts/paper_simulate.py"
@@ -111,7 +95,7 @@ for paper_figure in PAPER_FIGURES:
         conda:
             "../envs/modelcollapse.yaml"
         params:
-            cfg=PAPER_KEYS[paper_figure],
+            cfg=modelcollapse.paper.settings(PAPER_CONFIG, paper_figure),
             figure=paper_figure,
         script:
             "../scripts/paper_figure.py"
@@ -137,7 +121,7 @@ rule paper_theorems:
     conda:
         "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_KEYS["theorems"],
+        cfg=modelcollapse.paper.settings(PAPER_CONFIG, "theorems"),
     script:
         "../scripts/paper_theorems.py"
 
@@ -161,7 +145,7 @@ rule paper_verification:
     conda:
         "../envs/modelcollapse.yaml"
     params:
-        cfg=PAPER_KEYS["verification"],
+        cfg=modelcollapse.paper.settings(PAPER_CONFIG, "verification"),
     script:
         "../scripts/paper_verification.py"
 

@@ -17,3 +17,18 @@ VERIFICATION_PLOTS = (  # figures.verification_figures
     "thm2_stationary",
     "thm3_drift_bound",
 )
+SECTIONS = (*FIGURES, "theorems", "claims")  # the `paper` keys that belong to one experiment
+# What each of the workflow's paper jobs reads besides the shared keys (vocab, root seed, p⁽⁰⁾):
+# its own sections, so that editing one figure's settings reruns that figure alone.
+READS = {
+    **{figure: (figure,) for figure in FIGURES},
+    "theorem_data": ("theorems",),
+    "theorems": SECTIONS,  # the claims compare every figure's panels
+    "verification": ("theorems", "fig2"),
+}
+
+
+def settings(paper: dict, job: str) -> dict:
+    """The `paper` section's keys job `job` (one of READS) reads: the shared keys and its own
+    sections, without `out_dir` (where results go is no setting of a result)."""
+    return {key: value for key, value in paper.items() if key != "out_dir" and (key not in SECTIONS or key in READS[job])}
