@@ -14,15 +14,16 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import results_digest
 import yaml
 from conftest import project_copy, snakemake
-from results_digest import digests
 
 from modelcollapse.core.io import INITIAL_SCHEMA
 from modelcollapse.core.simulate import SIMS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / ".test" / "config" / "config.yaml"
+RECORDED = ROOT / "tests" / "data" / "test_small"
 SHIPPED = sorted(p.name for p in (ROOT / "config").glob("*.yaml") if p.name not in ("paper.yaml", "transformer.yaml"))
 
 
@@ -158,13 +159,23 @@ def test_report_builds(small_run):
 
 
 def test_the_test_studys_numbers_are_unchanged(small_run):
-    """Every column of the merged tables and of every simulation file equals what was recorded
-    (tests/data/test_small.json; tests/results_digest.py says how to record a deliberate change)."""
-    recorded = json.loads((Path(__file__).parent / "data" / "test_small.json").read_text())
-    now = digests(small_run)
-    assert sorted(now) == sorted(recorded), "the study's files differ from the recorded ones"
-    changed = [f"{table}.{column}" for table in recorded for column in recorded[table] if now[table].get(column) != recorded[table][column]]
-    assert not changed, f"results changed: {changed}"
+    """The engine's files bit for bit, the merged tables' values as recorded (tests/data/test_small;
+    tests/results_digest.py says how to record a deliberate change)."""
+    recorded = RECORDED / "simulations.json"
+    now, before = results_digest.simulation_digests(small_run), json.loads(recorded.read_text())
+    assert sorted(now) == sorted(before), "the study's simulation files differ from the recorded ones"
+    changed = [f"{file}:{column}" for file in before for column in before[file] if now[file].get(column) != before[file][column]]
+    assert not changed, f"simulations changed: {changed}"
+    for name, table in results_digest.merged_tables(small_run).items():
+        expected = pq.read_table(RECORDED / f"{name}.parquet")
+        assert table.schema.equals(expected.schema), name
+        for column in table.column_names:
+            ours, theirs = table[column].to_numpy(zero_copy_only=False), expected[column].to_numpy(zero_copy_only=False)
+            if ours.dtype.kind == "f":
+                assert np.array_equal(np.isnan(ours), np.isnan(theirs)), f"{name}.{column}"
+                np.testing.assert_array_max_ulp(np.nan_to_num(ours), np.nan_to_num(theirs), maxulp=4)
+            else:
+                assert ours.tolist() == theirs.tolist(), f"{name}.{column}"
 
 
 # --- results never depend on how the work is cut ------------------------------------------------
