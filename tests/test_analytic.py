@@ -117,3 +117,28 @@ def test_exact_alpha_star_is_the_first_crossing_over_every_count(criterion, n, v
     on_grid = grid[analytic.is_safe(criterion, analytic.exact_statistic(row, p0, generations, criterion, grid), threshold)]
     if every_count not in grid and every_count >= 0:  # the broken variant: the grid's last safe probe
         assert on_grid.max() != every_count
+
+
+def test_binomial_sum_over_its_windows_equals_the_sum_over_every_count():
+    """The windows (mean ± 8√mean + 8) and chunks change nothing but the last bits: the full sum
+    over counts 0 … n of a Zipf p⁽⁰⁾ with common and rare tokens, computed directly, agrees."""
+    from scipy.stats import binom
+
+    size, p0 = 100_000, initial.zipf(30, 1.1)
+    groups, tokens = theory._token_groups(p0.tobytes())
+    k = np.arange(size + 1)
+    full = sum(t * (binom.pmf(k, size, q) * np.abs(k / size - q)).sum() for q, t in zip(groups, tokens))
+    assert theory._binomial_sum(p0, size, lambda f, q: np.abs(f - q)) == pytest.approx(full, rel=1e-12)
+    assert any(start > 0 for start, _ in theory.binomial_windows(groups, size))  # common tokens start past 0
+    assert theory.binomial_terms(p0, size) < groups.size * size / 10
+
+
+@pytest.mark.parametrize("size, vocab", [(100, 5), (5000, 5), (10**6, 20)])
+def test_thm3_column_searches_only_the_counts_eq11_can_allow(size, vocab):
+    """Eq 11 allows at most 2π e⁻² (s − 2) synthetic samples: the column equals the search over
+    every count, and n = 10¹⁵ needs no array of n."""
+    row, k = Row("mixed", "budget", size, vocab), np.arange(size)
+    ok = k <= theory.max_synthetic_size(size - k, vocab, 0.1)
+    expected = float(row.fraction(k[ok].max())) if ok.any() else np.nan
+    assert analytic.thm3_safe_fraction(row, 0.1) == pytest.approx(expected, nan_ok=True)
+    assert np.isfinite(analytic.thm3_safe_fraction(Row("mixed", "budget", 10**15, vocab), 0.1))

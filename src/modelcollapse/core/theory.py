@@ -198,25 +198,52 @@ def _token_groups(raw: bytes):
     return np.bincount(inverse, weights=p) / tokens, tokens
 
 
+BINOMIAL_SPAN = 8  # counts summed: up to mean + 8 √mean + 8, and from mean − 8 √mean − 8 when that is > 0
+BINOMIAL_CHUNK = 2**20  # (token group, count) terms evaluated at once: ~8 MiB an array
+
+
+def binomial_windows(p, size: int) -> dict:
+    """{(first, stop): token groups} of `_binomial_sum`: the counts first … stop − 1 summed for
+    each group of probabilities `p`, which covers mean ± (8 √mean + 8) of Binomial(size, pᵢ) (the
+    pmf beyond is below 10⁻¹⁵ of its peak). Windows are powers of two, aligned to their width,
+    so groups share them: a rare token's window starts at 0, a common one's is O(√size) wide."""
+    mean = size * p
+    spread = BINOMIAL_SPAN * np.sqrt(mean) + BINOMIAL_SPAN  # √mean ≥ sd: a little wide, never short
+    last = np.minimum(np.ceil(mean + spread), size).astype(np.int64)
+    first = np.maximum(np.floor(mean - spread), 0).astype(np.int64)
+    width = 2 ** np.ceil(np.log2(np.maximum(np.where(first > 0, last - first + 1, last), 1))).astype(np.int64)
+    start = np.where(first > 0, first // width * width, 0)
+    stop = np.minimum(np.where(first > 0, start + 2 * width, width + 1), size + 1)  # first > 0: [first, last] ⊂ [start, start + 2 width)
+    windows = {}
+    for group, window in enumerate(zip(start.tolist(), stop.tolist())):
+        windows.setdefault(window, []).append(group)
+    return windows
+
+
+def binomial_terms(p, size: int) -> int:
+    """How many (token group, count) terms one `_binomial_sum` over p⁽⁰⁾ = `p` evaluates."""
+    groups = _token_groups(np.ascontiguousarray(p, dtype=float).tobytes())[0]
+    return sum((stop - start) * len(rows) for (start, stop), rows in binomial_windows(groups, size).items())
+
+
 def _binomial_sum(p, size: int, value) -> float:
-    """Σ_i E[value(X_i / size, p_i)], X_i ~ Binomial(size, p_i), summed exactly over the counts
-    that matter: tokens are bucketed by how far their count can reach (mean + 8 sd + 8), so a
-    rare token costs a few counts, not `size`. Tokens whose probabilities agree within 0.1 % are
-    evaluated once at their mean probability (a second-order error, ~10⁻⁷ relative): a Zipf
-    vocabulary of 10⁵ tokens costs a few thousand evaluations."""
+    """Σ_i E[value(X_i / size, p_i)], X_i ~ Binomial(size, p_i), summed over the counts that
+    matter (`binomial_windows`), at most BINOMIAL_CHUNK terms at a time. Tokens whose
+    probabilities agree within 0.1 % are evaluated once at their mean probability (a
+    second-order error, ~10⁻⁷ relative): a Zipf vocabulary of 10⁵ tokens costs a few thousand
+    evaluations. `value(f, q)` takes f = count / size of shape (1, counts) and q of (groups, 1)."""
     from scipy.special import gammaln
 
     p, tokens = _token_groups(np.ascontiguousarray(p, dtype=float).tobytes())
-    mean = size * p
-    reach = np.minimum(np.ceil(mean + 8 * np.sqrt(mean) + 8), size).astype(int)
-    buckets = 2 ** np.ceil(np.log2(np.maximum(reach, 1))).astype(int)
     total = 0.0
-    for kmax in np.unique(buckets):
-        chosen = buckets == kmax
-        q = p[chosen]
-        k = np.arange(min(kmax, size) + 1, dtype=float)
-        log_pmf = gammaln(size + 1) - gammaln(k + 1) - gammaln(size - k + 1) + k * np.log(q[:, None]) + (size - k) * np.log1p(-q[:, None])
-        total += float(tokens[chosen] @ (np.exp(log_pmf) * value(k / size, q[:, None])).sum(axis=1))
+    for (start, stop), groups in sorted(binomial_windows(p, size).items()):
+        step = max(1, BINOMIAL_CHUNK // len(groups))
+        for first in range(start, stop, step):
+            k = np.arange(first, min(first + step, stop), dtype=float)
+            for rows in np.array_split(groups, -(-len(groups) * k.size // BINOMIAL_CHUNK)):
+                q = p[rows][:, None]
+                log_pmf = gammaln(size + 1) - gammaln(k + 1) - gammaln(size - k + 1) + k * np.log(q) + (size - k) * np.log1p(-q)
+                total += float(tokens[rows] @ (np.exp(log_pmf) * value(k / size, q)).sum(axis=1))
     return total
 
 
