@@ -21,9 +21,9 @@ TARGETS = ("paper", "transformer")  # sections with a schema file of their own
 class ConfigError(ValueError):
     """An invalid configuration: every problem found, one line each."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, header: str = "invalid configuration"):
         self.problems = list(problems)
-        super().__init__("invalid configuration:\n  " + "\n  ".join(self.problems))
+        super().__init__(f"{header}:\n  " + "\n  ".join(self.problems))
 
 
 def read_yaml(source):
@@ -88,13 +88,11 @@ def allowed_values(node: dict) -> str:
         return "one of " + ", ".join(map(str, node["enum"]))
     kinds = node.get("type", "value")
     kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
-    if "minimum" in node and "maximum" in node:
-        return f"{kinds} in [{node['minimum']}, {node['maximum']}]"
-    bounds = [
-        f"{op} {node[key]}"
-        for key, op in [("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")]
-        if key in node
-    ]
+    low = ("[", node["minimum"]) if "minimum" in node else ("(", node["exclusiveMinimum"]) if "exclusiveMinimum" in node else None
+    high = (node["maximum"], "]") if "maximum" in node else (node["exclusiveMaximum"], ")") if "exclusiveMaximum" in node else None
+    if low and high:
+        return f"{kinds} in {low[0]}{low[1]}, {high[0]}{high[1]}"
+    bounds = [f"{'>=' if low[0] == '[' else '>'} {low[1]}"] if low else [f"{'<=' if high[1] == ']' else '<'} {high[0]}"] if high else []
     if "properties" in node:
         return f"{kinds} with keys " + ", ".join(node["properties"])
     if "pattern" in node:
@@ -167,6 +165,8 @@ def cross_key_errors(config: dict):
         yield f"config key 'initial.support': {support} exceeds the smallest grid.vocab {min(grid['vocab'])}; allowed: 2 … min(vocab)"
     if initial.get("kind") == "target" and (problem := s0_problem(initial.get("s0"), support or min(grid["vocab"]))):
         yield f"config key 'initial.s0': with kind target, s0 {problem}; allowed: [1/support, 1)"
+    if config.get("window") is not None and config["scenario"] != "window":
+        yield f"config key 'window': {config['window']} with scenario {config['scenario']}; allowed: null (K is the window scenario's)"
     if config["scenario"] == "window":
         K = config.get("window")
         if K is None or K > min(sizes(grid)):
@@ -274,12 +274,12 @@ def study_rows(config: dict) -> dict:
 
 def cost_errors(config: dict):
     """A study beyond `limits` (memory of one job, number of jobs), naming the key to change."""
-    from .study.cost import study_cost
+    from .study.cost import history_rows, study_cost
 
     rows = {name: (size, vocab, list(probes)) for name, (size, vocab, probes) in study_rows(config).items()}
-    cost = study_cost(
-        rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], config["generations"], config["safe"]["resolution"]
-    )
+    G = config["generations"]
+    history = history_rows(config["scenario"], G, config.get("window"))
+    cost = study_cost(rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], G, config["safe"]["resolution"], history)
     for key, message in cost.problems(config["limits"]["job_memory_gb"], config["limits"]["jobs"]):
         yield f"config key '{key}': {message}"
 
@@ -347,6 +347,103 @@ def merge(base: dict, overlay: dict) -> dict:
         else:
             base[key] = value
     return base
+
+
+# --- the command line and the Python API: one row or a few cells, checked as a study ---------------
+
+# What each entry point calls a config key: (Python argument, command-line flag). A problem found
+# in a key is reported under the name the user typed.
+ENTRY_NAMES = {
+    "grid.n": ("n", "--n"),
+    "grid.n_real": ("n_real", "--n-real"),
+    "grid.vocab": ("vocab", "--vocab"),
+    "grid.synthetic_fraction": ("synthetic_fractions", "--synthetic-fraction"),
+    "grid.n_synthetic": ("n_synthetic", "--n-synthetic"),
+    "grid.log_real_shares": ("log_real_shares", "--log-real-shares"),
+    "grid": ("n", "--n"),
+    "initial.kind": ("initial", "--initial"),
+    "initial.path": ("initial_path", "--initial-path"),
+    **{f"initial.{key}": (key, f"--{key}") for key in ("exponent", "support", "s0", "concentration")},
+    **{f"safe.{c}": (f"thresholds['{c}']", f"--{c.replace('_', '-')}") for c in ("drift", "excess_error", "diversity", "collapse")},
+    "safe.confidence": ("confidence", "--confidence"),
+    "safe.resolution": ("resolution", "--resolution"),
+    "safe": ("thresholds", "--drift"),
+    "seeds_per_job": ("seeds", "--seeds"),  # a row asked for directly runs all its seeds at once
+    **{key: (key, f"--{key.replace('_', '-')}") for key in ("scenario", "window", "generations", "seeds", "root_seed")},
+}
+ENTRIES = ("api", "cli")
+# The cost's words for the workflow's jobs, as they read for a row run in one process.
+ENTRY_WORDS = {
+    "a simulate job would": "one cell of all seeds would",
+    "lower seeds_per_job, fractions_per_job, generations or vocab": "lower seeds, generations or vocab",
+    "a refine job (one cell of all seeds and generations at a time)": "the refinement (one cell of all seeds and generations at a time)",
+    "raise limits.job_memory_gb on a bigger node": "the workflow's limits.job_memory_gb allows more",
+}
+
+
+def entry_name(key: str, entry: str) -> str:
+    """What `entry` ('api' or 'cli') calls config key `key` (its longest known prefix)."""
+    parts = key.split(".")
+    for end in range(len(parts), 0, -1):
+        if ".".join(parts[:end]) in ENTRY_NAMES:
+            return ENTRY_NAMES[".".join(parts[:end])][ENTRIES.index(entry)]
+    return key
+
+
+def for_entry(problem: str, entry: str) -> str:
+    """A problem line of `check` as `entry` says it: `--n: …` or `n: …` for `config key 'grid.n.0': …`."""
+    match = re.match(r"config key '([^']+)': (.*)", problem, re.S)
+    if not match:
+        return problem
+    text = match.group(2)
+    for workflow, words in ENTRY_WORDS.items():
+        text = text.replace(workflow, words)
+    return f"{entry_name(match.group(1), entry)}: {text}"
+
+
+def _plain(value):
+    """NumPy scalars as Python's (JSON schema types know only these); anything else unchanged, so
+    True stays a bool and 10.5 a float, and both are refused where an integer is wanted."""
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def row_config(*, n=None, n_real=None, vocab=None, initial=None, thresholds=None, fractions=None, counts=None, **keys) -> dict:
+    """The study of one row as the command line and the Python API ask for it: `n` (budget frame,
+    with the requested `fractions`) or `n_real` (real-data frame, with the synthetic `counts`),
+    `vocab`, the `initial` keys, the `thresholds` and confidence/resolution (`safe`), and any
+    top-level key (scenario, window, generations, seeds, root_seed, log_real_shares). Unchecked:
+    `check_entry` checks it."""
+    grid = {"n": [n], "synthetic_fraction": fractions} if n_real is None else {"n_real": [n_real], "n_synthetic": counts}
+    if vocab is not None:
+        grid["vocab"] = [vocab]
+    if "log_real_shares" in keys:
+        grid["log_real_shares"] = keys.pop("log_real_shares")
+    safe = dict(thresholds or {})
+    safe.update({key: keys.pop(key) for key in ("confidence", "resolution") if key in keys})
+    config = {**keys, "grid": {k: v for k, v in grid.items() if v is not None}, "initial": initial or {}, "safe": safe}
+    return {
+        key: _plain(value) if not isinstance(value, dict) else {k: _plain(v) for k, v in value.items()} for key, value in config.items()
+    }
+
+
+def check_entry(config: dict, entry: str) -> dict:
+    """`check` of a study of one row or a few cells that the command line or the Python API was
+    asked for: every value the workflow refuses, refused with the same words under the name
+    `entry` gives it (ConfigError, a ValueError, one line per problem, each name once). The
+    row's seeds run in one process, so the cost is that of one job with all of them."""
+    config.setdefault("seeds_per_job", config.get("seeds", DEFAULTS["seeds"]))
+    config.setdefault("fractions_per_job", 1)
+    try:
+        return check(config)
+    except ConfigError as err:
+        named = {}
+        for problem in map(lambda line: for_entry(line, entry), err.problems):
+            named.setdefault(problem.split(":", 1)[0], problem)
+        raise ConfigError(named.values(), "invalid arguments") from None
 
 
 # --- the reference of every key ----------------------------------------------------------------

@@ -93,6 +93,36 @@ def target(vocab: int, support: int, s0: float) -> np.ndarray:
     return zipf(vocab, target_exponent(_support(vocab, support), s0), support)
 
 
+def check_distribution(p0, name: str = "p0", vocab: int | None = None) -> np.ndarray:
+    """`p0` as a float array if it is a distribution the engine and the closed forms take — one
+    dimension, at least two tokens, finite, non-negative, summing to 1 (within 1e-9), not a Dirac
+    mass, and `vocab` tokens when that is given — else a ValueError naming `name`."""
+    try:
+        p = np.asarray(p0, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: not an array of numbers; allowed: probabilities summing to 1") from None
+    problem = (
+        f"has shape {p.shape}"
+        if p.ndim != 1 or p.size < 2
+        else "has values that are not finite numbers"
+        if not np.isfinite(p).all()
+        else "has negative values"
+        if (p < 0).any()
+        else f"sums to {p.sum():.12g}"
+        if abs(p.sum() - 1.0) > 1e-9
+        else "is a Dirac mass (one token has all the mass)"
+        if p.max() >= 1.0
+        else f"has {p.size} tokens, vocab is {vocab}"
+        if vocab is not None and p.size != vocab
+        else None
+    )
+    if problem:
+        raise ValueError(
+            f"{name}: {problem}; allowed: a one-dimensional array of at least two finite, non-negative probabilities summing to 1, not a Dirac mass"
+        )
+    return p
+
+
 def from_file(path) -> np.ndarray:
     """p⁽⁰⁾ from your data: a CSV or Parquet file of token counts or probabilities, either one
     column or the columns `token` and `prob` (or `count`). Tokens are the rows in order (or
@@ -162,3 +192,18 @@ def initial_distribution(
     if p.max() >= 1.0:
         raise ValueError("the initial distribution must not be a Dirac mass (support >= 2)")
     return p
+
+
+def from_config(initial: dict, vocab: int | None, root_seed: int) -> np.ndarray:
+    """p⁽⁰⁾ of a checked config's `initial` keys (kind, exponent, support, s0, concentration,
+    path; a missing key takes its default) for one vocabulary."""
+    return initial_distribution(
+        initial.get("kind", "zipf"),
+        vocab,
+        exponent=1.1 if initial.get("exponent") is None else initial["exponent"],
+        support=initial.get("support"),
+        s0=initial.get("s0"),
+        concentration=1.0 if initial.get("concentration") is None else initial["concentration"],
+        root_seed=root_seed,
+        path=initial.get("path"),
+    )

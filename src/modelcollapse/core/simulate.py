@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import DEFAULTS
+from .initial import check_distribution
 from .io import with_provenance
 from .seeding import REPLICATE_DOMAIN, pcg64_state, seed_sequence_states
 
@@ -174,18 +175,26 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
 
 
 def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: int) -> tuple[np.ndarray, np.ndarray]:
-    p0 = np.ascontiguousarray(p0, dtype=float)
-    if p0.shape != (cell.vocab,):
-        raise ValueError(f"initial distribution has {p0.size} tokens, vocab is {cell.vocab}")
-    if not np.isfinite(p0).all() or (p0 < 0).any() or abs(p0.sum() - 1.0) > 1e-9 or p0.max() >= 1.0:
-        raise ValueError("initial distribution must be non-negative, sum to 1 and not be a Dirac mass")
-    if int(generations) != generations or generations < 1:
-        raise ValueError(f"generations must be an integer >= 1, got {generations}")
+    """The run's p⁽⁰⁾ and seed indices, after the checks every entry point makes
+    (`config.check_entry`: the cell as a one-cell study, with its cost and overflow guards)."""
+    from ..config import check_entry, row_config
+
+    p0 = np.ascontiguousarray(check_distribution(p0, vocab=cell.vocab))
     raw = np.arange(seeds) if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool) else np.asarray(seeds)
     if raw.ndim != 1 or raw.size == 0 or not np.issubdtype(raw.dtype, np.integer) or (raw < 0).any() or (raw >= 2**32).any():
-        raise ValueError(f"seeds must be a non-empty list of integers in [0, 2**32), got {seeds!r}")
-    if int(root_seed) != root_seed or root_seed < 0:
-        raise ValueError(f"root_seed must be an integer >= 0, got {root_seed!r}")
+        raise ValueError(f"seeds: {seeds!r}; allowed: a count >= 1, or a non-empty list of integers in [0, 2**32)")
+    one_cell = row_config(
+        n=cell.n,
+        vocab=cell.vocab,
+        fractions=[cell.synthetic_fraction],
+        log_real_shares=False,
+        scenario=cell.scenario,
+        window=cell.window,
+        generations=generations,
+        seeds=raw.size,
+        root_seed=root_seed,
+    )
+    check_entry(one_cell, "api")
     return p0, raw.astype(np.int64)
 
 

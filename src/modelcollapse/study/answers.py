@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ..config import DEFAULTS
-from ..core.initial import initial_distribution
+from ..config import DEFAULTS, check_entry, row_config
+from ..core.initial import INITIAL_KEYS, check_distribution, from_config
 from .safe import CRITERIA, DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row, seed_shortfalls
 
 
@@ -75,16 +74,48 @@ def safe_fraction(
     from .aggregate import simulate_row
 
     if (n is None) == (n_real is None):
-        raise ValueError("give exactly one of n (budget frame) and n_real (real-data frame)")
+        raise ValueError("n, n_real: give exactly one of n (budget frame) and n_real (real-data frame)")
+    if thresholds is not None and not isinstance(thresholds, dict):
+        raise ValueError(f"thresholds: {thresholds!r}; allowed: a mapping of criterion to threshold, e.g. {{'drift': 0.1}}")
+    unknown = [criteria] if isinstance(criteria, str) else sorted(set(criteria) - set(CRITERIA))
+    if unknown or not criteria:
+        raise ValueError(f"criteria: {unknown or criteria!r}; allowed: a non-empty list of {', '.join(CRITERIA)}")
+    if analytic_only and scenario != "mixed":
+        raise ValueError(f"analytic_only: the closed forms describe scenario mixed, not {scenario!r}")
+    if p0 is not None:
+        p0 = check_distribution(p0, "p0")
+        if vocab is not None and vocab != p0.size:
+            raise ValueError(f"vocab: {vocab} with a p0 of {p0.size} tokens; allowed: {p0.size} or None")
+        vocab, given = p0.size, {}
+    else:
+        arguments = {"exponent": exponent, "support": support, "s0": s0, "concentration": concentration, "path": initial_path}
+        given = {"kind": initial, **{key: arguments[key] for key in INITIAL_KEYS.get(initial, ()) if arguments[key] is not None}}
+    config = check_entry(
+        row_config(
+            n=n,
+            n_real=n_real,
+            vocab=vocab,
+            initial=given,
+            thresholds={**DEFAULT_THRESHOLDS, **(thresholds or {})},
+            fractions=synthetic_fractions,
+            counts=n_synthetic,
+            scenario=scenario,
+            window=window,
+            generations=generations,
+            seeds=seeds,
+            root_seed=root_seed,
+            confidence=confidence,
+            resolution=resolution,
+            log_real_shares=log_real_shares,
+        ),
+        "api",
+    )
     if p0 is None:
-        p0 = initial_distribution(
-            initial, vocab, exponent=exponent, support=support, s0=s0, concentration=concentration, root_seed=root_seed, path=initial_path
-        )
-    p0 = np.asarray(p0, dtype=float)
+        p0 = from_config(config["initial"], config["grid"]["vocab"][0], root_seed)
+    grid, safe = config["grid"], config["safe"]
     frame, size = ("budget", n) if n is not None else ("real_data", n_real)
     row = Row(scenario, frame, int(size), p0.size, window)
-    grid = row.probes({"synthetic_fraction": synthetic_fractions, "n_synthetic": n_synthetic, "log_real_shares": log_real_shares})
-    safe = {**DEFAULT_THRESHOLDS, **(thresholds or {}), "confidence": confidence, "resolution": resolution}
+    grid = row.probes(grid)
     if analytic_only:
         rows = analytic.analytic_safe_fractions(row, p0, generations, safe, list(grid), resolution)
         return pd.DataFrame([{**row.identity, **r} for r in rows if r["criterion"] in criteria])

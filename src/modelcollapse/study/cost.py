@@ -78,9 +78,17 @@ def refinement_probes(size: int, counts, resolution: float | None = None, criter
     return 3 * criteria * steps
 
 
-def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int, resolution: float | None = None) -> Cost:
+def history_rows(scenario: str, generations: int, window: int | None) -> int:
+    """Vocabulary-sized distributions a replicate keeps besides its own (the compiled engine's
+    history): the K most recent models in scenario window, every model in scenario pool."""
+    return window if scenario == "window" else generations if scenario == "pool" else 0
+
+
+def study_cost(
+    rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int, resolution: float | None = None, history: int = 0
+) -> Cost:
     """The cost of a study whose rows are {name: (size, vocab, grid counts)} (the workflow's
-    STUDY_ROWS)."""
+    STUDY_ROWS); `history` is `history_rows` of its scenario."""
     seed_blocks = -(-seeds // seeds_per_job)
     jobs = len({vocab for _, vocab, _ in rows.values()}) + 2 + len(rows)
     simulate, refine = 0, 0
@@ -90,9 +98,9 @@ def study_cost(rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, g
         jobs += blocks * seed_blocks
         cells = min(cells_per_job, len(grid))
         table = cells * min(seeds, seeds_per_job) * (generations + 1) * ROW_BYTES  # one simulate job's output
-        simulate = max(simulate, table + VOCAB_ARRAYS * 8 * vocab)
+        simulate = max(simulate, table + (VOCAB_ARRAYS + history) * 8 * vocab)
         cell = seeds * (generations + 1) * CELL_ROW_BYTES
         kept = (len(grid) + probes) * (len(CRITERIA) * seeds + KEPT_COLUMNS * (generations + 1)) * 8
-        refine = max(refine, cell + table + kept + VOCAB_ARRAYS * 8 * vocab + RUNTIME_BYTES)
-    vocab_bytes = VOCAB_ARRAYS * 8 * max(vocab for _, vocab, _ in rows.values())
+        refine = max(refine, cell + table + kept + (VOCAB_ARRAYS + history) * 8 * vocab + RUNTIME_BYTES)
+    vocab_bytes = (VOCAB_ARRAYS + history) * 8 * max(vocab for _, vocab, _ in rows.values())
     return Cost(jobs, simulate, refine, vocab_bytes)
