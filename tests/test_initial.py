@@ -1,4 +1,4 @@
-"""Initial distributions p⁽⁰⁾ (docs/model.md, "The initial distribution p⁽⁰⁾")."""
+"""Initial distributions p⁽⁰⁾ (docs/model.md, "The initial distribution p⁽⁰⁾"); p⁽⁰⁾ read from a file is tests/test_initial_file.py."""
 
 import numpy as np
 import pytest
@@ -142,51 +142,3 @@ def test_invalid_direct_calls_raise():
         initial.uniform(10, 20)
     with pytest.raises(ValueError, match="s0"):
         initial.target(10, 10, 1.0)
-
-
-# --- p(0) from a file -------------------------------------------------------------------------
-
-
-def test_from_file_reads_one_column_or_token_and_value(tmp_path):
-    import pandas as pd
-
-    (tmp_path / "one.csv").write_text("weight\n2\n1\n1\n")
-    np.testing.assert_allclose(initial.from_file(tmp_path / "one.csv"), [0.5, 0.25, 0.25])
-    (tmp_path / "counts.csv").write_text("token,count\n2,1\n0,2\n1,1\n")  # sorted by token
-    np.testing.assert_allclose(initial.from_file(tmp_path / "counts.csv"), [0.5, 0.25, 0.25])
-    pd.DataFrame({"token": [0, 1, 2, 3], "prob": [0.1, 0.2, 0.3, 0.4]}).to_parquet(tmp_path / "p.parquet")
-    np.testing.assert_allclose(initial.from_file(tmp_path / "p.parquet"), [0.1, 0.2, 0.3, 0.4])
-    p = initial.initial_distribution("file", None, path=tmp_path / "p.parquet")
-    assert p.size == 4
-    with pytest.raises(ValueError, match="vocab must equal the 4 tokens"):
-        initial.initial_distribution("file", 5, path=tmp_path / "p.parquet")
-
-
-@pytest.mark.parametrize(
-    "content, problem",
-    [
-        ("a,b\n1,2\n", "expected one column, or 'token' with 'prob' or 'count'"),
-        ("count\n1\nx\n", "not finite numbers"),
-        ("count\n1\ninf\n", "not finite numbers"),
-        ("count\n3\n-1\n", "negative values"),
-        ("count\n3\n0\n", "fewer than two tokens"),
-    ],
-)
-def test_from_file_refuses_bad_data_naming_the_file(tmp_path, content, problem):
-    path = tmp_path / "bad.csv"
-    path.write_text(content)
-    with pytest.raises(ValueError, match=f"initial file {path}: .*{__import__('re').escape(problem)}"):
-        initial.from_file(path)
-
-
-def test_shipped_character_counts_are_those_of_the_text():
-    import importlib.util
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("char_counts", root / "data" / "char_counts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    rows = module.char_counts((root / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8"))
-    shipped = (root / "data" / "tinyshakespeare_chars.csv").read_text(encoding="utf-8").splitlines()[1:]
-    assert shipped == [f"{t},{c},{n}" for t, c, n in rows] and len(rows) == 65

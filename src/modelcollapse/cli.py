@@ -3,6 +3,7 @@
   safe-fraction   how much synthetic data is safe for my n (or N real samples) and vocabulary?
   simulate        simulate the replicates of grid cells; writes the Parquet tables the workflow writes
   initial         write the initial distribution p(0) of one vocabulary
+  counts          count the tokens of a text: the token,count file --initial file reads
   config          print every key's default as YAML, or (--reference) config/README.md
 
 Each subcommand imports only what it uses (`simulate` NumPy, pyarrow and the compiled engine), so a workflow
@@ -17,6 +18,7 @@ import warnings
 
 from ._version import __version__
 from .config import DEFAULTS
+from .core.corpus import TOKENIZERS
 from .core.initial import INITIAL_KEYS, INITIAL_KINDS, initial_distribution
 from .core.simulate import SCENARIOS, Cell
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
@@ -103,6 +105,32 @@ def _parser() -> argparse.ArgumentParser:
     ini.add_argument("--initial-file", required=True, help="path of the initial table")
     ini.set_defaults(run=initial_command, subparser=ini)
 
+    cnt = sub.add_parser(
+        "counts",
+        formatter_class=FORMATTER,
+        help="count the tokens of a text: the token,count file --initial file reads",
+        description="Token counts of a UTF-8 text, most frequent first: from your text to alpha* in two commands, "
+        "`counts CORPUS --tokenizer words --out counts.csv`, then `safe-fraction --initial file --initial-path counts.csv --n N` "
+        "(docs/usage.md).",
+    )
+    cnt.add_argument("corpus", help="a UTF-8 text file")
+    cnt.add_argument(
+        "--tokenizer",
+        choices=TOKENIZERS,
+        required=True,
+        help="chars: every character; words: runs of letters, digits and _ (Unicode, case kept); "
+        "bpe: a byte-level BPE trained on the corpus (the corpus extra: pip install 'modelcollapse[corpus]')",
+    )
+    cnt.add_argument(
+        "--vocab-size",
+        type=int,
+        metavar="K",
+        help="keep only the K most frequent tokens; with bpe, also the size of the vocabulary trained (required)",
+    )
+    cnt.add_argument("--tokenizer-file", help="a tokenizer.json to count with instead of training one (--tokenizer bpe)")
+    cnt.add_argument("--out", required=True, help="the CSV to write (columns token, count)")
+    cnt.set_defaults(run=counts_command, subparser=cnt)
+
     cfg = sub.add_parser("config", formatter_class=FORMATTER, help="print the configuration's defaults or its reference")
     cfg.add_argument("--reference", action="store_true", help="the reference of every key (config/README.md) in Markdown")
     cfg.set_defaults(run=config_command, subparser=cfg)
@@ -158,6 +186,9 @@ FLAGS = (
     "n_synthetic",
     "n",
     "path",
+    "vocab_size",
+    "tokenizer_file",
+    "tokenizer",
 )
 
 
@@ -216,9 +247,10 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def _writable(path: str, flag: str, parser) -> None:
-    """Refuse an output path whose folder cannot be created or written, before any work."""
-    folder = os.path.dirname(os.path.abspath(path)) if flag != "--out" else os.path.abspath(path)
+def _writable(path: str, flag: str, parser, is_folder: bool = False) -> None:
+    """Refuse an output path (a file, or a folder) whose folder cannot be created or written,
+    before any work."""
+    folder = os.path.abspath(path) if is_folder else os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as err:
@@ -406,7 +438,7 @@ def simulate_command(args, parser) -> None:
     initial_path = args.initial_file or (f"{args.out}/initial.parquet" if args.out else None)
     for path, flag in ((sims_path, "--sims-file" if args.sims_file else "--out"), (initial_path, "--initial-file")):
         if path is not None:
-            _writable(path if flag != "--out" else args.out, flag, parser)
+            _writable(path if flag != "--out" else args.out, flag, parser, is_folder=flag == "--out")
             if os.path.lexists(path) and not (os.path.isfile(path) and not os.path.islink(path)):
                 _fail(parser, f"{flag} {path}: exists and is not a regular file; refusing to replace it")
 
@@ -440,6 +472,29 @@ def simulate_command(args, parser) -> None:
         _fail(parser, f"cannot write the results: {err}")
     if not args.quiet:
         print("wrote " + ", ".join(p for p in (sims_path, initial_path) if p), file=sys.stderr)
+
+
+def counts_command(args, parser) -> None:
+    """The token counts of a text as the CSV p(0) of kind file reads (core.corpus)."""
+    from .core.corpus import check_options, count_tokens, counts_csv
+    from .core.io import write_tables
+
+    try:
+        check_options(args.tokenizer, args.vocab_size, args.tokenizer_file)
+    except ValueError as err:
+        _fail(parser, _flag_message(str(err)))
+    _writable(args.out, "--out", parser)
+    try:
+        counts = count_tokens(args.corpus, args.tokenizer, args.vocab_size, args.tokenizer_file)
+    except ValueError as err:
+        _fail(parser, _flag_message(str(err)))
+    try:
+        write_tables({args.out: counts_csv(counts)})
+    except ValueError as err:  # a target that is not a regular file, named by the message
+        _fail(parser, f"--out {err}")
+    except OSError as err:
+        _fail(parser, f"--out {args.out}: cannot write ({err.strerror or err})")
+    print(f"wrote {args.out}: {len(counts)} tokens, {sum(count for _, count in counts)} in all", file=sys.stderr)
 
 
 def config_command(args, parser) -> None:

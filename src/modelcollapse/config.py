@@ -149,7 +149,7 @@ def sizes(grid: dict) -> list[int]:
 
 def cross_key_errors(config: dict):
     """Rules of the study that involve several keys, which the JSON schema cannot say."""
-    from .core.initial import s0_problem
+    from .core.initial import INITIAL_KEYS, s0_problem
     from .core.simulate import SOURCE_SCENARIOS
 
     grid, initial = config["grid"], config["initial"]
@@ -160,6 +160,8 @@ def cross_key_errors(config: dict):
             "n with synthetic_fraction (budget frame) or n_real with n_synthetic (real-data frame)"
         )
         return
+    if initial.get("path") is not None and "path" not in INITIAL_KEYS[initial["kind"]]:
+        yield f"config key 'initial.path': {initial['path']} with kind {initial['kind']}, which ignores it; allowed: null, or kind file"
     support = initial.get("support")
     if support is not None and support > min(grid["vocab"]):
         yield f"config key 'initial.support': {support} exceeds the smallest grid.vocab {min(grid['vocab'])}; allowed: 2 … min(vocab)"
@@ -402,10 +404,12 @@ def for_entry(problem: str, entry: str) -> str:
 
 
 def _plain(value):
-    """NumPy scalars as Python's (JSON schema types know only these); anything else unchanged, so
+    """NumPy scalars as Python's and paths as strings (JSON schema knows only these); anything else unchanged, so
     True stays a bool and 10.5 a float, and both are refused where an integer is wanted."""
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
         return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value

@@ -90,6 +90,13 @@ def row_tables(name):
     return expand(f"{RESULTS}/rows/{{row}}/{name}.parquet", row=STUDY_ROWS)
 
 
+def initial_data(wildcards):
+    """The p⁽⁰⁾ file of `initial: {kind: file}`: an input of every job that reads it, so that
+    editing it reruns them and what depends on them; nothing for the other kinds."""
+    initial = config["initial"]
+    return initial["path"] if initial["kind"] == "file" else []
+
+
 def initial_args(vocab):
     """Command-line flags of the initial distribution (shared by every job that needs p⁽⁰⁾)."""
     initial = config["initial"]

@@ -1,4 +1,6 @@
 rule initial:
+    input:
+        data=initial_data,
     output:
         f"{RESULTS}/initial/vocab{{vocab}}.parquet",
     log:
@@ -12,6 +14,8 @@ rule initial:
 
 
 rule simulate:
+    input:
+        data=initial_data,
     output:
         f"{RESULTS}/sims/{{row}}_f{{fblock}}_s{{sblock}}.parquet",
     log:

@@ -1,6 +1,10 @@
 """Initial (true) distributions p⁽⁰⁾ over the vocabulary (docs/model.md, "The initial
 distribution p⁽⁰⁾")."""
 
+import io
+import os
+import stat
+
 import numpy as np
 
 from .seeding import INITIAL_DOMAIN
@@ -123,36 +127,110 @@ def check_distribution(p0, name: str = "p0", vocab: int | None = None) -> np.nda
     return p
 
 
+# The largest p⁽⁰⁾ file read: a CSV of 10⁷ tokens with their counts is about 200 MB, and a
+# simulation over that many tokens is already beyond a job's memory (limits.job_memory_gb).
+MAX_FILE_BYTES = 256 * 2**20
+# A `token` column of canonical integers (no sign but '-', no leading zero, int64) holds ids.
+INTEGER_ID = r"0|-?[1-9][0-9]{0,17}"
+LIMIT = f"{MAX_FILE_BYTES // 2**20} MiB"
+FILE_ALLOWED = f"a regular CSV or Parquet file of at most {LIMIT}"
+VALUES = "counts or probabilities, finite numbers >= 0"
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")]:
+        if test(mode):
+            return kind
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+
+
+def _read_bounded(path, name: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES. Checked by stat before opening, so
+    a FIFO or a device is never opened and an oversize file never read; checked again once open
+    (without blocking), in case the path changed in between; never read past the limit."""
+
+    def check(info):
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"initial file {name}: is {_file_kind(info.st_mode)}, not a regular file; allowed: {FILE_ALLOWED}")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ValueError(f"initial file {name}: {info.st_size} bytes is over the limit of {LIMIT}; allowed: {FILE_ALLOWED}")
+
+    try:
+        check(os.stat(path))
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
+            check(os.fstat(f.fileno()))
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ValueError(f"initial file {name}: cannot be read ({err.strerror or err}); allowed: {FILE_ALLOWED}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the check
+        raise ValueError(f"initial file {name}: over the limit of {LIMIT}; allowed: {FILE_ALLOWED}")
+    return data
+
+
+def _token_order(tokens, name: str) -> np.ndarray:
+    """The rows' order by the `token` column: numeric when every token is an integer id, else by
+    the tokens' text (code points). A missing or repeated token is refused, naming it."""
+    if tokens.isna().any() or (tokens.astype(str) == "").any():
+        raise ValueError(f"initial file {name}: column 'token' has empty values; allowed: every token named once")
+    tokens = tokens.astype(str)
+    repeated = tokens[tokens.duplicated()]
+    if len(repeated):
+        first, others = repeated.iloc[0], repeated.nunique() - 1
+        raise ValueError(
+            f"initial file {name}: token {first!r} appears {int((tokens == first).sum())} times"
+            + (f" (and {others} other tokens repeat)" if others else "")
+            + "; allowed: every token named once"
+        )
+    key = tokens.astype("int64") if tokens.str.fullmatch(INTEGER_ID).all() else tokens
+    return key.argsort(kind="stable").to_numpy()
+
+
 def from_file(path) -> np.ndarray:
     """p⁽⁰⁾ from your data: a CSV or Parquet file of token counts or probabilities, either one
-    column or the columns `token` and `prob` (or `count`). Tokens are the rows in order (or
-    sorted by `token`); the values are normalised. One-line ValueError naming the file and the
-    problem: not readable, no usable column, negative or non-finite values, fewer than two
+    column or the columns `token` and `prob` (or `count`). Tokens are the rows in order, or
+    sorted by `token`: integer ids numerically, text (as `modelcollapse counts` writes it) by
+    code point. The values are normalised. One-line ValueError naming the file, the problem and
+    what is allowed: not a regular file of at most MAX_FILE_BYTES, not readable, no usable
+    column, a missing or repeated token, negative or non-finite values or sum, fewer than two
     tokens with mass."""
     import pandas as pd
 
     name = str(path)
+    parquet = name.endswith(".parquet")
+    data = io.BytesIO(_read_bounded(path, name))
     try:
-        table = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
-    except Exception as err:  # pandas raises many types for a missing or malformed file
-        raise ValueError(f"initial file {name}: cannot be read as {'Parquet' if name.endswith('.parquet') else 'CSV'} ({err})") from None
+        # every CSV field as text: a token such as 'NA' or '007' stays itself
+        table = pd.read_parquet(data) if parquet else pd.read_csv(data, dtype=str, keep_default_na=False)
+    except Exception as err:  # pandas raises many types for a malformed file
+        reason = " ".join(str(err).split())  # one line
+        raise ValueError(
+            f"initial file {name}: cannot be read as {'Parquet' if parquet else 'CSV'} ({reason}); allowed: {FILE_ALLOWED}"
+        ) from None
     value = [c for c in ("prob", "count") if c in table.columns]
     if value:
         if "token" in table.columns:
-            table = table.sort_values("token")
+            table = table.iloc[_token_order(table["token"], name)]
         column = table[value[0]]
     elif table.shape[1] == 1:
         column = table.iloc[:, 0]
     else:
-        raise ValueError(f"initial file {name}: expected one column, or 'token' with 'prob' or 'count'; got {list(table.columns)}")
+        raise ValueError(f"initial file {name}: columns {list(table.columns)}; allowed: one column, or 'token' with 'prob' or 'count'")
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(values).all():
-        raise ValueError(f"initial file {name}: column '{column.name}' has values that are not finite numbers")
+        raise ValueError(f"initial file {name}: column '{column.name}' has values that are not finite numbers; allowed: {VALUES}")
     if (values < 0).any():
-        raise ValueError(f"initial file {name}: column '{column.name}' has negative values")
-    if np.count_nonzero(values) < 2:
-        raise ValueError(f"initial file {name}: fewer than two tokens with positive mass")
-    return values / values.sum()
+        raise ValueError(f"initial file {name}: column '{column.name}' has negative values; allowed: {VALUES}")
+    with np.errstate(over="ignore"):  # an overflowing sum is refused just below
+        total = values.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            f"initial file {name}: column '{column.name}' sums to more than the largest float (1.8e308); "
+            f"allowed: {VALUES} whose sum is finite (divide them by a common factor)"
+        )
+    p = values / total if total > 0 else values
+    if np.count_nonzero(p) < 2:
+        raise ValueError(f"initial file {name}: fewer than two tokens with positive mass; allowed: {VALUES}, two or more of them positive")
+    return p
 
 
 def initial_distribution(
@@ -167,7 +245,10 @@ def initial_distribution(
     path=None,
 ) -> np.ndarray:
     """Dispatch on `kind` (one of INITIAL_KINDS) with the config's `initial` keys. With kind
-    'file', `vocab` may be None (the file sets it) or must equal the file's number of tokens."""
+    'file', `vocab` may be None (the file sets it) or must equal the file's number of tokens; a
+    `path` with another kind is refused (it would be ignored)."""
+    if path is not None and "path" not in INITIAL_KEYS.get(kind, ("path",)):
+        raise ValueError(f"path applies to initial kind file, not {kind} (give kind 'file', or no path)")
     if kind == "file":
         if path is None:
             raise ValueError("path (a CSV or Parquet file of counts or probabilities) is required by initial kind 'file'")

@@ -125,8 +125,8 @@ def write_tables(tables: dict) -> None:
         for path, table in tables.items():
             tmp = _temporary_beside(path)
             written.append((tmp, os.fspath(path)))
-            if isinstance(table, str):  # a text rendering beside the tables (the CSV)
-                Path(tmp).write_text(table)
+            if isinstance(table, str):  # a text rendering beside the tables (a CSV): UTF-8, line ends as given
+                Path(tmp).write_text(table, encoding="utf-8", newline="")
             else:
                 pq.write_table(table, tmp, **WRITER_OPTIONS)
             _umask_permissions(tmp)

@@ -89,7 +89,12 @@ def safe_fraction(
         vocab, given = p0.size, {}
     else:
         arguments = {"exponent": exponent, "support": support, "s0": s0, "concentration": concentration, "path": initial_path}
-        given = {"kind": initial, **{key: arguments[key] for key in INITIAL_KEYS.get(initial, ()) if arguments[key] is not None}}
+        # a path is never ignored: the check refuses it with another kind (exponent and
+        # concentration have defaults here, so only the kind's own reach the config)
+        given = {
+            "kind": initial,
+            **{k: v for k, v in arguments.items() if v is not None and (k == "path" or k in INITIAL_KEYS.get(initial, ()))},
+        }
     config = check_entry(
         row_config(
             n=n,
