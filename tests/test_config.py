@@ -88,7 +88,7 @@ BAD = [  # (overrides, the key named, what the message says)
     ({"seeds": 10_000_000}, "seeds_per_job", "jobs (limit"),
     ({"grid": {"n": [10**16]}}, "grid.n.0", "maximum"),
     ({"scenario": "accumulate", "grid": {"synthetic_fraction": [1.0], "n": [10**14]}, "generations": 100_000}, "generations", "2^62"),
-    ({"scenario": "pool"}, "grid", "sets its own sources"),
+    ({"scenario": "pool"}, "grid.synthetic_fraction", "sets its own sources"),
     ({"paper": {"vocab": 1}}, "paper.vocab", "minimum"),
     ({"paper": {"vocab": 40}}, "paper.reference_initial", "exceeds paper.vocab 40"),
     ({"paper": {"fig6": {"windows": [5, 2]}}}, "paper.fig6.windows", "increasing"),

@@ -156,7 +156,7 @@ def test_the_command_line_exits_2_with_one_line(tmp_path, capsys, content, probl
         cli.main(["safe-fraction", "--n", "30", "--initial", "file", "--initial-path", str(path), "--analytic-only"])
     assert exit_info.value.code == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith(f"modelcollapse safe-fraction: error: initial file {path}: ") and problem in line, line
+    assert line.startswith(f"modelcollapse safe-fraction: error: --initial-path: initial file {path}: ") and problem in line, line
 
 
 def test_the_installed_command_prints_no_traceback(tmp_path):
@@ -181,7 +181,7 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     )
     assert proc.returncode == 2 and not (tmp_path / "p0.parquet").exists()  # no p0 of zeros written
     assert proc.stderr.strip().splitlines() == [
-        f"modelcollapse initial: error: initial file {path}: column 'count' sums to more than the largest float (1.8e308); "
+        f"modelcollapse initial: error: --initial-path: initial file {path}: column 'count' sums to more than the largest float (1.8e308); "
         "allowed: counts or probabilities, finite numbers >= 0 whose sum is finite (divide them by a common factor)"
     ]
 

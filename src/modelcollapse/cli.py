@@ -19,7 +19,7 @@ import warnings
 from ._version import __version__
 from .config import DEFAULTS
 from .core.corpus import TOKENIZERS
-from .core.initial import INITIAL_KEYS, INITIAL_KINDS, initial_distribution
+from .core.initial import INITIAL_KEYS, INITIAL_KINDS
 from .core.simulate import SCENARIOS, Cell
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
@@ -164,10 +164,6 @@ def _check_applicable(args, parser) -> None:
     for key, kinds in APPLIES.items():
         if getattr(args, key) is not None and args.initial not in kinds:
             _fail(parser, f"--{key.replace('_', '-')} applies to --initial {' or '.join(kinds)}, not {args.initial}")
-    if args.window is not None and args.scenario != "window":
-        _fail(parser, f"--window applies to --scenario window, not {args.scenario}")
-    if args.vocab is None and args.initial != "file":
-        _fail(parser, "--vocab is required (except with --initial file, whose tokens set it)")
 
 
 FLAGS = (
@@ -201,18 +197,30 @@ def _flag_message(message: str) -> str:
     return message
 
 
-def _initial(args, parser):
+def _checked(args, parser, **row) -> tuple:
+    """The command's flags checked as the study of one row (`config.check_entry`, the check the
+    workflow and the Python API make), and its p⁽⁰⁾; the first problem, under its flag, ends
+    the command (exit status 2). `row` holds the command's own keys (n or n_real, fractions or
+    counts, seeds, generations, thresholds …)."""
+    from .config import ConfigError, check_entry, row_config
+    from .core.initial import from_config
+
+    flags = {
+        "exponent": args.exponent,
+        "support": args.support,
+        "s0": args.s0,
+        "concentration": args.concentration,
+        "path": args.initial_path,
+    }
+    initial = {"kind": args.initial, **{key: value for key, value in flags.items() if value is not None}}
     try:
-        return initial_distribution(
-            args.initial,
-            args.vocab,
-            exponent=DEFAULTS["initial"]["exponent"] if args.exponent is None else args.exponent,
-            support=args.support,
-            s0=args.s0,
-            concentration=1.0 if args.concentration is None else args.concentration,
-            root_seed=args.root_seed,
-            path=args.initial_path,
+        config = check_entry(
+            row_config(vocab=args.vocab, initial=initial, scenario=args.scenario, window=args.window, root_seed=args.root_seed, **row),
+            "cli",
         )
+        return config, from_config(config["initial"], config["grid"]["vocab"][0], config["root_seed"])
+    except ConfigError as err:
+        _fail(parser, err.problems[0])
     except ValueError as err:
         _fail(parser, _flag_message(str(err)))
 
@@ -266,19 +274,19 @@ def safe_fraction_command(args, parser) -> None:
     import json
 
     _check_applicable(args, parser)
-    for key in ("seeds", "generations"):
-        if getattr(args, key) < 1:
-            _fail(parser, f"--{key} must be an integer >= 1, got {getattr(args, key)}")
-    if not 0 < args.confidence < 1:
-        _fail(parser, f"--confidence must be in (0, 1), got {args.confidence}")
-    if args.resolution is not None and not 0 < args.resolution <= 1:
-        _fail(parser, f"--resolution must be in (0, 1], got {args.resolution}")
-    size = args.n if args.n is not None else args.n_real
-    if size < 1:
-        _fail(parser, f"--{'n' if args.n is not None else 'n-real'} must be an integer >= 1, got {size}")
     if args.analytic_only and args.scenario != "mixed":
         _fail(parser, "--analytic-only: the closed forms describe --scenario mixed only")
-    p0 = _initial(args, parser)
+    _, p0 = _checked(
+        args,
+        parser,
+        n=args.n,
+        n_real=args.n_real,
+        seeds=args.seeds,
+        generations=args.generations,
+        thresholds={criterion: getattr(args, criterion) for criterion in CRITERIA},
+        confidence=args.confidence,
+        resolution=args.resolution,
+    )
     thresholds = {criterion: getattr(args, criterion) for criterion in CRITERIA}
     options = dict(
         scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds, resolution=args.resolution
@@ -399,8 +407,9 @@ def initial_command(args, parser) -> None:
     args.scenario, args.window = "mixed", None
     _check_applicable(args, parser)
     _writable(args.initial_file, "--initial-file", parser)
+    _, p0 = _checked(args, parser, n=1, generations=1, seeds=1)  # p(0) alone: the smallest row
     try:
-        write_parquet(initial_table(_initial(args, parser)), args.initial_file)
+        write_parquet(initial_table(p0), args.initial_file)
     except (OSError, ValueError) as err:
         _fail(parser, f"cannot write the results: {err}")
 
@@ -416,13 +425,20 @@ def simulate_command(args, parser) -> None:
         _fail(parser, "--n-real takes --n-synthetic (the real-data frame), not --synthetic-fraction")
     if args.n is not None and args.n_synthetic is not None and not all(0 <= k <= args.n for k in args.n_synthetic):
         _fail(parser, f"--n-synthetic must be integers in [0, n={args.n}] with --n, got {args.n_synthetic}")
-    for key in ("seeds", "generations"):
-        if getattr(args, key) < 1:
-            _fail(parser, f"--{key} must be an integer >= 1, got {getattr(args, key)}")
-    for key in ("first_seed", "root_seed"):
-        if getattr(args, key) < 0:
-            _fail(parser, f"--{key.replace('_', '-')} must be an integer >= 0, got {getattr(args, key)}")
-    p0 = _initial(args, parser)
+    if not 0 <= args.first_seed <= 2**32 - max(args.seeds, 1):
+        _fail(parser, f"--first-seed: {args.first_seed} with --seeds {args.seeds}; allowed: 0 … 2^32 − seeds (seed indices are 32-bit)")
+    budget_counts = args.n is not None and args.n_synthetic is not None  # cells of one n given by their counts
+    _, p0 = _checked(
+        args,
+        parser,
+        n=args.n,
+        n_real=args.n_real,
+        fractions=[k / args.n for k in args.n_synthetic] if budget_counts else args.synthetic_fraction,
+        counts=None if budget_counts else args.n_synthetic,
+        log_real_shares=False,
+        seeds=args.seeds,
+        generations=args.generations,
+    )
     vocab = p0.size
     try:
         if args.synthetic_fraction is not None:

@@ -70,6 +70,11 @@ def default_grid() -> dict:
     return {key: list(properties[key]["examples"][0]) for key in ("n", "synthetic_fraction")}
 
 
+def default_counts() -> list:
+    """The real-data frame's synthetic counts when a row names none: the schema's example."""
+    return list(schema()["properties"]["grid"]["properties"]["n_synthetic"]["examples"][0])
+
+
 def defaults() -> dict:
     """Every key of a study that sets none: what the command line and the Python API start from."""
     return fill_defaults({"grid": default_grid()})
@@ -179,7 +184,7 @@ def cross_key_errors(config: dict):
             "allowed: n · (G + 1) < 2^62 (the kept training set is counted in int64)"
         )
     if config["scenario"] in SOURCE_SCENARIOS and grid.get("synthetic_fraction") != [1.0]:
-        yield f"config key 'grid': scenario {config['scenario']} sets its own sources; allowed: grid.n with grid.synthetic_fraction [1.0]"
+        yield f"config key 'grid.synthetic_fraction': scenario {config['scenario']} sets its own sources; allowed: [1.0]"
 
 
 def initial_file_errors(config: dict):
@@ -421,8 +426,11 @@ def row_config(*, n=None, n_real=None, vocab=None, initial=None, thresholds=None
     `vocab`, the `initial` keys, the `thresholds` and confidence/resolution (`safe`), and any
     top-level key (scenario, window, generations, seeds, root_seed, log_real_shares). Unchecked:
     `check_entry` checks it."""
-    grid = {"n": [n], "synthetic_fraction": fractions} if n_real is None else {"n_real": [n_real], "n_synthetic": counts}
-    if vocab is not None:
+    if n_real is None:
+        grid = {"n": [n], "synthetic_fraction": fractions}
+    else:
+        grid = {"n_real": [n_real], "n_synthetic": counts if counts is not None else default_counts()}
+    if vocab is not None or (initial or {}).get("kind", "zipf") != "file":  # only a file sets vocab
         grid["vocab"] = [vocab]
     if "log_real_shares" in keys:
         grid["log_real_shares"] = keys.pop("log_real_shares")
@@ -439,6 +447,10 @@ def check_entry(config: dict, entry: str) -> dict:
     asked for: every value the workflow refuses, refused with the same words under the name
     `entry` gives it (ConfigError, a ValueError, one line per problem, each name once). The
     row's seeds run in one process, so the cost is that of one job with all of them."""
+    if config.get("grid", {}).get("vocab") == [None]:
+        raise ConfigError(
+            [f"{entry_name('grid.vocab', entry)}: missing; allowed: an integer >= 2 (a p(0) file sets it)"], "invalid arguments"
+        )
     config.setdefault("seeds_per_job", config.get("seeds", DEFAULTS["seeds"]))
     config.setdefault("fractions_per_job", 1)
     try:

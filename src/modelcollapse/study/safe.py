@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..config import DEFAULTS, schema
+from ..config import DEFAULTS, default_counts
 from ..core.simulate import SCENARIOS, SOURCE_SCENARIOS, Cell, sample_sizes
 from ..core.stats import clopper_pearson_lower, clopper_pearson_upper, mean_and_se
 
@@ -38,7 +38,7 @@ FRAMES = ("budget", "real_data")
 # The defaults of `modelcollapse safe-fraction` and `modelcollapse.safe_fraction`: the schema's
 DEFAULT_THRESHOLDS = {c: DEFAULTS["safe"][c] for c in CRITERIA}
 DEFAULT_FRACTIONS = tuple(DEFAULTS["grid"]["synthetic_fraction"])
-DEFAULT_N_SYNTHETIC = tuple(schema()["properties"]["grid"]["properties"]["n_synthetic"]["examples"][0])
+DEFAULT_N_SYNTHETIC = tuple(default_counts())
 
 
 @dataclass(frozen=True)
