@@ -19,7 +19,7 @@ import yaml
 from conftest import project_copy, snakemake
 from matplotlib.colors import same_color
 
-from modelcollapse.study.aggregate import read_row_tables, read_rows
+from modelcollapse.study.aggregate import STUDY_TABLES, read_row_tables, read_rows
 from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
 from modelcollapse.study.report import safe_fraction_table_html
 
@@ -254,8 +254,8 @@ def test_figures_leave_the_callers_matplotlib_as_it_was(study):
     run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert run.stdout.strip() == "svg"
     _, results, _ = study
-    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
-    for figure in (phase_diagram(frames["criteria"], frames["safe_fraction"], "drift", 0.1), safe_fraction_figure(frames["safe_fraction"])):
+    frames = read_rows({key: sorted(results.glob(f"rows/*/{STUDY_TABLES[key]}.parquet")) for key in ("criteria", "safe")})
+    for figure in (phase_diagram(frames["criteria"], frames["safe"], "drift", 0.1), safe_fraction_figure(frames["safe"])):
         assert figure.canvas.manager is None
 
 
@@ -268,10 +268,10 @@ def test_adjacent_hatched_tiles_are_one_patch_and_the_same_pixels(study, tmp_pat
     import modelcollapse.study.plotting as plotting
 
     _, results, _ = study
-    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+    frames = read_rows({key: sorted(results.glob(f"rows/*/{STUDY_TABLES[key]}.parquet")) for key in ("criteria", "safe")})
 
     def drawn(name):
-        fig = phase_diagram(frames["criteria"], frames["safe_fraction"], "collapse", 0.05)
+        fig = phase_diagram(frames["criteria"], frames["safe"], "collapse", 0.05)
         save_figure(fig, [tmp_path / f"{name}.png"])
         return sum(bool(patch.get_hatch()) for ax in fig.axes for patch in ax.patches), np.asarray(Image.open(tmp_path / f"{name}.png"))
 

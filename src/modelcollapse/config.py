@@ -279,6 +279,25 @@ def study_rows(config: dict) -> dict:
     return rows
 
 
+def study_identity(config: dict) -> dict:
+    """What makes a checked config's tables theirs: the study's name and every key its numbers
+    depend on, with the release that made them. Every row table records it, and `merge` and
+    `load_study` refuse a table that carries another."""
+    from ._version import __version__
+
+    keys = ("study", "scenario", "window", "generations", "seeds", "root_seed", "initial", "safe")
+    return {**{key: config.get(key) for key in keys}, "version": __version__}
+
+
+def initial_digests(config: dict) -> dict:
+    """{vocab: SHA-256 of p⁽⁰⁾} as a checked config's initial keys make it (`core.io.initial_digest`):
+    what a row's p⁽⁰⁾ file and simulation tables must match, whoever wrote them."""
+    from .core.initial import from_config
+    from .core.io import initial_digest
+
+    return {vocab: initial_digest(from_config(config["initial"], vocab, config["root_seed"])) for vocab in config["grid"]["vocab"]}
+
+
 def cost_errors(config: dict):
     """A study beyond `limits` (memory of one job, number of jobs), naming the key to change."""
     from .study.cost import history_rows, study_cost
@@ -291,6 +310,31 @@ def cost_errors(config: dict):
         yield f"config key '{key}': {message}"
 
 
+def reuse_errors(config: dict, results):
+    """A study name that already holds a finished study made with other keys: refused, since a
+    run would overwrite it. A new release alone is no reason (its jobs rerun), nor another grid
+    (rows are added or dropped; the rows kept are reused)."""
+    from .core.io import provenance
+
+    merged = Path(results) / "safe_fraction.parquet"
+    if not merged.is_file():
+        return
+    try:
+        made = provenance(merged).get("identity")
+    except ValueError:
+        return  # a damaged file is the run's to refuse and replace
+    if made is None:
+        return  # made by a release that recorded no identity: nothing to compare
+    ours = study_identity(config)
+    changed = [key for key in ours if key != "version" and made.get(key) != ours[key]]
+    if changed:
+        yield (
+            f"config key 'study': {results} holds the study {config['study']!r} made with other "
+            + ", ".join(f"{key} ({made.get(key)!r}, now {ours[key]!r})" for key in changed)
+            + f"; allowed: another study name, or delete {results} to redo it"
+        )
+
+
 def notes(config: dict, rows: dict):
     """What a study says before it runs: requested fractions that give the same synthetic counts
     (simulated once), and thresholds its seeds cannot certify (`safe.seed_shortfalls`)."""
@@ -298,13 +342,31 @@ def notes(config: dict, rows: dict):
     from .study.safe import seed_shortfalls
 
     grid = config["grid"]
+    shared = {}
     for size in grid.get("n", ()):
         probes = next(p for s, _, p in rows.values() if s == size)
-        shared = [f"{a} as {probes[k]} ({k})" for a in grid["synthetic_fraction"] if probes[k := sample_sizes(size, a)[1]] != a]
-        if shared:
-            yield f"n={size}: same synthetic counts, simulated once: {', '.join(shared)}"
+        shared[size] = [a for a in grid["synthetic_fraction"] if probes[sample_sizes(size, a)[1]] != a]
+    if any(shared.values()):
+        sizes = ", ".join(f"n={size} ({len(fractions)})" for size, fractions in shared.items() if fractions)
+        yield f"note: some requested fractions give the synthetic count of another and are simulated once: {sizes} (grid.synthetic_fraction in config/README.md)"
     for message in seed_shortfalls(config["seeds"], config["safe"], config["safe"]["confidence"]):
         yield f"note: {message}"
+
+
+def read_text_values(value, node: dict | None = None):
+    """`value` with every string read as YAML where the schema wants no string there: Snakemake
+    hands nested `--config` values over as text (`grid={"n": [10]}` gives n = ['10'])."""
+    node = _resolve(node or schema())
+    types = node.get("type", [])
+    types = types if isinstance(types, list) else [types]
+    if isinstance(value, str) and types and "string" not in types:
+        read = read_yaml(value)
+        return read if isinstance(read, (int, float, bool, type(None))) else value
+    if isinstance(value, dict):
+        return {k: read_text_values(v, node.get("properties", {}).get(k, {})) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [read_text_values(v, node["items"]) for v in value]
+    return value
 
 
 # --- the one entry point -----------------------------------------------------------------------------
@@ -324,6 +386,7 @@ def check(config: dict) -> dict:
         if not {"n_real", "n_synthetic"} & set(grid):
             for key, values in default_grid().items():
                 grid.setdefault(key, values)
+    config.update(read_text_values(config))
     problems = [*schema_errors(config), *strict_errors(config)]
     if not problems:
         problems = list(initial_file_errors(config))

@@ -28,6 +28,8 @@ rule refine:
         seeds=lookup(dpath="seeds", within=config),
         root_seed=lookup(dpath="root_seed", within=config),
         safe=lookup(dpath="safe", within=config),
+        identity=STUDY_IDENTITY,
+        initial_sha256=lambda wildcards: INITIAL_DIGESTS[STUDY_ROWS[wildcards.row][1]],
     script:
         "../scripts/refine.py"
 
@@ -53,5 +55,7 @@ rule merge:
     priority: 1  # beside the α* figure, before the phase diagrams: the report's tables wait for both
     conda:
         "../envs/modelcollapse.yaml"
+    params:
+        identity=STUDY_IDENTITY,
     script:
         "../scripts/merge.py"

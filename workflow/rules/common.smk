@@ -46,6 +46,11 @@ else:
 
 
 STUDY_ROWS = modelcollapse.config.study_rows(config)
+if problems := list(modelcollapse.config.reuse_errors(config, RESULTS)):
+    raise modelcollapse.config.ConfigError(problems)
+# What every row table records and `merge` checks, and the p(0) each row's files must hold.
+STUDY_IDENTITY = modelcollapse.config.study_identity(config)
+INITIAL_DIGESTS = modelcollapse.config.initial_digests(config)
 for message in modelcollapse.config.notes(config, STUDY_ROWS):
     print(message, file=sys.stderr)
 

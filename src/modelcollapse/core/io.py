@@ -58,6 +58,25 @@ def initial_digest(p0) -> str:
     return hashlib.sha256(np.ascontiguousarray(p0, dtype=np.float64).tobytes()).hexdigest()
 
 
+def content_digest(table: pa.Table) -> str:
+    """SHA-256 of a table's columns (names, types, nulls, values), not of its metadata: what a
+    study's tables record in their provenance and their readers verify, since Parquet's page
+    checksums leave the footer (names, types) and page headers unguarded."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{table.schema.remove_metadata()}\n{table.num_rows}".encode())
+    for column in table.itercolumns():
+        digest.update(np.asarray(column.is_null()).tobytes())
+        values = column.to_numpy()
+        digest.update(values.tobytes() if values.dtype != object else "\x00".join(map(str, values)).encode())
+    return digest.hexdigest()
+
+
+def with_content_digest(table: pa.Table, meta: dict) -> pa.Table:
+    """`with_provenance` of `meta` and the table's own `content_digest` (`sha256`)."""
+    return with_provenance(table, {**meta, "sha256": content_digest(table)})
+
+
 def with_provenance(table: pa.Table, meta: dict) -> pa.Table:
     """`table` with `meta` added to its provenance: the `modelcollapse` entry of its metadata, the
     parameters and the build it was made with (`provenance` reads it back from a file)."""
@@ -69,7 +88,13 @@ def with_provenance(table: pa.Table, meta: dict) -> pa.Table:
 def provenance(path) -> dict:
     """The parameters a simulation table was made with (its `modelcollapse` metadata)."""
     metadata = open_checked(path).schema_arrow.metadata or {}
-    return json.loads(metadata.get(b"modelcollapse", b"{}"))
+    try:
+        made = json.loads(metadata.get(b"modelcollapse", b"{}"))
+    except ValueError as err:  # damaged JSON or text
+        raise ValueError(f"{path}: its provenance is not readable ({err})") from None
+    if not isinstance(made, dict):
+        raise ValueError(f"{path}: its provenance is not readable (not a mapping)")
+    return made
 
 
 def write_parquet(table: pa.Table, path) -> None:

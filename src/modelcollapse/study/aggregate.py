@@ -17,6 +17,7 @@ from .._version import __version__
 from ..core import stats, theory
 from ..core.io import (
     INITIAL_SCHEMA,
+    content_digest,
     initial_digest,
     open_checked,
     provenance,
@@ -25,6 +26,7 @@ from ..core.io import (
     table_copy,
     table_from_columns,
     table_from_records,
+    with_content_digest,
     with_provenance,
     write_tables,
 )
@@ -55,20 +57,28 @@ def to_pandas(tables: dict) -> dict:
     `simulate_row` returns and what the merged files hold."""
     frames = {name: table.to_pandas() for name, table in tables.items()}
     if "safe" in frames:  # an int64 column with nulls comes to pandas as float64
-        frames["safe"] = frames["safe"].astype(dict.fromkeys(SAFE_NULLABLE, "Int64"))
+        frames["safe"] = frames["safe"].astype({c: "Int64" for c in SAFE_NULLABLE if c in frames["safe"]})
     return frames
 
 
-def read_row_tables(paths: dict) -> dict:
+def read_row_tables(paths: dict, identity: dict | None = None) -> dict:
     """The study's tables from its rows' files, {'summary' | 'criteria' | 'safe': [paths]} joined
-    in the order given, as Arrow tables, their page checksums verified: what the figure jobs draw
-    without waiting for `merge`."""
-    return {name: pa.concat_tables([open_checked(path).read() for path in files]) for name, files in paths.items()}
+    in the order given, as Arrow tables, each file checked by `check_study_tables` (of this
+    study: `identity`, or the first file's): what the figure jobs draw without waiting for
+    `merge`, and what `merge` joins."""
+    tables = {}
+    for name, files in paths.items():
+        parts = []
+        for path in files:
+            parts.append(check_study_tables({name: path}, identity)[name])
+            identity = identity or provenance(path)["identity"]
+        tables[name] = pa.concat_tables(parts)
+    return tables
 
 
-def read_rows(paths: dict) -> dict:
+def read_rows(paths: dict, identity: dict | None = None) -> dict:
     """`read_row_tables` as pandas DataFrames (`to_pandas`): what the `merge` job writes."""
-    return to_pandas(read_row_tables(paths))
+    return to_pandas(read_row_tables(paths, identity))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -86,12 +96,13 @@ def check_provenance(path, expected: dict) -> None:
             )
 
 
-def read_sims(paths, generations: int, seeds: int, expected: dict | None = None, cells=None):
+def read_sims(paths, generations: int, seeds: int, expected: dict | None = None, cells=None, vocab: int | None = None):
     """A row's simulation tables as an iterator of cells, each one table sorted by seed and
     generation, in order of (n, n_synthetic).
 
     Refused up front: corrupt files, files made with other parameters (`expected` metadata),
-    other cells than `cells` (synthetic counts), several scenarios; and each cell, when it is
+    other cells than `cells` ((n, n_synthetic) pairs) or another vocabulary than `vocab`,
+    several scenarios; and each cell, when it is
     read, unless it has seeds 0 … seeds − 1 × generations 0 … G exactly once. Each file is read
     whole to learn its cells, then again for each of them, so that one file and one cell are
     held at a time; the last file read is kept, so a file holding many cells of a few seeds (the
@@ -103,15 +114,18 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
     for path in paths:
         table = read(path)
         scenarios.update(table["scenario"].unique().to_pylist())
+        found_vocab = set(table["vocab"].unique().to_pylist())
+        if vocab is not None and found_vocab - {vocab}:
+            raise ValueError(f"{path}: vocab {sorted(found_vocab)}, the study's row has {vocab}; it belongs to another row or study")
         n, n_synthetic = table["n"].to_numpy(), table["n_synthetic"].to_numpy()
         starts = np.ones(n.size, dtype=bool)  # the first row of each run of one cell
         starts[1:] = (n[1:] != n[:-1]) | (n_synthetic[1:] != n_synthetic[:-1])
         bounds = np.append(np.flatnonzero(starts), n.size).tolist()
         for start, stop in zip(bounds[:-1], bounds[1:]):
             holders.setdefault((int(n[start]), int(n_synthetic[start])), []).append((path, start, stop))
-    found = sorted(k for _, k in holders)
+    found = sorted(holders)
     if cells is not None and found != sorted(cells):
-        raise ValueError(f"{', '.join(map(str, paths))}: synthetic counts {found}, the study's grid has {sorted(cells)}")
+        raise ValueError(f"{', '.join(map(str, paths))}: cells (n, n_synthetic) {found}, the study's grid has {sorted(cells)}")
     if len(scenarios) != 1 or None in scenarios:
         raise ValueError("a study has one scenario; the tables mix several")
 
@@ -295,17 +309,21 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
 def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> int:
     """The workflow's refine job for one row (workflow/rules/aggregate.smk): `study_row` of the
     row's grid tables `sims` (paths), checked against the study (`read_sims`: provenance, the
-    grid's synthetic counts `cells`, complete cells), with every refinement probe simulated here
+    grid's cells, the row's vocabulary, complete cells), with every refinement probe simulated here
     with all seeds and streamed to outputs['probes'] as it comes; then outputs['summary'],
-    ['criteria'] and ['safe'] (docs/outputs.md), each with the study's provenance and this
-    engine's. `initial` is the path of p⁽⁰⁾; `config` has generations, seeds, root_seed and safe.
-    Returns the number of refinement probes."""
+    ['criteria'] and ['safe'] (docs/outputs.md), each with the study's identity and this row's
+    provenance. `initial` is the path of p⁽⁰⁾, which must be the p⁽⁰⁾ the config makes
+    (`config['initial_sha256']`, `config.initial_digests`); `cells` the grid's synthetic counts;
+    `config` has generations, seeds, root_seed, safe and the study's `identity`
+    (`config.study_identity`). Returns the number of refinement probes."""
     from ..core.simulate import engine_numpy, simulate_cell
 
     p0 = read_initial(initial)
+    if initial_digest(p0) != config["initial_sha256"]:
+        raise ValueError(f"{initial}: not the p(0) this study's initial keys make; it belongs to another run: delete it or rerun its job")
     G, seeds, root_seed = config["generations"], config["seeds"], config["root_seed"]
     # each grid table must come from this study and this build: same scenario, generations, root
-    # seed, p(0), library version and NumPy of the compiled engine
+    # seed, window, p(0) (as the config makes it), library version and NumPy of the compiled engine
     expected = {
         "scenario": row.scenario,
         "generations": G,
@@ -313,7 +331,7 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
         "window": row.window,
         "version": __version__,
         "engine_numpy": engine_numpy(),
-        "initial_sha256": initial_digest(p0),
+        "initial_sha256": config["initial_sha256"],
     }
     probes = []
 
@@ -322,10 +340,36 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
         return simulate_cell(p0, cell, range(seeds), G, root_seed)
 
     with streamed_parquet(outputs["probes"], with_provenance(SIMS_SCHEMA.empty_table(), expected)) as write:
-        grid = read_sims(sims, G, seeds, expected, cells)
+        grid = read_sims(sims, G, seeds, expected, [(row.cell(k).n, int(k)) for k in cells], row.vocab)
         tables = study_row(row, grid, p0, config, simulate, lambda table: write(with_provenance(table, expected)))
-    write_tables({outputs[name]: with_provenance(tables[name], expected) for name in ("summary", "criteria", "safe")})
+    made = {**expected, "identity": config["identity"]}
+    write_tables({outputs[name]: with_content_digest(tables[name], {**made, "table": STUDY_TABLES[name]}) for name in STUDY_TABLES})
     return len(probes)
+
+
+STUDY_TABLES = {"summary": "summary", "criteria": "criteria", "safe": "safe_fraction"}  # key → file name
+
+
+def check_study_tables(paths: dict, identity: dict | None = None) -> dict:
+    """{key: Arrow table} of a study's tables {key: path} (keys of STUDY_TABLES), refused with a
+    ValueError naming the file unless each is a readable Parquet file whose page checksums and
+    content digest (`io.content_digest`) hold, made as the table its key names, all of one study: `identity` (`config.study_identity`) when
+    given, else the first file's."""
+    tables = {}
+    for key, path in paths.items():
+        made = provenance(path)
+        identity = made.get("identity") if identity is None else identity
+        if made.get("table") != STUDY_TABLES[key]:
+            raise ValueError(f"{path}: holds the table {made.get('table')!r}, not {STUDY_TABLES[key]!r}")
+        if made.get("identity") != identity or identity is None:
+            raise ValueError(f"{path}: made by another study or release ({made.get('identity')!r}); this study is {identity!r}")
+        try:
+            tables[key] = open_checked(path).read()
+        except (OSError, pa.ArrowException) as err:  # damage past the footer shows only when read
+            raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
+        if content_digest(tables[key]) != made.get("sha256"):
+            raise ValueError(f"{path}: its columns are not those written (content digest differs): the file is damaged")
+    return tables
 
 
 def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_probe) -> pa.Table:

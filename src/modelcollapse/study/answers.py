@@ -26,12 +26,18 @@ class Study:
 
 
 def load_study(path) -> Study:
-    """The tables of `results/{study}`: summary, per-cell criterion statistics and α*."""
+    """The tables of `results/{study}`: summary, per-cell criterion statistics and α*, each
+    refused with a ValueError naming the file unless its page checksums hold and it is the table
+    its name says, made by the same study as the others (`aggregate.check_study_tables`)."""
+    from .aggregate import STUDY_TABLES, check_study_tables, to_pandas
+
     path = Path(path)
-    missing = [name for name in ("summary", "criteria", "safe_fraction") if not (path / f"{name}.parquet").exists()]
+    files = {key: path / f"{name}.parquet" for key, name in STUDY_TABLES.items()}
+    missing = [file.name for file in files.values() if not file.is_file()]
     if missing:
-        raise FileNotFoundError(f"{path}: no {', '.join(m + '.parquet' for m in missing)}; run the study first (snakemake study)")
-    return Study(path, *(pd.read_parquet(path / f"{name}.parquet") for name in ("summary", "criteria", "safe_fraction")))
+        raise FileNotFoundError(f"{path}: no {', '.join(missing)}; run the study first (snakemake study)")
+    frames = to_pandas(check_study_tables(files))
+    return Study(path, frames["summary"], frames["criteria"], frames["safe"])
 
 
 def safe_fraction(
