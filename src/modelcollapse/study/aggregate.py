@@ -40,6 +40,7 @@ from .safe import (
     is_safe,
     real_sample_decides,
     refine,
+    threshold_pairs,
     wanted_probes,
 )
 
@@ -54,8 +55,8 @@ def to_pandas(tables: dict) -> dict:
     the safe table's `SAFE_NULLABLE` counts as nullable Int64 (docs/outputs.md): what
     `simulate_row` returns and what the merged files hold."""
     frames = {name: table.to_pandas() for name, table in tables.items()}
-    if "safe" in frames:  # an int64 column with nulls comes to pandas as float64
-        frames["safe"] = frames["safe"].astype(dict.fromkeys(SAFE_NULLABLE, "Int64"))
+    for name in {"safe", "tolerance"} & set(frames):  # an int64 column with nulls comes to pandas as float64
+        frames[name] = frames[name].astype(dict.fromkeys(SAFE_NULLABLE, "Int64"))
     return frames
 
 
@@ -234,9 +235,11 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=
     its `CellResult`, and `record(table)`, if given, receives that probe's simulation table as
     soon as it exists (the refine job streams them to probes/{row}.parquet). Only `digest_cell`
     of each cell is kept. Returns Arrow tables 'summary', 'criteria' (per cell and criterion:
-    the statistic the estimator judged) and 'safe' (α* per criterion; `SAFE_NULLABLE` null where
-    the row has none), cells in order of synthetic count (within a row, n is fixed or grows with
-    it). Refinement serves `criteria`, and 'safe' has only their α*."""
+    the statistic the estimator judged), 'safe' (α* per criterion; `SAFE_NULLABLE` null where
+    the row has none) and 'values' (`values_table`), cells in order of synthetic count (within a
+    row, n is fixed or grows with it). Refinement serves `criteria`, and 'safe' has only their
+    α*. A criterion's threshold in config['safe'] may be a list: refinement then serves every
+    threshold, and 'safe' and 'criteria' have a line per threshold."""
     G, safe = config["generations"], config["safe"]
     thresholds = {c: safe[c] for c in CRITERIA}
     baseline = expected_l1_error(p0, row.baseline_size)  # one per row: it is the same for every cell
@@ -264,12 +267,53 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=
     summary = summary.append_column("frame", pa.array([row.frame] * summary.num_rows, pa.large_string()))
     summary = summary.append_column("probe", pa.array(np.repeat(is_probe, G + 1)))
 
-    empirical = estimate(row, probes, thresholds, confidence, criteria)
-    predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, grid_counts, resolution)}
-    # one record per criterion: the row's identity, then the estimate, then the analytic columns
-    records = [{**row.identity, **e, **predicted[e["criterion"]]} for e in empirical]
-    table = table_from_records(records, nullable=SAFE_NULLABLE)
-    return {"summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe), "safe": table}
+    records = answer_records(row, probes, p0, G, thresholds, confidence, grid_counts, resolution, criteria)
+    return {
+        "summary": summary,
+        "criteria": criteria_table(row, cells, probes, thresholds, is_probe),
+        "safe": table_from_records(records, nullable=SAFE_NULLABLE),
+        "values": values_table(probes, grid_counts),
+    }
+
+
+def answer_records(
+    row: Row, probes: dict, p0, generations: int, thresholds: dict, confidence: float, grid_counts, resolution=None, criteria=CRITERIA
+) -> list[dict]:
+    """The safe-fraction table's records of one row, one per criterion and threshold: the row's
+    identity, then the estimate from the probes' per-seed values (`estimate`), then the analytic
+    columns (computed for every criterion, so that `criteria` changes no number)."""
+    predicted = analytic.analytic_safe_fractions(row, p0, generations, thresholds, grid_counts, resolution)
+    by_pair = {(p["criterion"], p["threshold"]): p for p in predicted}
+    return [
+        {**row.identity, **e, **by_pair[(e["criterion"], e["threshold"])]} for e in estimate(row, probes, thresholds, confidence, criteria)
+    ]
+
+
+def values_table(probes: dict, grid_counts) -> pa.Table:
+    """Per probe and seed, every criterion's value at G (rows/{row}/values.parquet): what the
+    estimator judged, from which α* at another threshold follows without simulating
+    (`study.tolerance`). `probe` marks the counts refinement added, as in the summary."""
+    counts, grid = sorted(probes), set(grid_counts)
+    seeds = len(probes[counts[0]][CRITERIA[0]])
+    columns = {
+        "n_synthetic": np.repeat(counts, seeds),
+        "seed": np.tile(np.arange(seeds), len(counts)),
+        "probe": np.repeat([k not in grid for k in counts], seeds),
+        **{c: np.concatenate([np.asarray(probes[k][c], dtype=float) for k in counts]) for c in CRITERIA},
+    }
+    return table_from_columns(columns)
+
+
+def values_probes(table) -> tuple[dict, list]:
+    """The probes {n_synthetic: {criterion: per-seed values}} and the grid's counts of a
+    `values_table`: what `estimate` and refinement take."""
+    k = table["n_synthetic"].to_numpy()
+    counts, starts = np.unique(k, return_index=True)
+    bounds = [*starts[1:], k.size]
+    values = {c: table[c].to_numpy() for c in CRITERIA}
+    probes = {int(n): {c: values[c][a:b] for c in CRITERIA} for n, a, b in zip(counts, starts, bounds)}
+    refinement = table["probe"].to_numpy(zero_copy_only=False)
+    return probes, [int(n) for n, a in zip(counts, starts) if not refinement[a]]
 
 
 def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None, criteria=CRITERIA) -> dict:
@@ -297,8 +341,8 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
     row's grid tables `sims` (paths), checked against the study (`read_sims`: provenance, the
     grid's synthetic counts `cells`, complete cells), with every refinement probe simulated here
     with all seeds and streamed to outputs['probes'] as it comes; then outputs['summary'],
-    ['criteria'] and ['safe'] (docs/outputs.md), each with the study's provenance and this
-    engine's. `initial` is the path of p⁽⁰⁾; `config` has generations, seeds, root_seed and safe.
+    ['criteria'], ['safe'] and ['values'] (docs/outputs.md), each with the study's provenance
+    and this engine's. `initial` is the path of p⁽⁰⁾; `config` has generations, seeds, root_seed and safe.
     Returns the number of refinement probes."""
     from ..core.simulate import engine_numpy, simulate_cell
 
@@ -324,17 +368,17 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
     with streamed_parquet(outputs["probes"], with_provenance(SIMS_SCHEMA.empty_table(), expected)) as write:
         grid = read_sims(sims, G, seeds, expected, cells)
         tables = study_row(row, grid, p0, config, simulate, lambda table: write(with_provenance(table, expected)))
-    write_tables({outputs[name]: with_provenance(tables[name], expected) for name in ("summary", "criteria", "safe")})
+    write_tables({outputs[name]: with_provenance(tables[name], expected) for name in ("summary", "criteria", "safe", "values")})
     return len(probes)
 
 
 def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_probe) -> pa.Table:
-    """Per cell and criterion: the mean statistic at G and its standard error, whether the
-    estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""
+    """Per cell, criterion and threshold: the mean statistic at G and its standard error, whether
+    the estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""
     records = []
     for cell, probe in zip(cells, is_probe):
         k = int(cell["n_synthetic"])
-        for criterion in CRITERIA:
+        for criterion, threshold in threshold_pairs(thresholds):
             mean, se = stats.mean_and_se(probes[k][criterion])
             stat = float(mean)
             bad = degenerate(row, k)
@@ -350,8 +394,8 @@ def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_pro
                     "criterion": criterion,
                     "value": stat,
                     "se": float(se),
-                    "threshold": thresholds[criterion],
-                    "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
+                    "threshold": threshold,
+                    "safe": bool(is_safe(criterion, stat, threshold) and not bad),
                     "degenerate": bad,
                     "real_sample_decides": real_sample_decides(row, criterion, k),
                     "probe": bool(probe),
