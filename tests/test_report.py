@@ -316,7 +316,8 @@ def test_report_opens_on_the_grid_figure_and_alpha_table(study, tmp_path):
 
 @needs_chromium
 def test_results_category_lists_the_figure_first_and_shows_the_table_inline(study, tmp_path):
-    """Click '1. Results' in the menu: the α*(n) figure is its first item, the α* table its second;
+    """Click '1. Results' in the menu: the α*(n) figure is its first item, the α* table its second
+    (α* against the tolerance the third);
     click the table's eye button: the table is shown in the page (an HTML frame), not downloaded."""
     _, results, report = study
     click = """
@@ -332,7 +333,7 @@ def test_results_category_lists_the_figure_first_and_shows_the_table_inline(stud
     dom = chromium_dom(report, tmp_path / "profile", click)
     assert "data-failed" not in dom and 'data-listed="' in dom, "could not click through the report's menu"
     listed = json.loads(html.unescape(dom.split('data-listed="', 1)[1].split('"', 1)[0]))
-    assert listed == ["1 · α*(n) figure", "2 · α* table"], listed
+    assert listed == ["1 · α*(n) figure", "2 · α* table", "3 · α* against the tolerance"], listed
     page = Rendered(dom)
     assert len(page.frames) == 1, "the α* table is not shown inline"
     shown = Rendered(decode_data_uri(page.frames[0]).decode("utf-8"), root=None)

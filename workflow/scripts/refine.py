@@ -10,6 +10,6 @@ p = snakemake.params
 size, vocab = p.row
 row = Row(p.scenario, p.frame, size, vocab, p.window)
 config = {"generations": p.generations, "seeds": p.seeds, "root_seed": p.root_seed, "safe": p.safe}
-outputs = {name: snakemake.output[name] for name in ("probes", "summary", "criteria", "safe")}
+outputs = {name: snakemake.output[name] for name in ("probes", "summary", "criteria", "safe", "values")}
 probes = refine_row(row, snakemake.input.sims, snakemake.input.initial, p.cells, config, outputs)
 print(f"row {row}: {probes} refinement probes", file=sys.stderr)

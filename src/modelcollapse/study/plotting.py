@@ -248,3 +248,106 @@ def safe_fraction_figure(safe, title: str = ""):
     _bottom_legend(fig, handles, labels, ncol=2, y=-0.28)
     fig.suptitle(title or "Maximum safe synthetic fraction α*", y=0.96, va="bottom")  # clear of the panel titles
     return fig
+
+
+# --- α* against the tolerance ----------------------------------------------------------------------
+
+# What a threshold lets through, the figure's x axis (log scale): the drift and the collapse
+# probability themselves, the excess error beyond the all-real model's (t − 1), the diversity
+# given up (1 − t). Every criterion's α* then grows from left to right.
+_ALLOWANCE = {
+    "drift": ("drift threshold t", lambda t: t, lambda a: a),
+    "excess_error": ("excess_error threshold t (axis: t − 1)", lambda t: t - 1, lambda a: a + 1),
+    "diversity": ("diversity threshold t (axis: 1 − t)", lambda t: 1 - t, lambda a: 1 - a),
+    "collapse": ("collapse threshold t", lambda t: t, lambda a: a),
+}
+
+
+@figure_style("study")
+def tolerance_figure(tolerance, thresholds: dict | None = None, title: str = ""):
+    """α* against the tolerance: one row of panels per criterion, one column per vocab, x the
+    criterion's threshold (log scale of what it lets through), y α* (stretched towards 1); one
+    colour per row size n (or N), α* with its interval as bars, filled where the probes bracket
+    that threshold's crossing as finely as refinement does and hollow where they do not, and the
+    analytic α* dashed where it is valid. `thresholds`, if given, marks the study's own."""
+    col = columns(tolerance)
+    size_key = row_size_key(col["frame"])
+    criteria = [c for c in CRITERIA if c in set(col["criterion"])]
+    vocabs = np.unique(col["vocab"]).tolist()
+    sizes = np.unique(col[size_key]).astype(int).tolist()
+    colour = dict(zip(sizes, colormaps["viridis"](np.linspace(0, 0.88, len(sizes)))))
+    fig = Figure(figsize=(4.6 * len(vocabs) + 1.0, 3.1 * len(criteria) + 0.6), layout="constrained")
+    axes = fig.subplots(len(criteria), len(vocabs), sharey=True, squeeze=False)
+    spread = 10 ** (0.018 * (np.arange(len(sizes)) - (len(sizes) - 1) / 2))  # side by side at one threshold
+    for i, criterion in enumerate(criteria):
+        label, forward, inverse = _ALLOWANCE[criterion]
+        lines = col["criterion"] == criterion
+        ticks = np.unique(col["threshold"][lines])
+        for ax, vocab in zip(axes[i], vocabs):
+            ax.set_xscale("function", functions=(lambda a: np.log10(np.clip(a, 1e-12, None)), lambda y: 10.0**y))
+            ax.set_yscale("function", functions=(_stretch, _unstretch))
+            if thresholds is not None and criterion in thresholds:
+                ax.axvline(forward(thresholds[criterion]), color="0.55", ls=":", lw=1.4, zorder=1)
+            for j, size in enumerate(sizes):
+                b = _select(col, lines & (col["vocab"] == vocab) & (col[size_key] == size), by="threshold")
+                if not b["threshold"].size:
+                    continue
+                x, alpha, c = forward(b["threshold"]) * spread[j], b["safe_fraction"].astype(float), colour[size]
+                low, high = _interval(b)
+                shown, open_low = ~np.isnan(alpha), np.isnan(b["ci_low"].astype(float)) & ~np.isnan(alpha)
+                below = np.where(open_low, 0.0, alpha - low)  # an open lower end: dotted down to 0, not a bar
+                ax.errorbar(
+                    x[shown],
+                    alpha[shown],
+                    yerr=[below[shown], high[shown] - alpha[shown]],
+                    fmt="none",
+                    ecolor=c,
+                    elinewidth=1.1,
+                    capsize=2,
+                    zorder=2,
+                )
+                ax.vlines(x[open_low], 0, alpha[open_low], colors=[c], linestyles=":", lw=0.9, zorder=2)
+                ax.plot(x[shown], alpha[shown], "-", color=c, lw=1.0, alpha=0.8, zorder=2)
+                refined = shown & b["refined"].astype(bool)
+                ax.plot(x[refined], alpha[refined], "o", color=c, ms=5, zorder=3)
+                ax.plot(x[shown & ~refined], alpha[shown & ~refined], "o", mec=c, mfc="white", mew=1.2, ms=5, zorder=3)
+                ax.plot(x[~shown], np.zeros((~shown).sum()), "X", color=c, mec="white", ms=9, mew=0.8, zorder=3)
+                analytic = np.where(b["analytic_valid"].astype(bool), b["analytic_safe_fraction"], np.nan)
+                ax.plot(forward(b["threshold"]), analytic, "--", color=c, lw=1.3, zorder=2)
+            ax.set_xticks(forward(ticks), [f"{t:g}" for t in ticks], rotation=45 if ticks.size > 6 else 0)
+            ax.xaxis.set_minor_locator(NullLocator())
+            reach = np.sort(forward(ticks))
+            ax.set_xlim(reach[0] / 1.35, reach[-1] * 1.35)
+            ax.set_ylim(0, 1)
+            ax.set_yticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
+            ax.grid(axis="y", color="0.9", lw=0.8)
+            ax.set_xlabel(label, fontsize=10.5)
+            if i == 0:
+                ax.set_title(f"vocab = {vocab}")
+        axes[i, 0].set_ylabel(f"α* ({criterion})")
+    handles = [Line2D([], [], color=colour[s], marker="o", ms=5, lw=1.0) for s in sizes]
+    labels = [f"{'n' if size_key == 'n' else 'N'} = {s}" for s in sizes]
+    confidence = col["confidence"][0] if "confidence" in col else 0.95
+    handles += [
+        Line2D([], [], color="0.3", marker="o", ms=5, lw=0),
+        Line2D([], [], color="0.3", marker="o", mfc="white", ms=5, lw=0),
+        Line2D([], [], color="0.3", marker="|", ms=10, lw=0),
+        Line2D([], [], color="0.3", ls="--", lw=1.3),
+    ]
+    labels += [
+        "α*, probes refined for this threshold",
+        "α*, probes not refined for it (a probe, not the crossing)",
+        f"bar: {confidence:.0%} interval; dotted to 0: no count certified safe",
+        "analytic α* (dashed, where valid)",
+    ]
+    if thresholds is not None:
+        handles.append(Line2D([], [], color="0.55", ls=":", lw=1.4))
+        labels.append("the study's threshold (the one refined for)")
+    if np.isnan(col["safe_fraction"].astype(float)).any():
+        handles.append(Line2D([], [], color="0.3", marker="X", mec="white", ms=9, mew=0.8, lw=0))
+        labels.append("nothing safe, not even without synthetic data (drawn at 0)")
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+    fig.suptitle(title or "Maximum safe synthetic fraction α* against the tolerance")
+    fig.get_layout_engine().execute(fig)  # laid out once, now: `save_figure` crops to what is drawn
+    fig.set_layout_engine("none")
+    return fig
