@@ -51,9 +51,9 @@ SAFE_NULLABLE = ("n", "n_real", "max_synthetic")  # safe-table counts a row may 
 
 
 def to_pandas(tables: dict) -> dict:
-    """A row's or a study's tables {'summary', 'criteria', 'safe'} (Arrow) as pandas DataFrames,
-    the safe table's `SAFE_NULLABLE` counts as nullable Int64 (docs/outputs.md): what
-    `simulate_row` returns and what the merged files hold."""
+    """A row's or a study's tables {'summary', 'criteria', 'safe', …} (Arrow) as pandas
+    DataFrames, the `SAFE_NULLABLE` counts of the safe and tolerance tables as nullable Int64
+    (docs/outputs.md): what `simulate_row` returns and what the merged files hold."""
     frames = {name: table.to_pandas() for name, table in tables.items()}
     for name in {"safe", "tolerance"} & set(frames):  # an int64 column with nulls comes to pandas as float64
         frames[name] = frames[name].astype(dict.fromkeys(SAFE_NULLABLE, "Int64"))

@@ -1,5 +1,6 @@
 """Figures of the safe synthetic fraction (docs/safe-fraction.md), matplotlib: the phase
-diagram of each criterion and the α*(n) figure of a study (the report's tables: `report`).
+diagram of each criterion, the α*(n) figure and α* against the tolerance of a study (the
+report's tables: `report`).
 
 The tables come as pandas DataFrames or as Arrow tables, drawn from their columns as NumPy arrays
 (`report.columns`): a figure job reads its rows' Arrow tables and does not import pandas, which
