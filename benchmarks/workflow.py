@@ -70,9 +70,10 @@ FIGURES = ("phase_diagram", "safe_fraction_figure")  # the rules whose jobs draw
 
 def floor_snakefile(counts: dict) -> str:
     """A Snakefile with the study's jobs per rule (`counts`) and its dependencies (simulate →
-    refine, prioritised as in the workflow → merge and the figures; merge and the α* figure →
-    the report tables), every job only starting Python, importing what a job of its rule needs
-    (FLOOR_IMPORTS, and FIGURE_IMPORTS for a figure)."""
+    refine, prioritised as in the workflow → merge, the figures and the tolerance table; merge
+    and the α* figure → the report tables; the tolerance table → its figure), every job only
+    starting Python, importing what a job of its rule needs (FLOOR_IMPORTS, and FIGURE_IMPORTS
+    for a figure)."""
     rows, blocks, figures = counts["refine"], counts["simulate"], sum(counts[rule] for rule in FIGURES)
 
     def job(imports):
@@ -80,7 +81,7 @@ def floor_snakefile(counts: dict) -> str:
 
     return f"""
 rule all:
-    input: "report.done", expand("figures/{{figure}}.done", figure=range({figures}))
+    input: "report.done", expand("figures/{{figure}}.done", figure=range({figures})), "tolerance_figure.done"
 rule simulate:
     output: "sims/{{block}}.done"
     {job(FLOOR_IMPORTS)}
@@ -101,6 +102,14 @@ rule report_tables:
     input: "merge.done", "figures/0.done"
     output: "report.done"
     {job(FLOOR_IMPORTS)}
+rule tolerance:
+    input: expand("rows/{{row}}.done", row=range({rows}))
+    output: "tolerance.done"
+    {job(FLOOR_IMPORTS)}
+rule tolerance_figure:
+    input: "tolerance.done"
+    output: "tolerance_figure.done"
+    {job(FIGURE_IMPORTS)}
 """
 
 
@@ -111,12 +120,15 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     every row through the library's API (`safe_fraction` with the study's p⁽⁰⁾: the grid's and the
     refinement's simulations, the summaries, the interval and the analytic α* of a refine job,
     without its files), then the five figures (PNG and PDF) from the rows' tables the study
-    wrote; not the grid's tables, `merge` or the report's tables. Its probes and α* must be the
-    study's (the same sampling), or the benchmark stops."""
+    wrote, and the tolerance table with its figure; not the grid's tables, `merge` or the
+    report's tables. Its probes and α* must be the study's (the same sampling), or the benchmark
+    stops."""
+    from modelcollapse.config import frame, study_rows
     from modelcollapse.study.aggregate import read_initial, read_row_tables
     from modelcollapse.study.answers import safe_fraction
-    from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
-    from modelcollapse.study.safe import CRITERIA
+    from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure, tolerance_figure
+    from modelcollapse.study.safe import CRITERIA, Row
+    from modelcollapse.study.tolerance import study_tolerance
 
     grid, safe = config["grid"], config["safe"]
     size_key = "n" if "n" in grid else "n_real"  # the budget or the real-data frame
@@ -143,6 +155,13 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
             fig = phase_diagram(tables["criteria"], tables["safe_fraction"], criterion, safe[criterion])
             save_figure(fig, [f"{figures}/{criterion}.png", f"{figures}/{criterion}.pdf"])
         save_figure(safe_fraction_figure(tables["safe_fraction"]), [f"{figures}/alpha.png", f"{figures}/alpha.pdf"])
+        named = study_rows(config)
+        rows = [Row(config["scenario"], frame(grid), size, vocab, config.get("window")) for size, vocab, _ in named.values()]
+        values = [results / "rows" / name / "values.parquet" for name in named]
+        initials = [results / "initial" / f"vocab{row.vocab}.parquet" for row in rows]
+        tolerance = study_tolerance(rows, values, initials, config["generations"], safe)
+        thresholds = {c: safe[c] for c in CRITERIA}
+        save_figure(tolerance_figure(tolerance, thresholds), [f"{figures}/tolerance.png", f"{figures}/tolerance.pdf"])
     end = resource.getrusage(resource.RUSAGE_SELF)
     study = pd.read_parquet(results / "safe_fraction.parquet")
     same = pd.concat(answers).merge(study, on=[size_key, "vocab", "criterion"], suffixes=("", "_study"))

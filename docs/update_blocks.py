@@ -8,6 +8,10 @@ Each block sits between `<!-- BEGIN name -->` and `<!-- END name -->` in the fil
   safe-fraction-example   docs/safe-fraction.md  one row of the study, every criterion: α*, its interval, bracket, analytic α*
   analytic-agreement      docs/safe-fraction.md  how often the analytic α* lies in the empirical interval
 
+from `results/{study}/tolerance.parquet`:
+
+  tolerance-example       docs/safe-fraction.md  that row's α* at every threshold of the sweep, and whether it is refined there
+
 from the configuration's schema (`modelcollapse.config.reference`, as config/README.md):
 
   config-reference        docs/configuration.md  every key: default, what is allowed, meaning
@@ -35,6 +39,7 @@ BLOCKS = {  # block: the file it lives in, from the repository root
     "results-at-a-glance": "README.md",
     "safe-fraction-example": "docs/safe-fraction.md",
     "analytic-agreement": "docs/safe-fraction.md",
+    "tolerance-example": "docs/safe-fraction.md",
     "interval-coverage": "docs/safe-fraction.md",
     "performance": "docs/performance.md",
     "config-reference": "docs/configuration.md",
@@ -117,6 +122,44 @@ def worked_example(safe: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def tolerance_example(tolerance: pd.DataFrame, safe: pd.DataFrame) -> str:
+    """The worked example's row at every threshold of the sweep: α* [interval], whether the
+    probes are refined for that threshold, the analytic α*; the study's own threshold marked."""
+    rows = tolerance[(tolerance["n"] == EXAMPLE_ROW[0]) & (tolerance["vocab"] == EXAMPLE_ROW[1])]
+    if rows.empty:
+        first = tolerance.iloc[0]
+        rows = tolerance[(tolerance["n"] == first["n"]) & (tolerance["vocab"] == first["vocab"])]
+    n, vocab = int(rows["n"].iloc[0]), int(rows["vocab"].iloc[0])
+    own = set(zip(safe["criterion"], safe["threshold"]))
+    lines = [
+        f"Row n = {n}, vocab = {vocab} of the default study, every threshold of `safe.tolerance_sweep` "
+        f"({int(rows['seeds'].iloc[0])} seeds, {rows['confidence'].iloc[0]:.0%} confidence interval; "
+        "**bold**: the study's own threshold, the one its probes were refined for):",
+        "",
+        "| criterion | threshold | α\\* | interval | probes refined for it | analytic α\\* (valid?) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows.itertuples():
+        threshold = f"**{r.threshold:g}**" if (r.criterion, r.threshold) in own else f"{r.threshold:g}"
+        refined = "yes" if r.refined else f"no: next probe {fmt(r.bracket_high)}" if not pd.isna(r.bracket_high) else "no"
+        lines.append(
+            f"| `{r.criterion}` | {threshold} | {fmt(r.safe_fraction)} | {interval(r.ci_low, r.ci_high)} | {refined} | "
+            f"{fmt(r.analytic_safe_fraction)} ({'yes' if r.analytic_valid else 'no'}) |"
+        )
+    drift = rows[rows["criterion"] == "drift"].sort_values("threshold", ignore_index=True)
+    mine = drift.index[[("drift", t) in own for t in drift["threshold"]]]
+    if len(mine) and 0 < mine[0] < len(drift) - 1:  # the study's drift threshold and its neighbours in the sweep
+        near = drift.iloc[mine[0] - 1 : mine[0] + 2]
+        lines += [
+            "",
+            f"Read: a drift threshold of {', '.join(f'{t:g}' for t in near['threshold'])} gives α\\* "
+            f"{', '.join(fmt(a) for a in near['safe_fraction'])} (analytic {', '.join(fmt(a) for a in near['analytic_safe_fraction'])}). "
+            "Where the probes are not refined for a threshold, α\\* is the probe below its crossing and the analytic value "
+            "the closer reading; `modelcollapse safe-fraction` with a list refines for each.",
+        ]
+    return "\n".join(lines)
+
+
 def agreement(safe: pd.DataFrame) -> str:
     inside = analytic_inside(safe)
     lines = ["| criterion | rows where the analytic α\\* claims validity | of which inside the empirical interval |", "|---|---|---|"]
@@ -182,7 +225,12 @@ def main() -> None:
     if args.only in (None, "study"):
         safe = pd.read_parquet(Path(args.results) / "safe_fraction.parquet")
         blocks.update(
-            {"results-at-a-glance": at_a_glance(safe), "safe-fraction-example": worked_example(safe), "analytic-agreement": agreement(safe)}
+            {
+                "results-at-a-glance": at_a_glance(safe),
+                "safe-fraction-example": worked_example(safe),
+                "analytic-agreement": agreement(safe),
+                "tolerance-example": tolerance_example(pd.read_parquet(Path(args.results) / "tolerance.parquet"), safe),
+            }
         )
     if args.only == "performance" or (args.only is None and Path(args.bench).is_dir()):
         bench = Path(args.bench)  # each block from the reports there are

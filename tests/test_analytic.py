@@ -91,7 +91,8 @@ def test_analytic_alpha_star_at_vocab_1e5_is_finite_and_valid():
 
 def test_other_scenarios_report_nothing_with_the_reason():
     row = Row("fresh", "budget", 100, 10)
-    rows = analytic.analytic_safe_fractions(row, initial.zipf(10, 1.1), G, {}, [0, 100])
+    rows = analytic.analytic_safe_fractions(row, initial.zipf(10, 1.1), G, {**SWEEP, "drift": 0.1}, [0, 100])
+    assert len(rows) == 1 + 3 * len(SWEEP["drift"])  # a line per criterion and threshold
     assert all(np.isnan(r["analytic_safe_fraction"]) and not r["analytic_valid"] for r in rows)
     assert all("scenario mixed" in r["analytic_method"] for r in rows)
 
@@ -142,3 +143,34 @@ def test_thm3_column_searches_only_the_counts_eq11_can_allow(size, vocab):
     expected = float(row.fraction(k[ok].max())) if ok.any() else np.nan
     assert analytic.thm3_safe_fraction(row, 0.1) == pytest.approx(expected, nan_ok=True)
     assert np.isfinite(analytic.thm3_safe_fraction(Row("mixed", "budget", 10**15, vocab), 0.1))
+
+
+SWEEP = {
+    "drift": [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0],
+    "excess_error": [1.0, 1.02, 1.05, 1.1, 1.2, 1.5, 2.0, 3.0],
+    "diversity": [0.99, 0.98, 0.95, 0.9, 0.8, 0.5, 0.2, 0.0],  # from strict to lax, as the others
+    "collapse": [0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0],
+}
+
+
+@pytest.mark.parametrize("frame, size, vocab", [("budget", 30, 10), ("budget", 1000, 1000), ("budget", 3000, 100), ("real_data", 100, 100)])
+def test_analytic_alpha_star_never_falls_as_the_threshold_lets_more_through(frame, size, vocab):
+    """Every criterion's analytic α* over a sweep of thresholds, from strict to lax, in one call
+    (the closed forms evaluated once for all): never falling, and at each threshold what a call
+    with that threshold alone gives."""
+    row, p0 = Row("mixed", frame, size, vocab), initial.zipf(vocab, 1.1)
+    grid = list(
+        row.probes(
+            {"synthetic_fraction": [k / 20 for k in range(21)], "n_synthetic": [0, 1, 3, 10, 30, 100, 300, 1000], "log_real_shares": True}
+        )
+    )
+    lines = analytic.analytic_safe_fractions(row, p0, G, SWEEP, grid)
+    assert [(r["criterion"], r["threshold"]) for r in lines] == [(c, t) for c in SWEEP for t in SWEEP[c]]
+    for criterion, thresholds in SWEEP.items():
+        alpha = np.array([r["analytic_safe_fraction"] for r in lines if r["criterion"] == criterion])
+        assert (np.diff(np.nan_to_num(alpha, nan=-1.0)) >= 0).all(), (criterion, alpha)
+        for t, a in zip(thresholds[::3], alpha[::3]):
+            (alone,) = [
+                r for r in analytic.analytic_safe_fractions(row, p0, G, {**SWEEP, criterion: t}, grid) if r["criterion"] == criterion
+            ]
+            assert alone["analytic_safe_fraction"] == a or (np.isnan(a) and np.isnan(alone["analytic_safe_fraction"]))

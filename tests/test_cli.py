@@ -329,3 +329,109 @@ def test_safe_fraction_from_a_data_file(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert {r["vocab"] for r in rows} == {65} and {r["frame"] for r in rows} == {"real_data"}
     assert all(r["n_real"] == 100 for r in rows)
+
+
+# --- a list of thresholds: α* at each ----------------------------------------------------------
+
+
+def test_safe_fraction_with_a_list_of_thresholds(capsys):
+    """A comma-separated list gives one line per (criterion, threshold), refined for each, with
+    the threshold beside the criterion and no strictest line (it would compare tolerances); the
+    JSON has a `threshold` column and the numbers of the library called with the same lists."""
+    import json
+
+    import modelcollapse as mc
+
+    cli.main(safe_fraction_args("--drift", "0.05,0.1,0.2", "--excess-error", "1.05,1.2"))
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split()[:3] == ["criterion", "threshold", "alpha*"]
+    firsts = [line.split()[:2] for line in out[2:7]]
+    assert firsts == [["drift", "0.05"], ["drift", "0.1"], ["drift", "0.2"], ["excess_error", "1.05"], ["excess_error", "1.2"]]
+    assert [line.split()[0] for line in out[7:9]] == ["diversity", "collapse"]
+    assert not any(line.startswith("strictest") for line in out)
+
+    cli.main(safe_fraction_args("--drift", "0.05,0.1,0.2", "--excess-error", "1.05,1.2", "--json"))
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["criterion"], r["threshold"]) for r in rows] == [
+        ("drift", 0.05),
+        ("drift", 0.1),
+        ("drift", 0.2),
+        ("excess_error", 1.05),
+        ("excess_error", 1.2),
+        ("diversity", 0.9),
+        ("collapse", 0.05),
+    ]
+    table = mc.safe_fraction(vocab=10, n=30, seeds=20, generations=20, thresholds={"drift": [0.05, 0.1, 0.2], "excess_error": [1.05, 1.2]})
+    np.testing.assert_array_equal([r["safe_fraction"] for r in rows], table["safe_fraction"].to_numpy())
+    np.testing.assert_array_equal([r["threshold"] for r in rows], table["threshold"].to_numpy())
+
+
+def test_safe_fraction_analytic_only_with_a_list(capsys):
+    import json
+
+    cli.main(["safe-fraction", "--n", "1000", "--vocab", "1000", "--analytic-only", "--drift", "0.05,0.1,0.2,0.4", "--json"])
+    drift = [r for r in json.loads(capsys.readouterr().out) if r["criterion"] == "drift"]
+    assert [r["threshold"] for r in drift] == [0.05, 0.1, 0.2, 0.4]
+    alphas = [r["analytic_safe_fraction"] for r in drift]
+    assert alphas == sorted(alphas) and alphas[0] < alphas[-1]
+
+
+def test_a_single_threshold_keeps_the_output_as_it_was(capsys):
+    """One value per threshold flag: no threshold column in the text, the strictest line, and the
+    analytic JSON with exactly its former keys; giving the default explicitly changes nothing."""
+    import json
+
+    cli.main(safe_fraction_args())
+    default = capsys.readouterr().out
+    cli.main(safe_fraction_args("--drift", "0.1", "--collapse", "0.05"))
+    assert capsys.readouterr().out == default
+    assert default.splitlines()[1].split()[:2] == ["criterion", "alpha*"]
+    assert "\nstrictest: " in default
+    cli.main(["safe-fraction", "--n", "1000", "--vocab", "100", "--analytic-only", "--json"])
+    keys = {tuple(r) for r in json.loads(capsys.readouterr().out)}
+    assert keys == {
+        (
+            "scenario",
+            "frame",
+            "vocab",
+            "n",
+            "n_real",
+            "criterion",
+            "analytic_safe_fraction",
+            "analytic_method",
+            "analytic_valid",
+            "thm3_safe_fraction",
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    "flag, value, allowed",
+    [
+        ("--drift", "nan", "number >= 0"),
+        ("--drift", "-0.1", "number >= 0"),
+        ("--drift", "0.05,-1", "number >= 0"),
+        ("--drift", "inf", "number >= 0"),
+        ("--drift", "", "comma-separated list of numbers"),
+        ("--drift", "0.05,,0.2", "comma-separated list of numbers"),
+        ("--excess-error", "1.1,abc", "comma-separated list of numbers"),
+        ("--collapse", "0.05,1.5", "number in [0, 1]"),
+        ("--diversity", "0.9;0.95", "comma-separated list of numbers"),
+    ],
+)
+def test_bad_threshold_lists_are_one_line_naming_the_flag(capsys, flag, value, allowed):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(safe_fraction_args(f"{flag}={value}"))
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"modelcollapse safe-fraction: error: {flag}: ") and allowed in lines[0], lines
+
+
+@pytest.mark.parametrize("command", ["safe-fraction", "simulate", "initial", "counts", "config"])
+def test_help_shows_defaults_only_where_there_is_one(capsys, command):
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: None)" not in text and "(default: False)" not in text
+    if command == "safe-fraction":
+        assert "(default: mixed)" in text and "(default: drift excess_error diversity collapse)" in text

@@ -55,7 +55,7 @@ def copy_of_the_pages(root: Path) -> Path:
 
 def test_result_blocks_render_from_a_study(tmp_path):
     """docs/update_blocks.py fills every study block, in the README and in docs/safe-fraction.md,
-    from a safe_fraction table."""
+    from a safe_fraction table and its tolerance table."""
     import subprocess
     import sys
 
@@ -88,6 +88,8 @@ def test_result_blocks_render_from_a_study(tmp_path):
     ]
     (tmp_path / "study").mkdir()
     pd.DataFrame(rows).to_parquet(tmp_path / "study" / "safe_fraction.parquet")
+    sweep = [{**r, "threshold": t, "safe_fraction": 0.5 + t, "refined": t == 0.1} for r in rows for t in (0.05, 0.1, 0.2)]
+    pd.DataFrame(sweep).to_parquet(tmp_path / "study" / "tolerance.parquet")
     root = copy_of_the_pages(tmp_path / "tree")
     script = [sys.executable, str(ROOT / "docs" / "update_blocks.py"), str(tmp_path / "study"), "--only", "study", "--root", str(root)]
     assert subprocess.run([*script, "--check"], capture_output=True).returncode == 1  # the fake study is not the shipped one
@@ -95,6 +97,9 @@ def test_result_blocks_render_from_a_study(tmp_path):
     readme, page = (root / "README.md").read_text(), (root / "docs" / "safe-fraction.md").read_text()
     assert "| 300 | 100 | **0.5** (`drift`) | 0.5 [0.4, 0.6]" in readme
     assert "| `collapse` | 4 of 4 | 4 (100%) |" in page and "Row n = 30, vocab = 10" in page
+    assert "| `drift` | 0.05 | 0.55 | [0.4, 0.6] | no: next probe 0.51 | 0.5 (yes) |" in page
+    assert "| `drift` | **0.1** | 0.6 | [0.4, 0.6] | yes | 0.5 (yes) |" in page
+    assert "a drift threshold of 0.05, 0.1, 0.2 gives α\\* 0.55, 0.6, 0.7" in page
     assert subprocess.run([*script, "--check"], capture_output=True).returncode == 0
 
 

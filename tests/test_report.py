@@ -20,6 +20,7 @@ from conftest import project_copy, snakemake
 from matplotlib.colors import same_color
 
 from modelcollapse.study.aggregate import STUDY_TABLES, read_row_tables, read_rows
+from modelcollapse.study.plotting import _runs as plotting_runs
 from modelcollapse.study.plotting import phase_diagram, safe_fraction_figure, save_figure
 from modelcollapse.study.report import safe_fraction_table_html
 
@@ -38,13 +39,23 @@ WHEN = """function when(find, then, tries = 100) {
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
+# The README's report command after `snakemake study` alone: a report names the target it reports
+# on (the default target, `all`, has the paper's figures too, which `study` never made).
+REPORT_COMMAND = next(
+    line.split(" #")[0].split()
+    for line in (Path(__file__).parents[1] / "README.md").read_text().splitlines()
+    if line.startswith("snakemake ") and "--report" in line.split() and "study" in line.split()
+)
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    """The small study, run and reported: (scratch project, its results folder, report.html)."""
+    """The small study, run (`snakemake study`) and reported as the README says: (scratch
+    project, its results folder, report.html)."""
     work = project_copy(tmp_path_factory.mktemp("report"))
     snakemake(work, "study", "--configfile", ".test/config/config.yaml")
-    snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--report", "report.html")
-    return work, work / "results" / "test_small", work / "report.html"
+    snakemake(work, *REPORT_COMMAND[1:], "--configfile", ".test/config/config.yaml")
+    return work, work / "results" / "test_small", work / REPORT_COMMAND[REPORT_COMMAND.index("--report") + 1]
 
 
 # --- what a browser shows -----------------------------------------------------------------------
@@ -191,17 +202,20 @@ def test_alpha_figure_and_tables_are_written(study):
 
 
 def test_alpha_figure_lines_and_the_real_data_frame(study):
-    """The thick black line of each panel runs through the lowest α* of every n (0 where nothing is
-    safe); in the real-data frame the x axis is N and the table's first column 'N (real)'."""
+    """The strictest line of each panel runs through the lowest α* of every n (0 where nothing is
+    safe), thin and on top of every criterion's line and band, so the binding criterion's own line
+    shows under it; in the real-data frame the x axis is N and the table's first column 'N (real)'."""
     _, results, _ = study
     safe = pd.read_parquet(results / "safe_fraction.parquet")
     fig = safe_fraction_figure(safe, "title")
     for ax, (vocab, part) in zip(fig.axes, safe.groupby("vocab", sort=True)):
         assert ax.get_title() == f"vocab = {vocab}"
-        black = [line for line in ax.get_lines() if same_color(line.get_color(), "black") and line.get_linewidth() > 5]
-        assert len(black) == 1
+        black = [line for line in ax.get_lines() if line.get_gid() == "strictest"]
+        assert len(black) == 1 and same_color(black[0].get_color(), "black")
         lowest = part.assign(a=part["safe_fraction"].fillna(0.0)).groupby("n")["a"].min()
         assert list(black[0].get_xdata()) == list(lowest.index) and list(black[0].get_ydata()) == list(lowest)
+        under = [a.get_zorder() for a in [*ax.lines, *ax.collections] if a is not black[0]]
+        assert black[0].get_linewidth() <= 2 and black[0].get_zorder() > max(under)
     assert fig.get_supxlabel().startswith("training-set size n")
 
     real = safe.assign(frame="real_data", n_real=safe["n"], n=pd.array([pd.NA] * len(safe), dtype="Int64"))
@@ -260,15 +274,17 @@ def test_figures_leave_the_callers_matplotlib_as_it_was(study):
 
 
 def test_adjacent_hatched_tiles_are_one_patch_and_the_same_pixels(study, tmp_path, monkeypatch):
-    """A phase diagram hatches each run of adjacent tiles that the estimator does not judge by
-    colour as one patch (drawn and hatched tile by tile, the hundreds of such tiles of `collapse`
-    cost its figure job more than half a second): the pixels are those of tile-by-tile patches."""
+    """A phase diagram hatches each run of adjacent tiles that the estimator never counts safe as
+    one patch (drawn and hatched tile by tile, hundreds of such tiles cost a figure job more than
+    half a second): the pixels are those of tile-by-tile patches. Runs of such tiles are made here
+    (a real-data row with N = 1 has one), from the collapse tiles set by the real sample alone."""
     from PIL import Image
 
     import modelcollapse.study.plotting as plotting
 
     _, results, _ = study
     frames = read_rows({key: sorted(results.glob(f"rows/*/{STUDY_TABLES[key]}.parquet")) for key in ("criteria", "safe")})
+    frames["criteria"]["degenerate"] |= frames["criteria"]["real_sample_decides"]
 
     def drawn(name):
         fig = phase_diagram(frames["criteria"], frames["safe"], "collapse", 0.05)
@@ -280,6 +296,40 @@ def test_adjacent_hatched_tiles_are_one_patch_and_the_same_pixels(study, tmp_pat
     tiles, tiles_pixels = drawn("tiles")
     assert 0 < runs < tiles, (runs, tiles)
     assert np.array_equal(runs_pixels, tiles_pixels)
+
+
+@pytest.mark.parametrize("criterion, threshold", [("drift", 0.1), ("excess_error", 1.1), ("diversity", 0.9), ("collapse", 0.05)])
+def test_phase_diagrams_mark_the_threshold_on_the_colour_bar(study, criterion, threshold):
+    """A black line across the colour bar where the colours turn from safe to unsafe (the white
+    centre), and there a bold tick labelled with the threshold."""
+    _, results, _ = study
+    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+    fig = phase_diagram(frames["criteria"], frames["safe_fraction"], criterion, threshold)
+    fig.draw_without_rendering()
+    bar = fig.axes[-1]
+    (line,) = [line for line in bar.get_lines() if same_color(line.get_color(), "black")]
+    y = line.get_ydata()[0]
+    tiles = fig.axes[0].collections[0]  # a row of tiles: the colour scale the bar shows
+    assert tiles.norm(y) == pytest.approx(0.5)  # the white centre, between blue (safe) and red
+    marked = [t for t in bar.get_yticklabels() if t.get_text() == f"{threshold:g}"]
+    assert len(marked) == 1 and marked[0].get_position()[1] == pytest.approx(y) and marked[0].get_fontweight() == "bold"
+
+
+def test_the_collapse_diagram_hatches_only_what_is_never_counted_safe(study):
+    """Only tiles whose p(1) is a point mass are hatched (not every tile whose collapse probability
+    the real sample sets, which was nearly all of them), each run of them once, and the colours
+    are on a logit scale: 0 and 1 of the seeds at the ends, the threshold between."""
+    _, results, _ = study
+    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+    tiles = frames["criteria"][frames["criteria"]["criterion"] == "collapse"]
+    assert tiles["real_sample_decides"].sum() > tiles["degenerate"].sum() > 0
+    fig = phase_diagram(frames["criteria"], frames["safe_fraction"], "collapse", 0.05)
+    hatched = sum(bool(patch.get_hatch()) for ax in fig.axes for patch in ax.patches)
+    runs = sum(len(list(plotting_runs(part.sort_values("effective_fraction")["degenerate"]))) for _, part in tiles.groupby(["n", "vocab"]))
+    assert hatched == runs
+    bar = fig.axes[-1]
+    assert "logit" in bar.get_ylabel()
+    assert [t.get_text() for t in bar.get_yticklabels()][1:3] == ["0", "1"]
 
 
 @needs_chromium
@@ -316,7 +366,8 @@ def test_report_opens_on_the_grid_figure_and_alpha_table(study, tmp_path):
 
 @needs_chromium
 def test_results_category_lists_the_figure_first_and_shows_the_table_inline(study, tmp_path):
-    """Click '1. Results' in the menu: the α*(n) figure is its first item, the α* table its second;
+    """Click '1. Results' in the menu: the α*(n) figure is its first item, the α* table its second
+    (α* against the tolerance the third);
     click the table's eye button: the table is shown in the page (an HTML frame), not downloaded."""
     _, results, report = study
     click = """
@@ -332,7 +383,7 @@ def test_results_category_lists_the_figure_first_and_shows_the_table_inline(stud
     dom = chromium_dom(report, tmp_path / "profile", click)
     assert "data-failed" not in dom and 'data-listed="' in dom, "could not click through the report's menu"
     listed = json.loads(html.unescape(dom.split('data-listed="', 1)[1].split('"', 1)[0]))
-    assert listed == ["1 · α*(n) figure", "2 · α* table"], listed
+    assert listed == ["1 · α*(n) figure", "2 · α* table", "3 · α* against the tolerance"], listed
     page = Rendered(dom)
     assert len(page.frames) == 1, "the α* table is not shown inline"
     shown = Rendered(decode_data_uri(page.frames[0]).decode("utf-8"), root=None)

@@ -159,6 +159,26 @@ def test_refinement_stops_at_a_tenth_of_the_interval():
     assert not wanted_probes(row, probes, THRESHOLDS, 0.95, None, ["drift"])
 
 
+def test_refinement_for_a_list_of_thresholds_brackets_each():
+    """A drift that grows linearly in the count, thresholds [0.2, 0.5, 0.8]: refinement finds each
+    crossing to the count, and `estimate` gives a line per threshold."""
+    row = Row("mixed", "budget", 1000, 5)
+
+    def evaluate(k):
+        return constant_probes({k: k / 1000})[k]
+
+    thresholds = {**THRESHOLDS, "drift": [0.2, 0.5, 0.8]}
+    probes = refine({k: evaluate(k) for k in (0, 1000)}, evaluate, lambda p: wanted_probes(row, p, thresholds, 0.95, None, ["drift"]))
+    lines = estimate(row, probes, thresholds, 0.95, ["drift"])
+    assert [(r["threshold"], r["max_synthetic"], r["bracket_high"]) for r in lines] == [
+        (0.2, 200, 0.201),
+        (0.5, 500, 0.501),
+        (0.8, 800, 0.801),
+    ]
+    for line in lines:  # each line is the estimate at that threshold alone, on the same probes
+        assert line == estimate(row, probes, {**THRESHOLDS, "drift": line["threshold"]}, 0.95, ["drift"])[0]
+
+
 # --- the interval and the point estimate: coverage and bias on a known truth -----------------------
 
 

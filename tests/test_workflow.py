@@ -327,6 +327,53 @@ def test_real_data_frame_end_to_end(tmp_path):
     assert (results / "figures" / "phase_drift.png").stat().st_size > 10_000
 
 
+# --- α* against the tolerance --------------------------------------------------------------------
+
+
+def test_tolerance_table_and_figure(small_run):
+    """tolerance.parquet and .csv: a line per (row, criterion, threshold) of the sweep and the
+    study's own threshold; at the study's own, exactly the α* table, refined; elsewhere from the
+    same probes, saying where they are too coarse. Each row keeps the per-seed values it judged;
+    the figure is drawn."""
+    from modelcollapse.config import DEFAULTS
+    from modelcollapse.study.tolerance import sweep
+
+    cfg = yaml.safe_load(SMALL.read_text())
+    thresholds = sweep({**DEFAULTS["safe"], **cfg.get("safe", {})})
+    safe = pd.read_parquet(small_run / "safe_fraction.parquet")
+    tolerance = pd.read_parquet(small_run / "tolerance.parquet")
+    csv = pd.read_csv(small_run / "tolerance.csv")
+    rows = len(cfg["grid"]["n"]) * len(cfg["grid"]["vocab"])
+    assert len(tolerance) == len(csv) == rows * sum(map(len, thresholds.values()))
+    assert list(tolerance.columns) == [*safe.columns, "refined"] and list(csv.columns) == list(tolerance.columns)
+    assert tolerance.groupby(["n", "vocab", "criterion"])["threshold"].apply(list).to_dict() == {
+        (n, vocab, c): thresholds[c] for n in cfg["grid"]["n"] for vocab in cfg["grid"]["vocab"] for c in thresholds
+    }
+    own = tolerance.merge(safe[["n", "vocab", "criterion", "threshold"]], on=["n", "vocab", "criterion", "threshold"])
+    assert own["refined"].all()
+    key = ["n", "vocab", "criterion"]
+    pd.testing.assert_frame_equal(
+        own.drop(columns="refined").sort_values(key, ignore_index=True), safe.sort_values(key, ignore_index=True), check_dtype=False
+    )
+    coarse = tolerance[~tolerance["refined"]]
+    assert len(coarse) and coarse["note"].str.contains("probes not refined for this threshold").all()
+    values = pd.read_parquet(small_run / "rows" / "n100_vocab10" / "values.parquet")
+    assert list(values.columns) == ["n_synthetic", "seed", "probe", "drift", "excess_error", "diversity", "collapse"]
+    assert len(values) == safe.loc[(safe["n"] == 100) & (safe["vocab"] == 10), "probes"].iloc[0] * cfg["seeds"]
+    for ext in ("png", "pdf"):
+        assert (small_run / "figures" / f"tolerance.{ext}").stat().st_size > 10_000
+
+
+def test_editing_the_tolerance_sweep_reruns_no_simulation(tmp_path, small_run):
+    """The sweep is estimated from the probes the study has: editing it plans the tolerance table
+    and its figure, nothing that simulates or refines."""
+    work = small_run.parents[1]
+    config = write_config(tmp_path / "sweep.yaml", safe={"tolerance_sweep": {"drift": [0.3, 0.6]}})
+    proc = snakemake(work, "-n", "study", "--configfile", str(config), "--quiet", "rules")
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M))
+    assert set(counts) - {"total"} == {"tolerance", "tolerance_figure", "study"}, proc.stdout
+
+
 # --- one implementation: the command line and Python give the workflow's numbers -----------------
 
 

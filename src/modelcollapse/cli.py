@@ -23,7 +23,20 @@ from .core.initial import INITIAL_KEYS, INITIAL_KINDS
 from .core.simulate import SCENARIOS, Cell
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
-FORMATTER = argparse.ArgumentDefaultsHelpFormatter
+
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help with each flag's default, for the flags that have one: no "(default: None)" on flags
+    that are unset unless given, nor "(default: False)" on switches."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        if isinstance(action.default, list):  # as it is typed: --criteria drift collapse
+            return f"{action.help} (default: {' '.join(map(str, action.default))})"
+        return super()._get_help_string(action)
+
+
+FORMATTER = DefaultsFormatter
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--n", type=int, help="training-set size per generation: the budget frame")
     size.add_argument("--n-real", type=int, help="real samples kept in every generation: the real-data frame")
     safe.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
-    safe.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"])
+    safe.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"], help="how each generation is trained (docs/model.md)")
     safe.add_argument("--window", type=int, help="K for scenario window (1 … n)")
     _initial_flags(safe)
     safe.add_argument("--generations", type=int, default=DEFAULTS["generations"], help="last generation G, where the criteria are judged")
@@ -52,9 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         bound = "largest" if LARGER_IS_WORSE[criterion] else "smallest"
         safe.add_argument(
             f"--{criterion.replace('_', '-')}",
-            type=float,
             default=DEFAULT_THRESHOLDS[criterion],
-            help=f"threshold: {bound} {STATISTIC[criterion]}",
+            metavar="T[,T...]",
+            help=f"threshold: {bound} {STATISTIC[criterion]}; a comma-separated list gives α* at each",
         )
     safe.add_argument(
         "--confidence",
@@ -75,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     safe.set_defaults(run=safe_fraction_command, subparser=safe)
 
     sim = sub.add_parser("simulate", formatter_class=FORMATTER, help="simulate the replicates of grid cells")
-    sim.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"])
+    sim.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"], help="how each generation is trained (docs/model.md)")
     size = sim.add_mutually_exclusive_group(required=True)
     size.add_argument("--n", type=int, help="training-set size per generation (>= 1): the budget frame")
     size.add_argument("--n-real", type=int, help="real samples kept (>= 0): the real-data frame, with --n-synthetic")
@@ -276,6 +289,7 @@ def safe_fraction_command(args, parser) -> None:
     _check_applicable(args, parser)
     if args.analytic_only and args.scenario != "mixed":
         _fail(parser, "--analytic-only: the closed forms describe --scenario mixed only")
+    thresholds = _thresholds(args, parser)
     _, p0 = _checked(
         args,
         parser,
@@ -283,11 +297,10 @@ def safe_fraction_command(args, parser) -> None:
         n_real=args.n_real,
         seeds=args.seeds,
         generations=args.generations,
-        thresholds={criterion: getattr(args, criterion) for criterion in CRITERIA},
+        thresholds={c: t[0] if isinstance(t, list) else t for c, t in thresholds.items()},  # a list: each item checked above
         confidence=args.confidence,
         resolution=args.resolution,
     )
-    thresholds = {criterion: getattr(args, criterion) for criterion in CRITERIA}
     options = dict(
         scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds, resolution=args.resolution
     )
@@ -319,10 +332,36 @@ def safe_fraction_command(args, parser) -> None:
     except ValueError as err:
         _fail(parser, _flag_message(str(err)))
     rows = [r for r in rows if r["criterion"] in args.criteria]
+    listed = any(isinstance(t, list) for t in thresholds.values())
+    if args.analytic_only and not listed:  # one threshold per criterion: the analytic table as it always was
+        rows = [{k: v for k, v in r.items() if k != "threshold"} for r in rows]
     if args.json:
         print(json.dumps(rows, indent=1, allow_nan=False, default=str))
     else:
-        print(_format(rows, args, p0.size))
+        print(_format(rows, args, p0.size, listed))
+
+
+def _thresholds(args, parser) -> dict:
+    """{criterion: threshold} from the threshold flags: a number, or a list of them from a
+    comma-separated list (α* at each threshold)."""
+    from .study.safe import threshold_problem
+
+    thresholds = {}
+    for criterion in CRITERIA:
+        flag, text = f"--{criterion.replace('_', '-')}", getattr(args, criterion)
+        values = []
+        for item in str(text).split(","):
+            try:
+                values.append(float(item))
+            except ValueError:
+                _fail(
+                    parser,
+                    f"{flag}: {item.strip()!r} in {text!r}; allowed: a number or a comma-separated list of numbers, e.g. 0.05,0.1,0.2",
+                )
+        if problem := threshold_problem(criterion, values, "cli"):
+            _fail(parser, problem)
+        thresholds[criterion] = values[0] if len(values) == 1 else values
+    return thresholds
 
 
 def _plain(value):
@@ -354,8 +393,9 @@ def _end(value) -> str:
     return "none" if value is None or value != value else _num(value)
 
 
-def _format(rows: list[dict], args, vocab: int) -> str:
-    """A table a person reads: one line per criterion, then the strictest."""
+def _format(rows: list[dict], args, vocab: int, listed: bool = False) -> str:
+    """A table a person reads: one line per criterion, then the strictest; with a list of
+    thresholds (`listed`), one line per criterion and threshold, and no strictest."""
     size = f"n = {args.n}" if args.n is not None else f"N = {args.n_real} real samples kept"
     lines = [
         f"alpha* (maximum safe synthetic fraction) for {size}, vocab = {vocab}: scenario {args.scenario}, "
@@ -387,14 +427,18 @@ def _format(rows: list[dict], args, vocab: int) -> str:
             )
             for r in rows
         ]
+    if listed:  # the threshold beside each criterion
+        header = (header[0], "threshold", *header[1:])
+        body = [(line[0], f"{r['threshold']:g}", *line[1:]) for line, r in zip(body, rows)]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *body)]
     lines += ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip() for line in (header, *body)]
     key = "analytic_safe_fraction" if args.analytic_only else "safe_fraction"
     known = [r for r in rows if r[key] is not None and r[key] == r[key]]
-    if known:
+    if known and not listed:  # across thresholds of one criterion, the lowest α* says nothing
         strictest = min(known, key=lambda r: r[key])
         lines.append(f"strictest: {strictest['criterion']} (alpha* = {_num(strictest[key])})")
-    lines += [f"note ({r['criterion']}): {r['note']}" for r in rows if r.get("note")]
+    label = (lambda r: f"{r['criterion']} {r['threshold']:g}") if listed else (lambda r: r["criterion"])
+    lines += [f"note ({label(r)}): {r['note']}" for r in rows if r.get("note")]
     return "\n".join(lines)
 
 

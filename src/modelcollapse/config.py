@@ -107,14 +107,15 @@ def allowed_values(node: dict) -> str:
     return " ".join([kinds, *bounds]) if bounds else kinds
 
 
-def schema_errors(config: dict):
-    """One line per problem the JSON schema finds: the key, what is wrong, what is allowed."""
+def schema_errors(config, node: dict | None = None, key: str = ""):
+    """One line per problem the JSON schema finds: the key, what is wrong, what is allowed. With
+    `node`, the value of config key `key` against that node of the schema."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = jsonschema.Draft202012Validator(node or schema())
     for error in sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.path]):
-        key = ".".join(str(p) for p in error.path) or "(top level)"
-        yield f"config key '{key}': {error.message}; allowed: {allowed_values(error.schema)}"
+        where = ".".join([key, *map(str, error.path)]).strip(".") or "(top level)"
+        yield f"config key '{where}': {error.message}; allowed: {allowed_values(error.schema)}"
 
 
 def strict_errors(value, node: dict | None = None, key: str = ""):
@@ -285,8 +286,10 @@ def study_identity(config: dict) -> dict:
     `load_study` refuse a table that carries another."""
     from ._version import __version__
 
-    keys = ("study", "scenario", "window", "generations", "seeds", "root_seed", "initial", "safe")
-    return {**{key: config.get(key) for key in keys}, "version": __version__}
+    keys = ("study", "scenario", "window", "generations", "seeds", "root_seed", "initial")
+    # the tolerance sweep is read from the row tables, never written into them
+    safe = {key: value for key, value in config["safe"].items() if key != "tolerance_sweep"}
+    return {**{key: config.get(key) for key in keys}, "safe": safe, "version": __version__}
 
 
 def initial_digests(config: dict) -> dict:

@@ -9,6 +9,7 @@ rule refine:
         summary=f"{RESULTS}/rows/{{row}}/summary.parquet",
         criteria=f"{RESULTS}/rows/{{row}}/criteria.parquet",
         safe=f"{RESULTS}/rows/{{row}}/safe_fraction.parquet",
+        values=f"{RESULTS}/rows/{{row}}/values.parquet",
     log:
         f"{RESULTS}/logs/refine/{{row}}.log",
     benchmark:
@@ -27,7 +28,8 @@ rule refine:
         generations=lookup(dpath="generations", within=config),
         seeds=lookup(dpath="seeds", within=config),
         root_seed=lookup(dpath="root_seed", within=config),
-        safe=lookup(dpath="safe", within=config),
+        # the tolerance sweep is not the refinement's: editing it reruns `tolerance` alone
+        safe={k: v for k, v in config["safe"].items() if k != "tolerance_sweep"},
         identity=STUDY_IDENTITY,
         initial_sha256=lambda wildcards: INITIAL_DIGESTS[STUDY_ROWS[wildcards.row][1]],
     script:
@@ -59,3 +61,37 @@ rule merge:
         identity=STUDY_IDENTITY,
     script:
         "../scripts/merge.py"
+
+
+# α* at every threshold of safe.tolerance_sweep besides the study's own, from the per-seed values
+# the refine jobs judged: no simulation, so editing the sweep reruns this job and its figure only.
+rule tolerance:
+    input:
+        values=row_tables("values"),
+        # each row's p(0), in the order of the rows
+        initial=expand(
+            rules.initial.output[0], vocab=[v for _, v, _ in STUDY_ROWS.values()]
+        ),
+    output:
+        table=f"{RESULTS}/tolerance.parquet",
+        csv=report(
+            f"{RESULTS}/tolerance.csv",
+            caption="../report/tolerance.rst",
+            category="Safe synthetic fraction",
+        ),
+    log:
+        f"{RESULTS}/logs/tolerance.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/tolerance.tsv"
+    conda:
+        "../envs/modelcollapse.yaml"
+    params:
+        rows=[STUDY_ROWS[row][:2] for row in STUDY_ROWS],
+        frame=FRAME,
+        scenario=lookup(dpath="scenario", within=config),
+        window=config.get("window"),
+        generations=lookup(dpath="generations", within=config),
+        safe=lookup(dpath="safe", within=config),
+        identity=STUDY_IDENTITY,
+    script:
+        "../scripts/tolerance.py"

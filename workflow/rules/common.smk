@@ -89,8 +89,9 @@ def row_initial(wildcards):
 
 
 def row_tables(name):
-    """Every row's `name` table (summary, criteria or safe_fraction, from its refine job), in
-    the grid's order: what `merge` joins, and what the figures draw without waiting for it.
+    """Every row's `name` table (summary, criteria, safe_fraction or values, from its refine
+    job), in the grid's order: what `merge` joins, and what the figures draw without waiting
+    for it.
     """
     return expand(f"{RESULTS}/rows/{{row}}/{name}.parquet", row=STUDY_ROWS)
 
@@ -152,6 +153,10 @@ def get_final_output():
         f"{RESULTS}/figures/safe_fraction.png",
         f"{RESULTS}/figures/safe_fraction.pdf",
         f"{RESULTS}/report/safe_fraction.html",
+        f"{RESULTS}/tolerance.parquet",
+        f"{RESULTS}/tolerance.csv",
+        f"{RESULTS}/figures/tolerance.png",
+        f"{RESULTS}/figures/tolerance.pdf",
         *expand(
             f"{RESULTS}/figures/phase_{{criterion}}.{{ext}}",
             criterion=CRITERIA,

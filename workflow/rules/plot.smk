@@ -60,6 +60,35 @@ rule safe_fraction_figure:
         "../scripts/safe_fraction_figure.py"
 
 
+# α* against the tolerance: per criterion, α* of each row at every threshold of the sweep.
+rule tolerance_figure:
+    input:
+        tolerance=f"{RESULTS}/tolerance.parquet",
+    output:
+        png=report(
+            f"{RESULTS}/figures/tolerance.png",
+            caption="../report/tolerance_figure.rst",
+            category="1. Results",
+            labels={"result": "3 · α* against the tolerance"},
+        ),
+        pdf=f"{RESULTS}/figures/tolerance.pdf",
+    log:
+        f"{RESULTS}/logs/tolerance_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/tolerance_figure.tsv"
+    conda:
+        "../envs/modelcollapse.yaml"
+    params:
+        study=lookup(dpath="study", within=config),
+        scenario=lookup(dpath="scenario", within=config),
+        generations=lookup(dpath="generations", within=config),
+        seeds=lookup(dpath="seeds", within=config),
+        initial=lookup(dpath="initial/kind", within=config),
+        thresholds={criterion: config["safe"][criterion] for criterion in CRITERIA},
+    script:
+        "../scripts/tolerance_figure.py"
+
+
 # The α* table, shown inline in the report; with the α*(n) figure it also opens the report (the
 # description, workflow/report/workflow.rst, embeds both HTML fragments).
 rule report_tables:

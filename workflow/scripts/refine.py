@@ -17,6 +17,6 @@ config = {
     "identity": p.identity,
     "initial_sha256": p.initial_sha256,
 }
-outputs = {name: snakemake.output[name] for name in ("probes", "summary", "criteria", "safe")}
+outputs = {name: snakemake.output[name] for name in ("probes", "summary", "criteria", "safe", "values")}
 probes = refine_row(row, snakemake.input.sims, snakemake.input.initial, p.cells, config, outputs)
 print(f"row {row}: {probes} refinement probes", file=sys.stderr)

@@ -42,6 +42,7 @@ from .safe import (
     is_safe,
     real_sample_decides,
     refine,
+    threshold_pairs,
     wanted_probes,
 )
 
@@ -52,12 +53,12 @@ SAFE_NULLABLE = ("n", "n_real", "max_synthetic")  # safe-table counts a row may 
 
 
 def to_pandas(tables: dict) -> dict:
-    """A row's or a study's tables {'summary', 'criteria', 'safe'} (Arrow) as pandas DataFrames,
-    the safe table's `SAFE_NULLABLE` counts as nullable Int64 (docs/outputs.md): what
-    `simulate_row` returns and what the merged files hold."""
+    """A row's or a study's tables {'summary', 'criteria', 'safe', …} (Arrow) as pandas
+    DataFrames, the `SAFE_NULLABLE` counts of the safe and tolerance tables as nullable Int64
+    (docs/outputs.md): what `simulate_row` returns and what the merged files hold."""
     frames = {name: table.to_pandas() for name, table in tables.items()}
-    if "safe" in frames:  # an int64 column with nulls comes to pandas as float64
-        frames["safe"] = frames["safe"].astype({c: "Int64" for c in SAFE_NULLABLE if c in frames["safe"]})
+    for name in {"safe", "tolerance"} & set(frames):  # an int64 column with nulls comes to pandas as float64
+        frames[name] = frames[name].astype({c: "Int64" for c in SAFE_NULLABLE if c in frames[name]})
     return frames
 
 
@@ -248,9 +249,11 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=
     its `CellResult`, and `record(table)`, if given, receives that probe's simulation table as
     soon as it exists (the refine job streams them to probes/{row}.parquet). Only `digest_cell`
     of each cell is kept. Returns Arrow tables 'summary', 'criteria' (per cell and criterion:
-    the statistic the estimator judged) and 'safe' (α* per criterion; `SAFE_NULLABLE` null where
-    the row has none), cells in order of synthetic count (within a row, n is fixed or grows with
-    it). Refinement serves `criteria`, and 'safe' has only their α*."""
+    the statistic the estimator judged), 'safe' (α* per criterion; `SAFE_NULLABLE` null where
+    the row has none) and 'values' (`values_table`), cells in order of synthetic count (within a
+    row, n is fixed or grows with it). Refinement serves `criteria`, and 'safe' has only their
+    α*. A criterion's threshold in config['safe'] may be a list: refinement then serves every
+    threshold, and 'safe' and 'criteria' have a line per threshold."""
     G, safe = config["generations"], config["safe"]
     thresholds = {c: safe[c] for c in CRITERIA}
     baseline = expected_l1_error(p0, row.baseline_size)  # one per row: it is the same for every cell
@@ -278,12 +281,53 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=
     summary = summary.append_column("frame", pa.array([row.frame] * summary.num_rows, pa.large_string()))
     summary = summary.append_column("probe", pa.array(np.repeat(is_probe, G + 1)))
 
-    empirical = estimate(row, probes, thresholds, confidence, criteria)
-    predicted = {p["criterion"]: p for p in analytic.analytic_safe_fractions(row, p0, G, thresholds, grid_counts, resolution)}
-    # one record per criterion: the row's identity, then the estimate, then the analytic columns
-    records = [{**row.identity, **e, **predicted[e["criterion"]]} for e in empirical]
-    table = table_from_records(records, nullable=SAFE_NULLABLE)
-    return {"summary": summary, "criteria": criteria_table(row, cells, probes, thresholds, is_probe), "safe": table}
+    records = answer_records(row, probes, p0, G, thresholds, confidence, grid_counts, resolution, criteria)
+    return {
+        "summary": summary,
+        "criteria": criteria_table(row, cells, probes, thresholds, is_probe),
+        "safe": table_from_records(records, nullable=SAFE_NULLABLE),
+        "values": values_table(probes, grid_counts),
+    }
+
+
+def answer_records(
+    row: Row, probes: dict, p0, generations: int, thresholds: dict, confidence: float, grid_counts, resolution=None, criteria=CRITERIA
+) -> list[dict]:
+    """The safe-fraction table's records of one row, one per criterion and threshold: the row's
+    identity, then the estimate from the probes' per-seed values (`estimate`), then the analytic
+    columns (computed for every criterion, so that `criteria` changes no number)."""
+    predicted = analytic.analytic_safe_fractions(row, p0, generations, thresholds, grid_counts, resolution)
+    by_pair = {(p["criterion"], p["threshold"]): p for p in predicted}
+    return [
+        {**row.identity, **e, **by_pair[(e["criterion"], e["threshold"])]} for e in estimate(row, probes, thresholds, confidence, criteria)
+    ]
+
+
+def values_table(probes: dict, grid_counts) -> pa.Table:
+    """Per probe and seed, every criterion's value at G (rows/{row}/values.parquet): what the
+    estimator judged, from which α* at another threshold follows without simulating
+    (`study.tolerance`). `probe` marks the counts refinement added, as in the summary."""
+    counts, grid = sorted(probes), set(grid_counts)
+    seeds = len(probes[counts[0]][CRITERIA[0]])
+    columns = {
+        "n_synthetic": np.repeat(counts, seeds),
+        "seed": np.tile(np.arange(seeds), len(counts)),
+        "probe": np.repeat([k not in grid for k in counts], seeds),
+        **{c: np.concatenate([np.asarray(probes[k][c], dtype=float) for k in counts]) for c in CRITERIA},
+    }
+    return table_from_columns(columns)
+
+
+def values_probes(table) -> tuple[dict, list]:
+    """The probes {n_synthetic: {criterion: per-seed values}} and the grid's counts of a
+    `values_table`: what `estimate` and refinement take."""
+    k = table["n_synthetic"].to_numpy()
+    counts, starts = np.unique(k, return_index=True)
+    bounds = [*starts[1:], k.size]
+    values = {c: table[c].to_numpy() for c in CRITERIA}
+    probes = {int(n): {c: values[c][a:b] for c in CRITERIA} for n, a, b in zip(counts, starts, bounds)}
+    refinement = table["probe"].to_numpy(zero_copy_only=False)
+    return probes, [int(n) for n, a in zip(counts, starts) if not refinement[a]]
 
 
 def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=None, criteria=CRITERIA) -> dict:
@@ -311,8 +355,8 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
     row's grid tables `sims` (paths), checked against the study (`read_sims`: provenance, the
     grid's cells, the row's vocabulary, complete cells), with every refinement probe simulated here
     with all seeds and streamed to outputs['probes'] as it comes; then outputs['summary'],
-    ['criteria'] and ['safe'] (docs/outputs.md), each with the study's identity and this row's
-    provenance. `initial` is the path of p⁽⁰⁾, which must be the p⁽⁰⁾ the config makes
+    ['criteria'], ['safe'] and ['values'] (docs/outputs.md), each with the study's identity and this
+    row's provenance. `initial` is the path of p⁽⁰⁾, which must be the p⁽⁰⁾ the config makes
     (`config['initial_sha256']`, `config.initial_digests`); `cells` the grid's synthetic counts;
     `config` has generations, seeds, root_seed, safe and the study's `identity`
     (`config.study_identity`). Returns the number of refinement probes."""
@@ -343,15 +387,17 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> i
         grid = read_sims(sims, G, seeds, expected, [(row.cell(k).n, int(k)) for k in cells], row.vocab)
         tables = study_row(row, grid, p0, config, simulate, lambda table: write(with_provenance(table, expected)))
     made = {**expected, "identity": config["identity"]}
-    write_tables({outputs[name]: with_content_digest(tables[name], {**made, "table": STUDY_TABLES[name]}) for name in STUDY_TABLES})
+    write_tables({outputs[name]: with_content_digest(tables[name], {**made, "table": TABLE_NAMES[name]}) for name in ROW_TABLES})
     return len(probes)
 
 
-STUDY_TABLES = {"summary": "summary", "criteria": "criteria", "safe": "safe_fraction"}  # key → file name
+STUDY_TABLES = {"summary": "summary", "criteria": "criteria", "safe": "safe_fraction"}  # merged: key → file name
+ROW_TABLES = (*STUDY_TABLES, "values")  # what a refine job writes of its row
+TABLE_NAMES = {**STUDY_TABLES, "values": "values", "tolerance": "tolerance"}  # every table with a study's identity
 
 
 def check_study_tables(paths: dict, identity: dict | None = None) -> dict:
-    """{key: Arrow table} of a study's tables {key: path} (keys of STUDY_TABLES), refused with a
+    """{key: Arrow table} of a study's tables {key: path} (keys of TABLE_NAMES), refused with a
     ValueError naming the file unless each is a readable Parquet file whose page checksums and
     content digest (`io.content_digest`) hold, made as the table its key names, all of one study: `identity` (`config.study_identity`) when
     given, else the first file's."""
@@ -359,8 +405,8 @@ def check_study_tables(paths: dict, identity: dict | None = None) -> dict:
     for key, path in paths.items():
         made = provenance(path)
         identity = made.get("identity") if identity is None else identity
-        if made.get("table") != STUDY_TABLES[key]:
-            raise ValueError(f"{path}: holds the table {made.get('table')!r}, not {STUDY_TABLES[key]!r}")
+        if made.get("table") != TABLE_NAMES[key]:
+            raise ValueError(f"{path}: holds the table {made.get('table')!r}, not {TABLE_NAMES[key]!r}")
         if made.get("identity") != identity or identity is None:
             raise ValueError(f"{path}: made by another study or release ({made.get('identity')!r}); this study is {identity!r}")
         try:
@@ -373,12 +419,12 @@ def check_study_tables(paths: dict, identity: dict | None = None) -> dict:
 
 
 def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_probe) -> pa.Table:
-    """Per cell and criterion: the mean statistic at G and its standard error, whether the
-    estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""
+    """Per cell, criterion and threshold: the mean statistic at G and its standard error, whether
+    the estimator counted it safe, and why a tile is special (degenerate, decided by real data)."""
     records = []
     for cell, probe in zip(cells, is_probe):
         k = int(cell["n_synthetic"])
-        for criterion in CRITERIA:
+        for criterion, threshold in threshold_pairs(thresholds):
             mean, se = stats.mean_and_se(probes[k][criterion])
             stat = float(mean)
             bad = degenerate(row, k)
@@ -394,8 +440,8 @@ def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_pro
                     "criterion": criterion,
                     "value": stat,
                     "se": float(se),
-                    "threshold": thresholds[criterion],
-                    "safe": bool(is_safe(criterion, stat, thresholds[criterion]) and not bad),
+                    "threshold": threshold,
+                    "safe": bool(is_safe(criterion, stat, threshold) and not bad),
                     "degenerate": bad,
                     "real_sample_decides": real_sample_decides(row, criterion, k),
                     "probe": bool(probe),

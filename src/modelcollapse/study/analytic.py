@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core import theory
 from ..core.theory import expected_l1_error
-from .safe import CRITERIA, Row, degenerate, is_safe, last_safe, refine
+from .safe import CRITERIA, Row, degenerate, is_safe, last_safe, refine, threshold_pairs
 
 ANALYTIC_METHOD = {
     "drift": "approximate: token drift given p(1) with its exact variance and a binomial shape, exact over the real draw",
@@ -102,10 +102,11 @@ def exact_safe_count(row: Row, p0, generations: int, criterion: str, threshold: 
 
 def first_crossing_wanted(row: Row, probes: dict, thresholds: dict, resolution, criteria) -> set:
     """For exact statistics: the midpoint of each criterion's bracket around its first crossing
-    (`last_safe`) while it is wider than two adjacent counts (and `resolution`, when given)."""
+    (`last_safe`) at each of its thresholds while it is wider than two adjacent counts (and
+    `resolution`, when given)."""
     wanted = set()
-    for criterion in criteria:
-        counts, k = last_safe(row, criterion, probes, thresholds[criterion])
+    for criterion, threshold in threshold_pairs(thresholds, criteria):
+        counts, k = last_safe(row, criterion, probes, threshold)
         if 0 <= k < counts.size - 1:
             lo, hi = int(counts[k]), int(counts[k + 1])
             if hi - lo > 1 and (resolution is None or float(row.fraction(hi) - row.fraction(lo)) > resolution):
@@ -113,52 +114,62 @@ def first_crossing_wanted(row: Row, probes: dict, thresholds: dict, resolution, 
     return wanted
 
 
-def analytic_safe_fractions(row: Row, p0, generations: int, thresholds: dict, grid_counts, resolution=None) -> list[dict]:
-    """Per criterion: the analytic α*, where it is trusted, and Theorem 3's eq (11) beside it.
-    Exact criteria: the root of the closed form over every count up to the row's largest grid
-    count (`exact_safe_count`); approximations: the first crossing over the grid counts, refined
-    by bisection to adjacent counts. NaN with the reason for scenarios other than mixed."""
+def analytic_safe_fractions(
+    row: Row, p0, generations: int, thresholds: dict, grid_counts, resolution=None, criteria=CRITERIA
+) -> list[dict]:
+    """Per criterion and threshold (`threshold_pairs`): the analytic α*, where it is trusted, and
+    Theorem 3's eq (11) beside it with ε the drift threshold (the record's own for `drift`; NaN
+    for another criterion when drift has several). Exact criteria: the root of the closed form
+    over every count up to the row's largest grid count (`exact_safe_count`); approximations:
+    the first crossing over the grid counts, refined by bisection to adjacent counts, every
+    threshold on the same closed-form values. NaN with the reason for scenarios other than mixed."""
+    pairs = threshold_pairs(thresholds, criteria)
     if row.scenario != "mixed":
         return [
             {
                 "criterion": c,
+                "threshold": t,
                 "analytic_safe_fraction": np.nan,
                 "analytic_method": "none: closed forms describe scenario mixed",
                 "analytic_valid": False,
                 "thm3_safe_fraction": np.nan,
             }
-            for c in CRITERIA
+            for c, t in pairs
         ]
     p0 = np.asarray(p0, dtype=float)
     baseline = expected_l1_error(p0, row.baseline_size)
     too_large = theory.binomial_terms(p0, row.size) > ANALYTIC_TERMS
-    approximate = [] if too_large else [c for c in CRITERIA if c not in EXACT]
+    approximate = [] if too_large else [c for c in criteria if c not in EXACT]
 
     def evaluate(k):
         return statistic(row, p0, generations, int(k), baseline)
 
     probes = {int(k): evaluate(k) for k in grid_counts}
     refine(probes, evaluate, lambda p: first_crossing_wanted(row, p, thresholds, resolution, approximate))
+    drift = np.atleast_1d(thresholds.get("drift", np.nan))
     out = []
-    for criterion in CRITERIA:
+    for criterion, threshold in pairs:
+        eps = threshold if criterion == "drift" else (float(drift[0]) if drift.size == 1 else np.nan)
+        thm3 = {"thm3_safe_fraction": thm3_safe_fraction(row, eps) if eps == eps else np.nan}
         if criterion in EXACT:
-            safe_count = exact_safe_count(row, p0, generations, criterion, thresholds[criterion], max(grid_counts))
+            safe_count = exact_safe_count(row, p0, generations, criterion, threshold, max(grid_counts))
             valid = True
         elif too_large:
-            out.append({**NOT_EVALUATED, "criterion": criterion, "thm3_safe_fraction": thm3_safe_fraction(row, thresholds["drift"])})
+            out.append({"criterion": criterion, "threshold": threshold, **NOT_EVALUATED, **thm3})
             continue
         else:
-            counts, k = last_safe(row, criterion, probes, thresholds[criterion])
+            counts, k = last_safe(row, criterion, probes, threshold)
             safe_count = int(counts[k]) if k >= 0 else -1
             valid = k + 1 < counts.size and row.cell(counts[k + 1]).n_real >= MIN_REAL_FOR_GAUSSIAN
         alpha = float(row.fraction(safe_count)) if safe_count >= 0 else np.nan
         out.append(
             {
                 "criterion": criterion,
+                "threshold": threshold,
                 "analytic_safe_fraction": alpha,
                 "analytic_method": ANALYTIC_METHOD[criterion],
                 "analytic_valid": bool(valid and not np.isnan(alpha)),
-                "thm3_safe_fraction": thm3_safe_fraction(row, thresholds["drift"]),
+                **thm3,
             }
         )
     return out

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..config import DEFAULTS, check_entry, row_config
+from ..config import DEFAULTS, ConfigError, check_entry, row_config
 from ..core.initial import INITIAL_KEYS, check_distribution, from_config
-from .safe import CRITERIA, DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row, seed_shortfalls
+from .safe import CRITERIA, DEFAULT_FRACTIONS, DEFAULT_N_SYNTHETIC, DEFAULT_THRESHOLDS, Row, seed_shortfalls, threshold_problem
 
 
 @dataclass
@@ -74,8 +75,10 @@ def safe_fraction(
     (`initial` and its keys, or `p0` itself). The grid, refinement, interval and analytic columns
     are those of the workflow, so the numbers equal the workflow's for the same row, seeds and
     root seed. Refinement serves `criteria` (all four by default), and the table has theirs.
-    `analytic_only` skips the simulation (seconds → well under a second) and returns
-    the analytic columns. `on_probe(count)` is called after each simulated probe."""
+    A criterion's threshold may be a list (`thresholds={'drift': [0.05, 0.1, 0.2]}`): refinement
+    then brackets every threshold's crossing, and the table has a line per criterion and
+    threshold (column `threshold`). `analytic_only` skips the simulation (seconds → well under a
+    second) and returns the analytic columns. `on_probe(count)` is called after each simulated probe."""
     from . import analytic
     from .aggregate import simulate_row
 
@@ -86,6 +89,11 @@ def safe_fraction(
     unknown = [criteria] if isinstance(criteria, str) else sorted(set(criteria) - set(CRITERIA))
     if unknown or not criteria:
         raise ValueError(f"criteria: {unknown or criteria!r}; allowed: a non-empty list of {', '.join(CRITERIA)}")
+    # a list of thresholds (α* at each) is checked item by item here, the row with its first
+    listed = {c: t for c, t in (thresholds or {}).items() if c in CRITERIA and isinstance(t, list | tuple | np.ndarray)}
+    for criterion, value in listed.items():
+        if problem := threshold_problem(criterion, value, "api"):
+            raise ConfigError([problem], "invalid arguments")
     if analytic_only and scenario != "mixed":
         raise ValueError(f"analytic_only: the closed forms describe scenario mixed, not {scenario!r}")
     if p0 is not None:
@@ -107,7 +115,7 @@ def safe_fraction(
             n_real=n_real,
             vocab=vocab,
             initial=given,
-            thresholds={**DEFAULT_THRESHOLDS, **(thresholds or {})},
+            thresholds={**DEFAULT_THRESHOLDS, **(thresholds or {}), **{c: t[0] for c, t in listed.items()}},
             fractions=synthetic_fractions,
             counts=n_synthetic,
             scenario=scenario,
@@ -123,7 +131,7 @@ def safe_fraction(
     )
     if p0 is None:
         p0 = from_config(config["initial"], config["grid"]["vocab"][0], root_seed)
-    grid, safe = config["grid"], config["safe"]
+    grid, safe = config["grid"], {**config["safe"], **{c: [float(t) for t in v] for c, v in listed.items()}}
     frame, size = ("budget", n) if n is not None else ("real_data", n_real)
     row = Row(scenario, frame, int(size), p0.size, window)
     grid = row.probes(grid)

@@ -1,5 +1,6 @@
 """Figures of the safe synthetic fraction (docs/safe-fraction.md), matplotlib: the phase
-diagram of each criterion and the α*(n) figure of a study (the report's tables: `report`).
+diagram of each criterion, the α*(n) figure and α* against the tolerance of a study (the
+report's tables: `report`).
 
 The tables come as pandas DataFrames or as Arrow tables, drawn from their columns as NumPy arrays
 (`report.columns`): a figure job reads its rows' Arrow tables and does not import pandas, which
@@ -96,26 +97,59 @@ def _bottom_legend(fig, handles, labels, ncol, y=-0.2):
     fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, bbox_to_anchor=(0.45, y))
 
 
+def _colour_scale(criterion: str, threshold: float, seeds: int):
+    """(value → colour coordinate, colour-bar ticks as (statistic, label)) of a phase diagram.
+    Statistics that span decades (`LOG_COLOUR`) on a log scale, floored at threshold / 100; the
+    collapse probability on a logit scale, which gives room to both ends, where nearly all its
+    tiles lie, clipped at half a seed from 0 and 1 (0 and 1 of R seeds are drawn there, and
+    labelled 0 and 1); the others as they are (ticks by matplotlib)."""
+    if criterion == "collapse":
+        edge = 0.5 / max(seeds, 1)
+
+        def logit(v):
+            q = np.clip(np.asarray(v, dtype=float), edge, 1 - edge)
+            return np.log10(q / (1 - q))
+
+        inner = [t for t in (0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999) if edge < t < 1 - edge]
+        return logit, [(edge, "0"), (1 - edge, "1"), *((t, f"{t:g}") for t in inner)]
+    if criterion in LOG_COLOUR and threshold > 0:
+        ticks = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30)
+        return (lambda v: np.log10(np.clip(v, threshold / 100, None))), [(t, f"{t:g}") for t in ticks]
+    return (lambda v: np.asarray(v, dtype=float)), None
+
+
+def _mark_threshold(cbar, centre: float, threshold: float, ticks) -> None:
+    """A black line across the colour bar at the threshold, and its tick, labelled in bold; the
+    other ticks (`ticks`: (coordinate, label) by priority, or the colour bar's own) are kept
+    where they clear the ticks kept before them on the bar."""
+    low, high = cbar.ax.get_ylim()
+    if ticks is None:
+        ticks = [(t, f"{t:g}") for t in cbar.get_ticks()]
+    kept = [(centre, f"{threshold:g}")]
+    for t, label in ticks:
+        if low <= t <= high and all(abs(cbar.norm(t) - cbar.norm(k)) > 0.06 for k, _ in kept):
+            kept.append((t, label))
+    cbar.set_ticks([t for t, _ in kept], labels=[label for _, label in kept])
+    cbar.ax.get_yticklabels()[0].set_fontweight("bold")
+    cbar.ax.axhline(centre, color="black", lw=2.2)
+
+
 @figure_style("study")
 def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str = ""):
     """Heatmap of one criterion's statistic over (effective synthetic fraction × n), one panel
-    per vocab, coloured so that the threshold is white (blue safe, red unsafe). Tiles the
-    estimator does not judge by colour are hatched: p⁽¹⁾ a point mass (one real sample), or a
-    statistic decided by the real sample alone. On top: the empirical α* with exactly its
-    interval, and the analytic α* (dashed) where it is valid."""
+    per vocab, coloured so that the threshold is white (blue safe, red unsafe; `_colour_scale`),
+    the threshold marked on the colour bar. Tiles the estimator never counts safe are hatched:
+    p⁽¹⁾ a point mass (one real sample). On top: the empirical α* with exactly its interval, and
+    the analytic α* (dashed) where it is valid."""
     criteria, safe = columns(criteria), columns(safe)
     data = _select(criteria, criteria["criterion"] == criterion)
     bounds = _select(safe, safe["criterion"] == criterion)
     size_key = row_size_key(data["frame"])
     vocabs = np.unique(data["vocab"]).tolist()
     fig, axes = _vocab_panels(vocabs, sharey=True)
-    log = criterion in LOG_COLOUR and threshold > 0
-
-    def colour_value(v):
-        return np.log10(np.clip(v, threshold / 100, None)) if log else np.asarray(v, dtype=float)
-
+    colour_value, ticks = _colour_scale(criterion, threshold, int(bounds["seeds"][0]) if "seeds" in bounds else 100)
     values = colour_value(data["value"])
-    centre = colour_value(threshold)
+    centre = float(colour_value(threshold))
     lo, hi = np.nanmin(values), np.nanmax(values)
     cmap = colormaps["RdBu_r" if LARGER_IS_WORSE[criterion] else "RdBu"]  # blue safe, red unsafe
     norm = TwoSlopeNorm(vcenter=centre, vmin=min(lo, centre - 1e-9), vmax=max(hi, centre + 1e-9))
@@ -131,7 +165,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
             tiles = _select(data, in_tile, by="effective_fraction")
             x_edges = np.clip(_edges(tiles["effective_fraction"]), 0, 1)  # nearest probe
             ax.pcolormesh(x_edges, y_edges[j : j + 2], colour_value(tiles["value"])[None, :], cmap=cmap, norm=norm)
-            for start, stop in _runs(tiles["degenerate"] | tiles["real_sample_decides"]):
+            for start, stop in _runs(tiles["degenerate"]):
                 ax.add_patch(
                     Rectangle(
                         (x_edges[start], y_edges[j]),
@@ -167,16 +201,18 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     axes[0, 0].set_ylabel(_size_label(size_key))
     _size_ticks(axes[0, 0].yaxis, sizes)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    handles.append(Patch(facecolor="0.85", edgecolor="0.45", hatch="///", label="not judged by colour"))
-    labels.append("hatched: p(1) a point mass, or decided by the real sample alone")
-    _bottom_legend(fig, handles, labels, ncol=3)
+    handles.append(Patch(facecolor="0.85", edgecolor="0.45", hatch="///", label="never counted safe"))
+    labels.append("hatched: p(1) a point mass (one real sample), never counted safe")
+    if data["real_sample_decides"].any():  # what the colours of such tiles measure
+        handles.append(Line2D([], [], lw=0))
+        labels.append("where n_real ≥ 1, P(T ≤ G) = Σᵢ pᵢ^n_real: set by the real sample alone")
+    _bottom_legend(fig, handles, labels, ncol=2 if len(handles) > 3 else 3)
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
     mappable = ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(mappable, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
-    cbar.set_label(f"{STATISTIC[criterion].split(' (p̂')[0]}  (unsafe if {direction} {threshold:g})")
-    if log:
-        ticks = [t for t in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30) if lo <= np.log10(t) <= hi]
-        cbar.set_ticks(np.log10(ticks), labels=[f"{t:g}" for t in ticks])
+    scale = "  (logit scale)" if criterion == "collapse" else ""
+    cbar.set_label(f"{STATISTIC[criterion].split(' (p̂')[0]}{scale}\nblack line: the threshold, unsafe if {direction} {threshold:g}")
+    _mark_threshold(cbar, centre, threshold, None if ticks is None else [(float(colour_value(t)), label) for t, label in ticks])
     fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=0.995)
     return fig
 
@@ -195,8 +231,9 @@ def save_figure(fig, paths, dpi: int = 150) -> None:
 def safe_fraction_figure(safe, title: str = ""):
     """α*(n): one panel per vocab, x the row size (n, or N in the real-data frame; log scale),
     y the empirical α* of each criterion with its interval as a band, the analytic α*
-    dashed where it is valid, and the strictest criterion (the lowest α* of the row) as a thick
-    black line under the others. A criterion with nothing safe in a row is a cross at 0."""
+    dashed where it is valid, and the strictest criterion (the lowest α* of the row) as a thin
+    dotted black line on top, ringing the binding criterion's points. A criterion with nothing
+    safe in a row is a cross at 0."""
     safe = columns(safe)
     size_key = row_size_key(safe["frame"])
     vocabs = np.unique(safe["vocab"]).tolist()
@@ -209,8 +246,19 @@ def safe_fraction_figure(safe, title: str = ""):
     for ax, vocab in zip(axes[0], vocabs):
         ax.set_xscale("log")
         row = [(size, alpha) for (size, v), (alpha, _) in lowest.items() if v == vocab]  # by size
+        # on top, thin, and ringing the binding criterion's points: that line and its band stay visible
         ax.plot(
-            [float(size) for size, _ in row], [alpha for _, alpha in row], color="black", lw=7, alpha=0.65, solid_capstyle="round", zorder=2
+            [float(size) for size, _ in row],
+            [alpha for _, alpha in row],
+            ":",
+            color="black",
+            lw=1.4,
+            marker="o",
+            ms=10,
+            mfc="none",
+            mew=1.3,
+            zorder=5,
+            gid="strictest",
         )
         for criterion in criteria:
             b = _select(safe, (safe["vocab"] == vocab) & (safe["criterion"] == criterion), by=size_key)
@@ -232,13 +280,13 @@ def safe_fraction_figure(safe, title: str = ""):
     handles = [Line2D([], [], color=colours[c], marker="o", ms=4, lw=1.6) for c in criteria]
     labels = [f"α* of {threshold_label(c, threshold[c])}" for c in criteria]
     handles += [
-        Line2D([], [], color="black", lw=7, alpha=0.65),
+        Line2D([], [], color="black", ls=":", lw=1.4, marker="o", ms=10, mfc="none", mew=1.3),
         Patch(facecolor="0.5", alpha=0.3, lw=0),
         Line2D([], [], color="0.3", ls="--", lw=1.3),
     ]
     confidence = safe["confidence"][0] if "confidence" in safe else 0.95
     labels += [
-        "strictest criterion (lowest α* of the row)",
+        "strictest criterion (ringed: the lowest α* of the row)",
         f"band: {confidence:.0%} interval of α* (from 0 when nothing is certified safe)",
         "analytic α* (dashed, where valid)",
     ]
@@ -247,4 +295,107 @@ def safe_fraction_figure(safe, title: str = ""):
         labels.append("nothing safe, not even without synthetic data (drawn at 0)")
     _bottom_legend(fig, handles, labels, ncol=2, y=-0.28)
     fig.suptitle(title or "Maximum safe synthetic fraction α*", y=0.96, va="bottom")  # clear of the panel titles
+    return fig
+
+
+# --- α* against the tolerance ----------------------------------------------------------------------
+
+# What a threshold lets through, the figure's x axis (log scale): the drift and the collapse
+# probability themselves, the excess error beyond the all-real model's (t − 1), the diversity
+# given up (1 − t). Every criterion's α* then grows from left to right.
+_ALLOWANCE = {
+    "drift": ("drift threshold t", lambda t: t, lambda a: a),
+    "excess_error": ("excess_error threshold t (axis: t − 1)", lambda t: t - 1, lambda a: a + 1),
+    "diversity": ("diversity threshold t (axis: 1 − t)", lambda t: 1 - t, lambda a: 1 - a),
+    "collapse": ("collapse threshold t", lambda t: t, lambda a: a),
+}
+
+
+@figure_style("study")
+def tolerance_figure(tolerance, thresholds: dict | None = None, title: str = ""):
+    """α* against the tolerance: one row of panels per criterion, one column per vocab, x the
+    criterion's threshold (log scale of what it lets through), y α* (stretched towards 1); one
+    colour per row size n (or N), α* with its interval as bars, filled where the probes bracket
+    that threshold's crossing as finely as refinement does and hollow where they do not, and the
+    analytic α* dashed where it is valid. `thresholds`, if given, marks the study's own."""
+    col = columns(tolerance)
+    size_key = row_size_key(col["frame"])
+    criteria = [c for c in CRITERIA if c in set(col["criterion"])]
+    vocabs = np.unique(col["vocab"]).tolist()
+    sizes = np.unique(col[size_key]).astype(int).tolist()
+    colour = dict(zip(sizes, colormaps["viridis"](np.linspace(0, 0.88, len(sizes)))))
+    fig = Figure(figsize=(4.6 * len(vocabs) + 1.0, 3.1 * len(criteria) + 0.6), layout="constrained")
+    axes = fig.subplots(len(criteria), len(vocabs), sharey=True, squeeze=False)
+    spread = 10 ** (0.018 * (np.arange(len(sizes)) - (len(sizes) - 1) / 2))  # side by side at one threshold
+    for i, criterion in enumerate(criteria):
+        label, forward, inverse = _ALLOWANCE[criterion]
+        lines = col["criterion"] == criterion
+        ticks = np.unique(col["threshold"][lines])
+        for ax, vocab in zip(axes[i], vocabs):
+            ax.set_xscale("function", functions=(lambda a: np.log10(np.clip(a, 1e-12, None)), lambda y: 10.0**y))
+            ax.set_yscale("function", functions=(_stretch, _unstretch))
+            if thresholds is not None and criterion in thresholds:
+                ax.axvline(forward(thresholds[criterion]), color="0.55", ls=":", lw=1.4, zorder=1)
+            for j, size in enumerate(sizes):
+                b = _select(col, lines & (col["vocab"] == vocab) & (col[size_key] == size), by="threshold")
+                if not b["threshold"].size:
+                    continue
+                x, alpha, c = forward(b["threshold"]) * spread[j], b["safe_fraction"].astype(float), colour[size]
+                low, high = _interval(b)
+                shown, open_low = ~np.isnan(alpha), np.isnan(b["ci_low"].astype(float)) & ~np.isnan(alpha)
+                below = np.where(open_low, 0.0, alpha - low)  # an open lower end: dotted down to 0, not a bar
+                ax.errorbar(
+                    x[shown],
+                    alpha[shown],
+                    yerr=[below[shown], high[shown] - alpha[shown]],
+                    fmt="none",
+                    ecolor=c,
+                    elinewidth=1.1,
+                    capsize=2,
+                    zorder=2,
+                )
+                ax.vlines(x[open_low], 0, alpha[open_low], colors=[c], linestyles=":", lw=0.9, zorder=2)
+                ax.plot(x[shown], alpha[shown], "-", color=c, lw=1.0, alpha=0.8, zorder=2)
+                refined = shown & b["refined"].astype(bool)
+                ax.plot(x[refined], alpha[refined], "o", color=c, ms=5, zorder=3)
+                ax.plot(x[shown & ~refined], alpha[shown & ~refined], "o", mec=c, mfc="white", mew=1.2, ms=5, zorder=3)
+                ax.plot(x[~shown], np.zeros((~shown).sum()), "X", color=c, mec="white", ms=9, mew=0.8, zorder=3)
+                analytic = np.where(b["analytic_valid"].astype(bool), b["analytic_safe_fraction"], np.nan)
+                ax.plot(forward(b["threshold"]), analytic, "--", color=c, lw=1.3, zorder=2)
+            ax.set_xticks(forward(ticks), [f"{t:g}" for t in ticks], rotation=45 if ticks.size > 6 else 0)
+            ax.xaxis.set_minor_locator(NullLocator())
+            reach = np.sort(forward(ticks))
+            ax.set_xlim(reach[0] / 1.35, reach[-1] * 1.35)
+            ax.set_ylim(0, 1)
+            ax.set_yticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
+            ax.grid(axis="y", color="0.9", lw=0.8)
+            ax.set_xlabel(label, fontsize=10.5)
+            if i == 0:
+                ax.set_title(f"vocab = {vocab}")
+        axes[i, 0].set_ylabel(f"α* ({criterion})")
+    handles = [Line2D([], [], color=colour[s], marker="o", ms=5, lw=1.0) for s in sizes]
+    labels = [f"{'n' if size_key == 'n' else 'N'} = {s}" for s in sizes]
+    confidence = col["confidence"][0] if "confidence" in col else 0.95
+    handles += [
+        Line2D([], [], color="0.3", marker="o", ms=5, lw=0),
+        Line2D([], [], color="0.3", marker="o", mfc="white", ms=5, lw=0),
+        Line2D([], [], color="0.3", marker="|", ms=10, lw=0),
+        Line2D([], [], color="0.3", ls="--", lw=1.3),
+    ]
+    labels += [
+        "α*, probes refined for this threshold",
+        "α*, probes not refined for it (a probe, not the crossing)",
+        f"bar: {confidence:.0%} interval; dotted to 0: no count certified safe",
+        "analytic α* (dashed, where valid)",
+    ]
+    if thresholds is not None:
+        handles.append(Line2D([], [], color="0.55", ls=":", lw=1.4))
+        labels.append("the study's threshold (the one refined for)")
+    if np.isnan(col["safe_fraction"].astype(float)).any():
+        handles.append(Line2D([], [], color="0.3", marker="X", mec="white", ms=9, mew=0.8, lw=0))
+        labels.append("nothing safe, not even without synthetic data (drawn at 0)")
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+    fig.suptitle(title or "Maximum safe synthetic fraction α* against the tolerance")
+    fig.get_layout_engine().execute(fig)  # laid out once, now: `save_figure` crops to what is drawn
+    fig.set_layout_engine("none")
     return fig

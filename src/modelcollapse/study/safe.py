@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..config import DEFAULTS, default_counts
+from ..config import DEFAULTS, allowed_values, default_counts, for_entry, schema, schema_errors, strict_errors
 from ..core.simulate import SCENARIOS, SOURCE_SCENARIOS, Cell, sample_sizes
 from ..core.stats import clopper_pearson_lower, clopper_pearson_upper, mean_and_se
 
@@ -158,6 +158,28 @@ def criterion_values(metrics_at_G: dict, collapse_time, generations: int, s0: fl
 
 
 # --- the estimator ------------------------------------------------------------------------------
+
+
+def threshold_pairs(thresholds: dict, criteria=CRITERIA) -> list[tuple[str, float]]:
+    """(criterion, threshold) for every threshold of every criterion of `criteria`, in order. A
+    criterion's threshold is a number or a list of numbers (α* as a function of the tolerance,
+    docs/safe-fraction.md, "α* against the tolerance"); a repeated one counts once."""
+    return [(c, t) for c in criteria for t in dict.fromkeys(float(t) for t in np.atleast_1d(thresholds[c]))]
+
+
+def threshold_problem(criterion: str, value, entry: str) -> str | None:
+    """What is wrong with a criterion's threshold — a number or a non-empty list of numbers, each
+    what the schema's `safe.{criterion}` allows — in the words of the configuration's check,
+    under the name `entry` ('api' or 'cli') gives it (`config.for_entry`); None if nothing."""
+    key = f"safe.{criterion}"
+    node = schema()["properties"]["safe"]["properties"][criterion]
+    items = list(value) if isinstance(value, list | tuple | np.ndarray) else [value]
+    if not items:
+        return for_entry(f"config key '{key}': an empty list; allowed: a {allowed_values(node)}, or a list of them", entry)
+    for item in items:
+        if problems := [*schema_errors(item, node, key), *strict_errors(item, node, key)]:
+            return for_entry(problems[0], entry)
+    return None
 
 
 def is_safe(criterion: str, statistic, threshold: float):
@@ -313,22 +335,28 @@ def brackets(judgement: Judgement, every: np.ndarray) -> list[tuple[int, int]]:
 BRACKET_SHARE = 0.1  # refine a bracket until it is at most this share of the interval's width
 
 
-def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA) -> set:
-    """The counts refinement probes next: the midpoint of every bracket of every criterion
-    (`brackets`) that is wider than two adjacent counts and than `BRACKET_SHARE` of its
-    interval's width (in counts), and, when `resolution` is given, than that in effective
-    fraction. Empty when no probe would change what the answer means."""
+def wide_brackets(row: Row, probes: dict, criterion: str, threshold: float, confidence: float, resolution=None) -> list:
+    """The brackets (`brackets`) of one criterion at one threshold that refinement would still
+    split: wider than two adjacent counts and than `BRACKET_SHARE` of the interval's width (in
+    counts), and, when `resolution` is given, than that in effective fraction. None left: the
+    probes pin the answer down as finely as refinement does."""
     every = np.array(sorted(probes))
-    wanted = set()
-    for criterion in criteria:
-        j = judge(row, criterion, probes, thresholds[criterion], confidence)
-        high = j.high(row)
-        width = (high if high is not None else int(every[-1])) - max(j.count(j.low), 0)
-        for a, b in brackets(j, every):
-            wide = b - a > 1 and b - a > BRACKET_SHARE * width
-            if wide and (resolution is None or float(row.fraction(b) - row.fraction(a)) > resolution):
-                wanted.add((a + b) // 2)
-    return wanted
+    j = judge(row, criterion, probes, threshold, confidence)
+    high = j.high(row)
+    width = (high if high is not None else int(every[-1])) - max(j.count(j.low), 0)
+    return [
+        (a, b)
+        for a, b in brackets(j, every)
+        if b - a > 1 and b - a > BRACKET_SHARE * width and (resolution is None or float(row.fraction(b) - row.fraction(a)) > resolution)
+    ]
+
+
+def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA) -> set:
+    """The counts refinement probes next: the midpoint of every `wide_brackets` of every
+    criterion and each of its thresholds. Empty when no probe would change what the answer means."""
+    return {
+        (a + b) // 2 for c, t in threshold_pairs(thresholds, criteria) for a, b in wide_brackets(row, probes, c, t, confidence, resolution)
+    }
 
 
 def refine(probes: dict, evaluate: Callable[[int], dict], wanted: Callable[[dict], set]) -> dict:
@@ -354,14 +382,14 @@ def _alpha_at(row: Row, count) -> float:
 
 
 def estimate(row: Row, probes: dict, thresholds: dict, confidence: float, criteria=CRITERIA) -> list[dict]:
-    """α* per criterion with its bracket, interval and conservative value (`judge`).
+    """α* per criterion and threshold (`threshold_pairs`) with its bracket, interval and
+    conservative value (`judge`).
 
     Every probe must carry the same seeds (per-seed values aligned by seed)."""
     every = np.array(sorted(probes))
     seeds = len(probes[every[0]][CRITERIA[0]])
     rows = []
-    for criterion in criteria:
-        threshold = thresholds[criterion]
+    for criterion, threshold in threshold_pairs(thresholds, criteria):
         j = judge(row, criterion, probes, threshold, confidence)
         point = j.count(j.point)
         following = every[every > point]
@@ -402,9 +430,9 @@ def seed_shortfall(criterion: str, seeds: int, threshold: float, confidence: flo
 
 
 def seed_shortfalls(seeds: int, thresholds: dict, confidence: float) -> list[str]:
-    """`seed_shortfall` of every criterion, each once, as 'criterion: message' lines."""
-    found = {c: seed_shortfall(c, seeds, thresholds[c], confidence) for c in CRITERIA}
-    return [f"{c}: {m}" for c, m in found.items() if m]
+    """`seed_shortfall` of every criterion and threshold, each once, as 'criterion: message' lines."""
+    found = (f"{c}: {m}" for c, t in threshold_pairs(thresholds) if (m := seed_shortfall(c, seeds, t, confidence)))
+    return list(dict.fromkeys(found))
 
 
 def interval_notes(row: Row, criterion: str, j: Judgement, threshold: float, confidence: float, seeds: int) -> list[str]:
