@@ -17,7 +17,7 @@ from modelcollapse._version import __version__
 from modelcollapse.core import io
 from modelcollapse.core.initial import zipf
 from modelcollapse.core.simulate import Cell, engine_numpy, sims_table, simulate_cell
-from modelcollapse.study.aggregate import check_provenance, read_sims, simulate_row, to_pandas
+from modelcollapse.study.aggregate import check_provenance, check_study_tables, read_sims, simulate_row, to_pandas
 from modelcollapse.study.safe import DEFAULT_THRESHOLDS, Row
 
 TABLE = pa.table({"x": np.arange(1000, dtype=np.int64), "y": np.linspace(0, 1, 1000)})
@@ -108,8 +108,12 @@ def test_aggregation_refuses_a_file_from_another_run(tmp_path):
     bad = simulation_file(tmp_path, "bad.parquet", {**ours, "root_seed": 7})
     with pytest.raises(ValueError, match=r"bad.parquet: made with root_seed = 7, this study has 2024"):
         read_sims([good, bad], 4, 3, expected=ours)
-    with pytest.raises(ValueError, match="synthetic counts \\[5\\], the study's grid has \\[0, 5\\]"):
-        read_sims([good], 4, 3, expected=ours, cells=[0, 5])
+    with pytest.raises(ValueError, match=r"cells \(n, n_synthetic\) \[\(10, 5\)\], the study's grid has \[\(10, 0\), \(10, 5\)\]"):
+        read_sims([good], 4, 3, expected=ours, cells=[(10, 0), (10, 5)])
+    with pytest.raises(ValueError, match=r"cells \(n, n_synthetic\) \[\(10, 5\)\], the study's grid has \[\(20, 5\)\]"):
+        read_sims([good], 4, 3, expected=ours, cells=[(20, 5)])  # another n with the row's counts
+    with pytest.raises(ValueError, match=r"good.parquet: vocab \[5\], the study's row has 7"):
+        read_sims([good], 4, 3, expected=ours, cells=[(10, 5)], vocab=7)
 
 
 def test_aggregation_refuses_tables_of_several_scenarios(tmp_path):
@@ -131,7 +135,7 @@ def test_aggregation_reads_a_row_one_sorted_cell_at_a_time(tmp_path):
         path = tmp_path / f"s{first}.parquet"
         io.write_parquet(pa.concat_tables([sims_table(simulate_cell(p0, c, range(first, first + 3), 4)) for c in cells]), path)
         paths.append(path)
-    read = list(read_sims(paths, 4, 6, cells=[5, 0]))
+    read = list(read_sims(paths, 4, 6, cells=[(10, 5), (10, 0)]))
     for table, cell in zip(read, sorted(cells, key=lambda c: c.n_synthetic)):
         whole = sims_table(simulate_cell(p0, cell, 6, 4)).to_pandas()  # NaN-aware, unlike Table.equals
         pd.testing.assert_frame_equal(table.to_pandas(), whole, check_exact=True)
@@ -207,8 +211,10 @@ def test_the_refine_job_writes_the_librarys_tables_with_their_provenance(tmp_pat
         "seeds": seeds,
         "root_seed": root,
         "safe": {**DEFAULT_THRESHOLDS, "confidence": 0.95, "resolution": None},
+        "identity": {"study": "io", "seeds": seeds},
+        "initial_sha256": io.initial_digest(p0),
     }
-    outputs = {name: str(tmp_path / f"{name}.parquet") for name in ("probes", "summary", "criteria", "safe")}
+    outputs = {name: str(tmp_path / f"{name}.parquet") for name in ("probes", "summary", "criteria", "safe", "values")}
     job = [[row.scenario, row.frame, row.size, row.vocab], [str(sims)], str(initial), list(grid), config, outputs]
     code = (
         "import json, sys\n"
@@ -218,8 +224,8 @@ def test_the_refine_job_writes_the_librarys_tables_with_their_provenance(tmp_pat
         "assert refine_row(Row(*row), sims, initial, cells, config, outputs) > 0\n"
     )
     subprocess.run([sys.executable, "-c", code, json.dumps(job)], check=True)
-    for name in ("probes", "summary", "criteria", "safe"):
+    for name in ("probes", "summary", "criteria", "safe", "values"):
         assert io.provenance(outputs[name]).items() >= meta.items(), name
-    written = to_pandas({name: pq.read_table(outputs[name]) for name in ("summary", "criteria", "safe")})
+    written = to_pandas(check_study_tables({name: outputs[name] for name in ("summary", "criteria", "safe", "values")}, config["identity"]))
     for name, frame in simulate_row(row, p0, grid, config, seeds).items():
         pd.testing.assert_frame_equal(written[name], frame, check_exact=True)

@@ -303,8 +303,8 @@ def test_phase_diagrams_mark_the_threshold_on_the_colour_bar(study, criterion, t
     """A black line across the colour bar where the colours turn from safe to unsafe (the white
     centre), and there a bold tick labelled with the threshold."""
     _, results, _ = study
-    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
-    fig = phase_diagram(frames["criteria"], frames["safe_fraction"], criterion, threshold)
+    frames = read_rows({key: sorted(results.glob(f"rows/*/{STUDY_TABLES[key]}.parquet")) for key in ("criteria", "safe")})
+    fig = phase_diagram(frames["criteria"], frames["safe"], criterion, threshold)
     fig.draw_without_rendering()
     bar = fig.axes[-1]
     (line,) = [line for line in bar.get_lines() if same_color(line.get_color(), "black")]
@@ -320,10 +320,10 @@ def test_the_collapse_diagram_hatches_only_what_is_never_counted_safe(study):
     the real sample sets, which was nearly all of them), each run of them once, and the colours
     are on a logit scale: 0 and 1 of the seeds at the ends, the threshold between."""
     _, results, _ = study
-    frames = read_rows({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
+    frames = read_rows({key: sorted(results.glob(f"rows/*/{STUDY_TABLES[key]}.parquet")) for key in ("criteria", "safe")})
     tiles = frames["criteria"][frames["criteria"]["criterion"] == "collapse"]
     assert tiles["real_sample_decides"].sum() > tiles["degenerate"].sum() > 0
-    fig = phase_diagram(frames["criteria"], frames["safe_fraction"], "collapse", 0.05)
+    fig = phase_diagram(frames["criteria"], frames["safe"], "collapse", 0.05)
     hatched = sum(bool(patch.get_hatch()) for ax in fig.axes for patch in ax.patches)
     runs = sum(len(list(plotting_runs(part.sort_values("effective_fraction")["degenerate"]))) for _, part in tiles.groupby(["n", "vocab"]))
     assert hatched == runs
