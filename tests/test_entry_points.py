@@ -233,3 +233,10 @@ def test_nested_config_values_given_as_text_are_read():
     assert checked["grid"]["n"] == [10] and checked["grid"]["vocab"] == [10] and checked["grid"]["log_real_shares"] is False
     with pytest.raises(config.ConfigError, match="config key 'grid.n.0': 'ten' is not of type 'integer'"):
         config.check(config.merge(config.defaults(), {"grid": {"n": ["ten"]}}))
+
+
+def test_an_interpreter_path_with_a_space_is_refused_before_any_job():
+    """Snakemake does not quote the interpreter of script: jobs; the workflow says so up front."""
+    (problem,) = config.interpreter_errors("/opt/my envs/bin/python")
+    assert "'/opt/my envs/bin/python', has a space in its path" in problem and "--sdm conda" in problem
+    assert not list(config.interpreter_errors(sys.executable))

@@ -338,6 +338,17 @@ def reuse_errors(config: dict, results):
         )
 
 
+def interpreter_errors(executable: str):
+    """The Python that runs the workflow's `script:` jobs (without conda, Snakemake's own) must
+    have no space in its path: Snakemake runs those jobs as `{python} {script}` without quoting the
+    interpreter (snakemake/snakemake#2645), and every one would fail late."""
+    if any(character.isspace() for character in executable):
+        yield (
+            f"the Python running Snakemake, {executable!r}, has a space in its path, which Snakemake does not quote "
+            "for script: jobs (snakemake/snakemake#2645); allowed: an environment at a path without spaces, or --sdm conda"
+        )
+
+
 def notes(config: dict, rows: dict):
     """What a study says before it runs: requested fractions that give the same synthetic counts
     (simulated once), and thresholds its seeds cannot certify (`safe.seed_shortfalls`)."""

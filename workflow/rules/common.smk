@@ -37,6 +37,8 @@ FRAME = modelcollapse.config.frame(GRID)
 if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
     os.environ.update(MODELCOLLAPSE_PYTHON="python")
 else:
+    if problems := list(modelcollapse.config.interpreter_errors(sys.executable)):
+        raise modelcollapse.config.ConfigError(problems, "cannot run the jobs")
     os.environ.update(
         PYTHONPATH=os.pathsep.join(
             [LIBRARY, *filter(None, [os.environ.get("PYTHONPATH")])]
