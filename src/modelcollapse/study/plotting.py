@@ -33,10 +33,11 @@ def _stretch(alpha):
 
 
 _DENSE = np.linspace(0, 1, 200_001)
+_STRETCHED = _stretch(_DENSE)  # once: matplotlib inverts the scale thousands of times a figure
 
 
 def _unstretch(x):
-    return np.interp(x, _stretch(_DENSE), _DENSE)
+    return np.interp(x, _STRETCHED, _DENSE)
 
 
 def _edges(values, log=False):
