@@ -419,7 +419,7 @@ def seed_shortfall(criterion: str, seeds: int, threshold: float, confidence: flo
     """Why `seeds` replicates cannot certify any count safe under `criterion`, or None: what a
     study or command says before it runs, and the table's note says after."""
     if seeds < 2:
-        return "one seed bounds no statistic: the interval is open at both ends"
+        return "one seed bounds no statistic: no count is certified safe (ci_low open) or significantly unsafe (ci_high the largest count the row allows)"
     if criterion == "collapse" and seeds < (needed := seeds_to_certify(threshold, (1 + confidence) / 2)):
         return (
             f"{seeds} seeds cannot certify P(collapse) <= {threshold:g} at {(1 + confidence) / 2:.1%} "
