@@ -41,6 +41,7 @@ SIMULATE_JOBS = (
     * math.ceil(SMALL["seeds"] / SMALL["seeds_per_job"])
 )
 REFINE_JOBS = len(SMALL["grid"]["n"]) * len(SMALL["grid"]["vocab"])  # one per (n, vocab) row
+FIGURE_JOBS = 7  # four phase diagrams, the α*(n) figure, the tolerance table and its figure
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
 GROUP_SIZE = PROFILE["group-components"]["sims"]
 
@@ -227,11 +228,12 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
     jobs = sacct_jobs(name)
     assert jobs, f"sacct knows no job named {name}"
     assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
-    # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row,
-    # a phase_diagram per criterion and safe_fraction_figure (initial, merge and report_tables are local).
-    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + 5, jobs
+    # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row, a
+    # phase_diagram per criterion, safe_fraction_figure, tolerance and tolerance_figure (initial,
+    # merge and report_tables are local).
+    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + FIGURE_JOBS, jobs
     # Inside the jobs, one srun step per Snakemake job: every simulate job ran on the cluster.
-    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + 5, jobs
+    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + FIGURE_JOBS, jobs
     assert max(steps for _, steps in jobs.values()) == min(GROUP_SIZE, SIMULATE_JOBS), jobs
 
 
