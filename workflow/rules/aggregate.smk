@@ -68,9 +68,11 @@ rule merge:
 rule tolerance:
     input:
         values=row_tables("values"),
-        # each row's p(0), in the order of the rows
+        # each row's p(0), in the order of the rows (the path pattern, not rules.initial.output,
+        # which under a default storage provider is a storage object that expand() refuses)
         initial=expand(
-            rules.initial.output[0], vocab=[v for _, v, _ in STUDY_ROWS.values()]
+            f"{RESULTS}/initial/vocab{{vocab}}.parquet",
+            vocab=[v for _, v, _ in STUDY_ROWS.values()],
         ),
     output:
         table=f"{RESULTS}/tolerance.parquet",

@@ -48,8 +48,12 @@ else:
 
 
 STUDY_ROWS = modelcollapse.config.study_rows(config)
-if problems := list(modelcollapse.config.reuse_errors(config, RESULTS)):
-    raise modelcollapse.config.ConfigError(problems)
+# A finished study of the same name made with other keys is refused. The check reads the local
+# results/; with a default storage provider (`--default-storage-provider s3`) the study's files are
+# in the storage, not here, and the check does not apply (docs/cluster.md).
+if workflow.storage_settings.default_storage_provider is None:
+    if problems := list(modelcollapse.config.reuse_errors(config, RESULTS)):
+        raise modelcollapse.config.ConfigError(problems)
 # What every row table records and `merge` checks, and the p(0) each row's files must hold.
 STUDY_IDENTITY = modelcollapse.config.study_identity(config)
 INITIAL_DIGESTS = modelcollapse.config.initial_digests(config)
@@ -100,9 +104,11 @@ def row_tables(name):
 
 def initial_data(wildcards):
     """The p⁽⁰⁾ file of `initial: {kind: file}`: an input of every job that reads it, so that
-    editing it reruns them and what depends on them; nothing for the other kinds."""
+    editing it reruns them and what depends on them; nothing for the other kinds. It is read
+    where the workflow is planned (its digest, above) and so is always a local file, never
+    looked up in a default storage provider (`local`)."""
     initial = config["initial"]
-    return initial["path"] if initial["kind"] == "file" else []
+    return local(initial["path"]) if initial["kind"] == "file" else []
 
 
 def initial_args(vocab):

@@ -100,7 +100,10 @@ rule report_tables:
             f"{RESULTS}/report/safe_fraction.html",
             caption="../report/safe_fraction_table.rst",
             category="1. Results",
-            labels={"result": "2 · α* table"},
+            # A function of the job's output, so that `--report` fetches both fragments from a
+            # default storage provider (S3, …) and not only this report item: the opening page
+            # embeds the figure's too.
+            labels=lambda wildcards, output: {"result": "2 · α* table"},
         ),
         figure=f"{RESULTS}/report/safe_fraction_figure.html",
     log:

@@ -5,6 +5,8 @@
 TRANSFORMER_CONFIG = config["transformer"]
 
 TRANSFORMER = TRANSFORMER_CONFIG["out_dir"]
+# The text is a file of the checkout (data/), never looked up in a default storage provider.
+TRANSFORMER_TEXT = local(TRANSFORMER_CONFIG["text"])
 TRANSFORMER_FRACTIONS = TRANSFORMER_CONFIG["synthetic_fractions"]
 TRANSFORMER_GENERATIONS = list(range(1, TRANSFORMER_CONFIG["generations"] + 1))
 # What fixes a job's result; the lists of settings and generations only decide which jobs run.
@@ -27,7 +29,7 @@ rule transformer:
 
 rule transformer_ground_truth:
     input:
-        text=TRANSFORMER_CONFIG["text"],
+        text=TRANSFORMER_TEXT,
     output:
         model=f"{TRANSFORMER}/generation_0/model.pt",
         probabilities=f"{TRANSFORMER}/generation_0/next_char_probabilities.npy",
@@ -46,7 +48,7 @@ rule transformer_ground_truth:
 
 rule transformer_generation:
     input:
-        text=TRANSFORMER_CONFIG["text"],
+        text=TRANSFORMER_TEXT,
         ground_truth=f"{TRANSFORMER}/generation_0/model.pt",
         # Generation m trains on samples of generation m-1; generation 1 on samples of p(0).
         previous_model=lambda wildcards: (
