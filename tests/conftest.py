@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from scipy import stats as scipy_stats
 
 from modelcollapse.core.simulate import METRICS
@@ -47,6 +48,16 @@ def snakemake(workdir: Path, *args, check=True, timeout=900, env=None):
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """The test study (`snakemake study --configfile .test/config/config.yaml`), run locally once
+    per session in a scratch copy: its results folder, the reference of the workflow's tests and of
+    the run through S3 storage (tests/test_storage.py)."""
+    work = project_copy(tmp_path_factory.mktemp("small"))
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml")
+    return work / "results" / "test_small"
 
 
 def chi_square_pvalue(observed, probs, min_expected=5.0) -> float:

@@ -44,13 +44,6 @@ def sims_frame(results: Path) -> pd.DataFrame:
     return df.sort_values(["n", "vocab", "synthetic_fraction", "seed", "generation"], ignore_index=True)
 
 
-@pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    work = project_copy(tmp_path_factory.mktemp("small"))
-    snakemake(work, "study", "--configfile", ".test/config/config.yaml")
-    return work / "results" / "test_small"
-
-
 # --- dry runs, lint, format -------------------------------------------------------------------
 
 
