@@ -1,5 +1,5 @@
 """What the test study must keep producing unless a change means to alter results: every column
-of every simulation file (sims/, probes/) as a SHA-256 of its values, and the merged tables'
+of every row's simulations (sims/, probes/) as a SHA-256 of its values, and the merged tables'
 values themselves (the summary at the last generation, the criteria, α*) in tests/data/test_small/.
 
     python tests/results_digest.py results/test_small tests/data/test_small
@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -27,12 +28,18 @@ def column_digest(values: list) -> str:
 
 
 def simulation_digests(results: Path) -> dict:
-    """{file: {column: digest}} of every sims/ and probes/ file, in name order."""
+    """{folder/row: {column: digest}} of every row's grid (sims/) and refinement probe (probes/)
+    simulations, whichever files hold them (a probe refined in its row's job or in rounds of jobs),
+    rows sorted by cell, seed and generation."""
     out = {}
     for folder in ("sims", "probes"):
-        for path in sorted((results / folder).glob("*.parquet")):
-            table = pq.read_table(path)
-            out[f"{folder}/{path.name}"] = {column: column_digest(table[column].to_pylist()) for column in table.column_names}
+        files = {}
+        for path in sorted((results / folder).rglob("*.parquet")):
+            row = path.parent.name if path.parent.name != folder else "_".join(path.stem.split("_")[:2])
+            files.setdefault(row, []).append(pq.read_table(path).replace_schema_metadata(None))
+        for row, tables in files.items():
+            table = pa.concat_tables(tables).sort_by([(key, "ascending") for key in ("n", "n_synthetic", "seed", "generation")])
+            out[f"{folder}/{row}"] = {column: column_digest(table[column].to_pylist()) for column in table.column_names}
     return out
 
 

@@ -1,6 +1,6 @@
 """The up-front cost estimate that refuses a study too big for the machine (modelcollapse.study.cost)."""
 
-from modelcollapse.study.cost import GIB, refinement_probes, study_cost
+from modelcollapse.study.cost import GIB, refinement_probes, refinement_rounds, study_cost
 from modelcollapse.study.safe import Row
 
 
@@ -19,6 +19,21 @@ def test_refinement_probes_bound_the_bisection():
     assert refinement_probes(3000, [0, 150, 300]) == 3 * 4 * 8  # 150 → … → 1
     assert refinement_probes(3000, [0, 150, 300], 0.01) == 3 * 4 * 3  # the opt-in coarsening: 150 → 30
     assert refinement_probes(10, [0, 5, 10], 0.5) == 0  # already at the resolution
+
+
+def test_k_section_takes_fewer_rounds_for_more_probes():
+    assert refinement_rounds(3000, [0, 150, 300]) == 8  # 150 → 75 → … → 1
+    assert refinement_rounds(3000, [0, 150, 300], per_bracket=3) == 4  # 150 → 38 → 10 → 3 → 1
+    assert refinement_probes(3000, [0, 150, 300], per_bracket=3) == 3 * 4 * 3 * 4
+
+
+def test_rounds_of_jobs_are_counted_when_a_probe_is_several_jobs():
+    grid = rows([1000], [10])
+    one_job = study_cost(grid, seeds=100, seeds_per_job=100, cells_per_job=40, generations=10).jobs
+    in_blocks = study_cost(grid, seeds=100, seeds_per_job=50, cells_per_job=40, generations=10).jobs
+    rounds = refinement_rounds(1000, grid["n1000_vocab10"][2])
+    # the grid's second seed block, a round job per round and the last plan, a probe job per seed block and round
+    assert in_blocks - one_job == 1 + (rounds + 1) + rounds * 2
 
 
 def test_the_default_study_fits_and_a_huge_one_does_not():

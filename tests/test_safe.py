@@ -21,6 +21,7 @@ from modelcollapse.study.safe import (
     is_safe,
     judge,
     refine,
+    sections,
     wanted_probes,
 )
 
@@ -127,6 +128,32 @@ def test_refinement_finds_a_known_integer_boundary(size, boundary_count):
     assert drift["bracket_high"] * size == boundary_count + 1
     assert round(drift["ci_low"] * size) == round(drift["ci_high"] * size) == boundary_count
     assert len(calls) == len(set(calls)) <= np.ceil(np.log2(size)) + 2
+
+
+@pytest.mark.parametrize("per_bracket", [1, 2, 3, 7])
+def test_k_section_finds_the_boundary_in_fewer_rounds(per_bracket):
+    """k counts a bracket per round: a gap of B counts is down to adjacent counts in about
+    log_(k+1) B rounds, at the same boundary, whatever k."""
+    row, size, boundary_count = Row("mixed", "budget", 1000, 5), 1000, 637
+    rounds = []
+
+    def wanted(p):
+        counts = wanted_probes(row, p, THRESHOLDS, 0.95, None, ["drift"], per_bracket)
+        rounds.append(len(counts))
+        return counts
+
+    evaluate = lambda k: constant_probes({k: 0.0 if k <= boundary_count else 1.0})[k]  # noqa: E731
+    probes = refine({k: evaluate(k) for k in (0, size)}, evaluate, wanted)
+    assert estimate(row, probes, THRESHOLDS, 0.95)[0]["max_synthetic"] == boundary_count
+    assert len(rounds) - 1 <= np.ceil(np.log(size) / np.log(per_bracket + 1)) + 1
+    assert max(rounds) <= 3 * per_bracket  # three brackets (α* and the interval's ends), k counts each
+
+
+def test_sections_cut_a_bracket_evenly_inside_it():
+    assert sections(0, 100) == {50} and sections(3, 8) == {5}  # bisection: (a + b) // 2
+    assert sections(0, 100, 3) == {25, 50, 75}
+    assert sections(10, 13, 3) == {11, 12}  # never an end, never twice
+    assert sections(4, 5, 3) == set()
 
 
 def test_refinement_stops_at_the_resolution():

@@ -99,8 +99,12 @@ def test_every_output_with_its_columns_and_types(small_run):
     assert df["collapsed"].dtype == bool
 
     assert (df["effective_fraction"] == df["n_synthetic"] / df["n"]).all()
-    probes = pd.concat([pd.read_parquet(p) for p in sorted((small_run / "probes").glob("*.parquet"))])
+    # 20 seeds in blocks of 10: refinement runs as rounds of jobs, its probes in blocks as the grid's
+    probes = pd.concat([pd.read_parquet(p) for p in sorted((small_run / "probes").glob("*/round*_f*_s*.parquet"))])
     assert not probes.empty and probes["generation"].max() == cfg["generations"]
+    assert probes.groupby(["n", "vocab", "n_synthetic", "generation"]).size().eq(cfg["seeds"]).all()
+    plans = sorted((small_run / "refine").glob("*/round*.json"))
+    assert {json.loads(p.read_text())["probes"] == [] for p in plans} == {True, False}  # every row's last plan is empty
 
     summary = pd.read_parquet(small_run / "summary.parquet")
     grid = summary[~summary["probe"]]
@@ -175,19 +179,20 @@ def test_the_test_studys_numbers_are_unchanged(small_run):
 
 
 def test_results_independent_of_seed_blocks_and_cores(tmp_path, small_run):
-    """Seeds in blocks of 7 instead of 10, fractions 2 per job instead of 3, one core instead
-    of two: bit-identical tables (one n keeps the job count small)."""
+    """All 20 seeds in one job, so each refine job runs its row's rounds itself, instead of
+    blocks of 10 and rounds of jobs; fractions 2 per job instead of 3; one core instead of two:
+    bit-identical simulations, grid and probes, and α* (one n keeps the job count small)."""
     reference = sims_frame(small_run).query("n == 10").reset_index(drop=True)
     work = project_copy(tmp_path / "blocks")
-    config = write_config(work / "blocks.yaml", study="blocks", seeds_per_job=7, fractions_per_job=2, grid={"n": [10]})
+    config = write_config(work / "blocks.yaml", study="blocks", seeds_per_job=20, fractions_per_job=2, grid={"n": [10]})
     snakemake(work, "study", "--configfile", config.name, "--cores", "1")
     other = sims_frame(work / "results" / "blocks")
     pd.testing.assert_frame_equal(reference, other, check_exact=True)
-    # the refinement pass and α* too
-    for table in ("probes/n10_vocab10.parquet", "probes/n10_vocab100.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(small_run / table), pd.read_parquet(work / "results" / "blocks" / table))
-    ours = pd.read_parquet(work / "results" / "blocks" / "safe_fraction.parquet")
-    pd.testing.assert_frame_equal(pd.read_parquet(small_run / "safe_fraction.parquet").query("n == 10").reset_index(drop=True), ours)
+    assert not (work / "results" / "blocks" / "refine").exists()  # no round jobs
+    ours, theirs = (results_digest.simulation_digests(path) for path in (small_run, work / "results" / "blocks"))
+    assert {row: theirs[row] for row in ours if "n10_" in row} == theirs
+    safe = pd.read_parquet(work / "results" / "blocks" / "safe_fraction.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(small_run / "safe_fraction.parquet").query("n == 10").reset_index(drop=True), safe)
 
 
 # --- safe fraction at the extremes ----------------------------------------------------------------

@@ -280,6 +280,14 @@ def study_rows(config: dict) -> dict:
     return rows
 
 
+def refine_in_rounds(config: dict) -> bool:
+    """Whether a checked config's refinement runs as rounds of jobs (`study.rounds`): when one
+    probe of all seeds is more than one simulate job. Otherwise each refine job runs its row's
+    rounds itself, where a probe costs no more than a cell of a simulate job and a job per round
+    would only add its start."""
+    return config["seeds"] > config["seeds_per_job"]
+
+
 def study_identity(config: dict) -> dict:
     """What makes a checked config's tables theirs: the study's name and every key its numbers
     depend on, with the release that made them. Every row table records it, and `merge` and
@@ -308,7 +316,10 @@ def cost_errors(config: dict):
     rows = {name: (size, vocab, list(probes)) for name, (size, vocab, probes) in study_rows(config).items()}
     G = config["generations"]
     history = history_rows(config["scenario"], G, config.get("window"))
-    cost = study_cost(rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], G, config["safe"]["resolution"], history)
+    safe = config["safe"]
+    cost = study_cost(
+        rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], G, safe["resolution"], history, safe["probes_per_bracket"]
+    )
     for key, message in cost.problems(config["limits"]["job_memory_gb"], config["limits"]["jobs"]):
         yield f"config key '{key}': {message}"
 

@@ -1,15 +1,13 @@
-# After the grid pass, each row is refined (bisection on the synthetic count, simulating the
-# probes it needs) and summarised in its own job; `merge` joins the rows.
+# After the grid pass, each row is refined (rounds of probes at the synthetic counts where α* and
+# its interval ends lie) and summarised by its refine job; `merge` joins the rows. When a probe of
+# all seeds is more than one job (seeds > seeds_per_job), the rounds are jobs: a round job plans
+# the next round's probes from the values so far, simulate-sized probe jobs run them, and the
+# refine job reads their tables (docs/safe-fraction.md, "Refinement as jobs").
 rule refine:
     input:
-        sims=row_sims,
-        initial=row_initial,
+        unpack(refine_inputs),
     output:
-        probes=f"{RESULTS}/probes/{{row}}.parquet",
-        summary=f"{RESULTS}/rows/{{row}}/summary.parquet",
-        criteria=f"{RESULTS}/rows/{{row}}/criteria.parquet",
-        safe=f"{RESULTS}/rows/{{row}}/safe_fraction.parquet",
-        values=f"{RESULTS}/rows/{{row}}/values.parquet",
+        **REFINE_OUTPUTS,
     log:
         f"{RESULTS}/logs/refine/{{row}}.log",
     benchmark:
@@ -20,20 +18,48 @@ rule refine:
     conda:
         "../envs/modelcollapse.yaml"
     params:
-        row=lambda wildcards: STUDY_ROWS[wildcards.row][:2],
-        cells=lambda wildcards: list(STUDY_ROWS[wildcards.row][2]),
-        frame=FRAME,
-        scenario=lookup(dpath="scenario", within=config),
-        window=config.get("window"),
-        generations=lookup(dpath="generations", within=config),
-        seeds=lookup(dpath="seeds", within=config),
-        root_seed=lookup(dpath="root_seed", within=config),
-        # the tolerance sweep is not the refinement's: editing it reruns `tolerance` alone
-        safe={k: v for k, v in config["safe"].items() if k != "tolerance_sweep"},
-        identity=STUDY_IDENTITY,
-        initial_sha256=lambda wildcards: INITIAL_DIGESTS[STUDY_ROWS[wildcards.row][1]],
+        **REFINE_PARAMS,
+        rounds=ROUNDS,
     script:
         "../scripts/refine.py"
+
+
+checkpoint refine_round:
+    input:
+        unpack(round_inputs),
+    output:
+        values=f"{RESULTS}/refine/{{row}}/round{{round}}.parquet",
+        plan=f"{RESULTS}/refine/{{row}}/round{{round}}.json",
+    log:
+        f"{RESULTS}/logs/refine/{{row}}_round{{round}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/refine/{{row}}_round{{round}}.tsv"
+    priority: 1
+    conda:
+        "../envs/modelcollapse.yaml"
+    params:
+        **REFINE_PARAMS,
+    script:
+        "../scripts/refine_round.py"
+
+
+rule probe:
+    input:
+        data=initial_data,
+        plan=f"{RESULTS}/refine/{{row}}/round{{round}}.json",
+    output:
+        f"{RESULTS}/probes/{{row}}/round{{round}}_f{{fblock}}_s{{sblock}}.parquet",
+    log:
+        f"{RESULTS}/logs/probe/{{row}}_round{{round}}_f{{fblock}}_s{{sblock}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/probe/{{row}}_round{{round}}_f{{fblock}}_s{{sblock}}.tsv"
+    priority: 1
+    conda:
+        "../envs/modelcollapse.yaml"
+    params:
+        args=probe_args,
+    shell:
+        "\"$MODELCOLLAPSE_PYTHON\" -m modelcollapse simulate {params.args} --sims-file '{output}' 2> '{log}'"
 
 
 rule merge:

@@ -14,6 +14,7 @@ import modelcollapse.config
 import modelcollapse.core.initial
 import modelcollapse.core.simulate
 import modelcollapse.paper
+import modelcollapse.study.rounds
 import modelcollapse.study.safe
 from snakemake.settings.types import DeploymentMethod
 
@@ -79,6 +80,7 @@ wildcard_constraints:
     vocab=r"\d+",
     fblock=r"\d+",
     sblock=r"\d+",
+    round=r"\d+",
 
 
 def row_sims(wildcards):
@@ -125,12 +127,11 @@ def initial_args(vocab):
 
 
 def simulate_args(wildcards):
-    """Command-line arguments of one simulate job (python -m modelcollapse simulate)."""
+    """Command-line arguments of one grid simulate job (python -m modelcollapse simulate)."""
     size, vocab, probes = STUDY_ROWS[wildcards.row]
     first, last = cell_blocks(wildcards.row)[int(wildcards.fblock)]
     counts = list(probes)[first : last + 1]
-    seed_first, seed_last = SEED_BLOCKS[int(wildcards.sblock)]
-    if FRAME == "budget":
+    if FRAME == "budget":  # the fractions as requested: the sims tables record them
         cells = [
             "--n",
             str(size),
@@ -139,6 +140,13 @@ def simulate_args(wildcards):
         ]
     else:
         cells = ["--n-real", str(size), "--n-synthetic", *map(str, counts)]
+    return job_args(wildcards, vocab, cells)
+
+
+def job_args(wildcards, vocab, cells):
+    """The simulate command's arguments for `cells` (its flags of n and the synthetic amounts) and
+    the job's seed block."""
+    seed_first, seed_last = SEED_BLOCKS[int(wildcards.sblock)]
     args = [
         f"--scenario {config['scenario']}",
         *cells,
@@ -149,6 +157,96 @@ def simulate_args(wildcards):
     if config.get("window") is not None:
         args.append(f"--window {config['window']}")
     return " ".join(args)
+
+
+# --- refinement as rounds of jobs (modelcollapse.study.rounds), when a probe is several jobs ----
+
+ROUNDS = modelcollapse.config.refine_in_rounds(config)
+
+
+def round_plan(row, number):
+    """The synthetic counts round `number` of `row` probes, once its round job has run."""
+    plan = checkpoints.refine_round.get(row=row, round=number).output.plan
+    return modelcollapse.study.rounds.read_plan(plan)
+
+
+def round_probes(row, number):
+    """The simulation tables of round `number`'s probes, in blocks as the grid's."""
+    fblocks = blocks(len(round_plan(row, number)), config["fractions_per_job"])
+    return expand(
+        f"{RESULTS}/probes/{row}/round{number}_f{{fblock}}_s{{sblock}}.parquet",
+        fblock=range(len(fblocks)),
+        sblock=range(len(SEED_BLOCKS)),
+    )
+
+
+def round_inputs(wildcards):
+    """Round 0 reads the grid; round r the values and plan of round r - 1 and its probes."""
+    inputs = {"initial": row_initial(wildcards)}
+    number = int(wildcards.round)
+    if number == 0:
+        return {**inputs, "sims": row_sims(wildcards)}
+    previous = checkpoints.refine_round.get(row=wildcards.row, round=number - 1).output
+    return {
+        **inputs,
+        "sims": round_probes(wildcards.row, number - 1),
+        "previous": previous.values,
+        "plan": previous.plan,
+    }
+
+
+def refine_inputs(wildcards):
+    """A row's grid tables and p⁽⁰⁾; with rounds of jobs, also every round's probes and the last
+    (empty) plan, which the DAG learns round by round."""
+    inputs = {"sims": row_sims(wildcards), "initial": row_initial(wildcards)}
+    if not ROUNDS:
+        return inputs
+    number, probes = 0, []
+    while round_plan(wildcards.row, number):
+        probes += round_probes(wildcards.row, number)
+        number += 1
+    plan = checkpoints.refine_round.get(row=wildcards.row, round=number).output.plan
+    return {**inputs, "probes": probes, "plan": plan}
+
+
+# What a refine job writes: the row's tables, and the probes it simulates itself without rounds.
+REFINE_OUTPUTS = {
+    **({} if ROUNDS else {"probes": f"{RESULTS}/probes/{{row}}.parquet"}),
+    "summary": f"{RESULTS}/rows/{{row}}/summary.parquet",
+    "criteria": f"{RESULTS}/rows/{{row}}/criteria.parquet",
+    "safe": f"{RESULTS}/rows/{{row}}/safe_fraction.parquet",
+    "values": f"{RESULTS}/rows/{{row}}/values.parquet",
+}
+# What the refine and round jobs know of the study (modelcollapse.study.aggregate.refine_row).
+REFINE_PARAMS = {
+    "row": lambda wildcards: STUDY_ROWS[wildcards.row][:2],
+    "cells": lambda wildcards: list(STUDY_ROWS[wildcards.row][2]),
+    "frame": FRAME,
+    "scenario": lookup(dpath="scenario", within=config),
+    "window": config.get("window"),
+    "generations": lookup(dpath="generations", within=config),
+    "seeds": lookup(dpath="seeds", within=config),
+    "root_seed": lookup(dpath="root_seed", within=config),
+    # the tolerance sweep is not the refinement's: editing it reruns `tolerance` alone
+    "safe": {k: v for k, v in config["safe"].items() if k != "tolerance_sweep"},
+    "identity": STUDY_IDENTITY,
+    "initial_sha256": lambda wildcards: INITIAL_DIGESTS[STUDY_ROWS[wildcards.row][1]],
+}
+
+
+def probe_args(wildcards):
+    """Command-line arguments of one probe job: its block of the round's plan, by counts."""
+    size, vocab, _ = STUDY_ROWS[wildcards.row]
+    counts = round_plan(wildcards.row, int(wildcards.round))
+    first, last = blocks(len(counts), config["fractions_per_job"])[
+        int(wildcards.fblock)
+    ]
+    frame = "--n" if FRAME == "budget" else "--n-real"
+    return job_args(
+        wildcards,
+        vocab,
+        [frame, str(size), "--n-synthetic", *map(str, counts[first : last + 1])],
+    )
 
 
 def get_final_output():

@@ -1,22 +1,13 @@
-"""One row of the study: refine α* by simulating probes, then summarise the row, one cell at a time."""
+"""One row of the study: refine α* (simulating its probes, or reading the tables of its rounds'
+probe jobs), then summarise the row, one cell at a time."""
 
 import sys
 
-from modelcollapse.study.aggregate import refine_row
-from modelcollapse.study.safe import Row
+from modelcollapse.study.aggregate import job_row, refine_row
 
 sys.stderr = open(snakemake.log[0], "w")
-p = snakemake.params
-size, vocab = p.row
-row = Row(p.scenario, p.frame, size, vocab, p.window)
-config = {
-    "generations": p.generations,
-    "seeds": p.seeds,
-    "root_seed": p.root_seed,
-    "safe": p.safe,
-    "identity": p.identity,
-    "initial_sha256": p.initial_sha256,
-}
-outputs = {name: snakemake.output[name] for name in ("probes", "summary", "criteria", "safe", "values")}
-probes = refine_row(row, snakemake.input.sims, snakemake.input.initial, p.cells, config, outputs)
+row, config = job_row(dict(snakemake.params.items()))
+outputs = dict(snakemake.output.items())
+probe_sims = list(snakemake.input.probes) if snakemake.params.rounds else None
+probes = refine_row(row, snakemake.input.sims, snakemake.input.initial, snakemake.params.cells, config, outputs, probe_sims)
 print(f"row {row}: {probes} refinement probes", file=sys.stderr)

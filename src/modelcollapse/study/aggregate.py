@@ -99,7 +99,14 @@ def check_provenance(path, expected: dict) -> None:
 
 def read_sims(paths, generations: int, seeds: int, expected: dict | None = None, cells=None, vocab: int | None = None):
     """A row's simulation tables as an iterator of cells, each one table sorted by seed and
-    generation, in order of (n, n_synthetic).
+    generation, in order of (n, n_synthetic): `sims_cells`, read in order."""
+    found = sims_cells(paths, generations, seeds, expected, cells, vocab)
+    return (found[key]() for key in found)
+
+
+def sims_cells(paths, generations: int, seeds: int, expected: dict | None = None, cells=None, vocab: int | None = None) -> dict:
+    """{(n, n_synthetic): read()} of the cells a row's simulation tables hold, in order of
+    (n, n_synthetic); read() gives one cell's table sorted by seed and generation.
 
     Refused up front: corrupt files, files made with other parameters (`expected` metadata),
     other cells than `cells` ((n, n_synthetic) pairs) or another vocabulary than `vocab`,
@@ -127,7 +134,7 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
     found = sorted(holders)
     if cells is not None and found != sorted(cells):
         raise ValueError(f"{', '.join(map(str, paths))}: cells (n, n_synthetic) {found}, the study's grid has {sorted(cells)}")
-    if len(scenarios) != 1 or None in scenarios:
+    if holders and (len(scenarios) != 1 or None in scenarios):
         raise ValueError("a study has one scenario; the tables mix several")
 
     def pieces(key):
@@ -137,7 +144,7 @@ def read_sims(paths, generations: int, seeds: int, expected: dict | None = None,
             piece = read(path).slice(start, stop - start)
             yield piece if len(holders[key]) == 1 else table_copy(piece)
 
-    return (read_cell(pieces(key), key, generations, seeds) for key in sorted(holders))
+    return {key: functools.partial(lambda key: read_cell(pieces(key), key, generations, seeds), key) for key in found}
 
 
 def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:
@@ -232,21 +239,33 @@ def theory_columns(cells: list, s0: float, support: int, gen) -> dict:
 def digest_cell(table: pa.Table, p0, generations: int, baseline: float) -> tuple:
     """What a row keeps of one cell's simulations (sorted by seed and generation): its `CELL`
     columns (`cell_arrays`), its summary rows (`summarize`) and the per-seed values at G of
-    every criterion (`criterion_values`; `baseline` is the row's `expected_l1_error`). A few kB
+    every criterion (`at_G_values`; `baseline` is the row's `expected_l1_error`). A few kB
     per generation and seed: the table can go."""
     cells, arrays, collapse_time = cell_arrays(table, generations)
+    return cells, summarize(cells, arrays, collapse_time, p0, generations), at_G_values(arrays, collapse_time, p0, generations, baseline)
+
+
+def at_G_values(arrays: dict, collapse_time, p0, generations: int, baseline: float) -> dict:
+    """Every criterion's per-seed values at G (`criterion_values`) of one cell's `cell_arrays`."""
     # copies: a view of generation G would keep the cell's whole arrays alive
     at_G = {m: arrays[m][0, :, generations].copy() for m in ("l1_from_first", "l1_from_truth", "simpson")}
-    values = criterion_values(at_G, collapse_time[0], generations, float(p0 @ p0), baseline)
-    return cells, summarize(cells, arrays, collapse_time, p0, generations), values
+    return criterion_values(at_G, collapse_time[0], generations, float(p0 @ p0), baseline)
 
 
-def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=CRITERIA) -> dict:
+def refinement_wanted(row: Row, probes: dict, safe: dict, criteria=CRITERIA) -> set:
+    """The counts the next refinement round probes (`wanted_probes`) under a study's `safe` keys:
+    its thresholds, confidence, resolution and probes_per_bracket."""
+    thresholds = {c: safe[c] for c in CRITERIA}
+    return wanted_probes(row, probes, thresholds, safe["confidence"], safe.get("resolution"), criteria, safe.get("probes_per_bracket", 1))
+
+
+def study_row(row: Row, grid, p0, config: dict, probe, record=None, criteria=CRITERIA) -> dict:
     """Everything the study reports about one row, refinement included, one cell at a time.
 
     `grid` yields the row's grid simulations, one Arrow table per cell sorted by seed and
-    generation (`read_sims`); `simulate(cell)` runs all seeds of a refinement probe and returns
-    its `CellResult`, and `record(table)`, if given, receives that probe's simulation table as
+    generation (`read_sims`); `probe(cell)` gives the simulation table of all seeds of a
+    refinement probe, sorted likewise (simulated there and then, or read from the files of the
+    workflow's refinement rounds, `study.rounds`), and `record(table)`, if given, receives it as
     soon as it exists (the refine job streams them to probes/{row}.parquet). Only `digest_cell`
     of each cell is kept. Returns Arrow tables 'summary', 'criteria' (per cell and criterion:
     the statistic the estimator judged), 'safe' (α* per criterion; `SAFE_NULLABLE` null where
@@ -265,15 +284,15 @@ def study_row(row: Row, grid, p0, config: dict, simulate, record=None, criteria=
     grid_counts = sorted(probes)
 
     def evaluate(n_synthetic):
-        table = sims_table(simulate(row.cell(n_synthetic)), {"probe": True})
+        table = probe(row.cell(n_synthetic))
         if record is not None:
             record(table)
         cells, summary, values = digest_cell(table, p0, G, baseline)
         digests[n_synthetic] = (cells, summary)
         return values
 
+    refine(probes, evaluate, lambda probed: refinement_wanted(row, probed, safe, criteria))
     confidence, resolution = safe["confidence"], safe.get("resolution")
-    refine(probes, evaluate, lambda probed: wanted_probes(row, probed, thresholds, confidence, resolution, criteria))
     counts = sorted(digests)
     is_probe = np.array([k not in grid_counts for k in counts])  # added by refinement
     cells = [cell for k in counts for cell in digests[k][0]]
@@ -338,62 +357,100 @@ def simulate_row(row: Row, p0, grid: dict, config: dict, seeds: int, on_probe=No
     from ..core.simulate import simulate_cell
 
     def simulate(cell):
-        result = simulate_cell(p0, cell, range(seeds), config["generations"], config["root_seed"])
+        table = sims_table(simulate_cell(p0, cell, range(seeds), config["generations"], config["root_seed"]))
         if on_probe is not None:
             on_probe(cell.n_synthetic)
-        return result
+        return table
 
-    cells = (sims_table(simulate(row.cell(k, requested))) for k, requested in grid.items())
+    cells = (simulate(row.cell(k, requested)) for k, requested in grid.items())
     return to_pandas(study_row(row, cells, p0, config, simulate, criteria=criteria))
 
 
 # --- the refine job ----------------------------------------------------------------------------
 
 
-def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict) -> int:
+def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict, probe_sims=None) -> int:
     """The workflow's refine job for one row (workflow/rules/aggregate.smk): `study_row` of the
     row's grid tables `sims` (paths), checked against the study (`read_sims`: provenance, the
-    grid's cells, the row's vocabulary, complete cells), with every refinement probe simulated here
-    with all seeds and streamed to outputs['probes'] as it comes; then outputs['summary'],
-    ['criteria'], ['safe'] and ['values'] (docs/outputs.md), each with the study's identity and this
-    row's provenance. `initial` is the path of p⁽⁰⁾, which must be the p⁽⁰⁾ the config makes
-    (`config['initial_sha256']`, `config.initial_digests`); `cells` the grid's synthetic counts;
-    `config` has generations, seeds, root_seed, safe and the study's `identity`
-    (`config.study_identity`). Returns the number of refinement probes."""
-    from ..core.simulate import engine_numpy, simulate_cell
+    grid's cells, the row's vocabulary, complete cells); then outputs['summary'], ['criteria'],
+    ['safe'] and ['values'] (docs/outputs.md), each with the study's identity and this row's
+    provenance. Refinement probes are simulated here with all seeds and streamed to
+    outputs['probes'] as they come, or, when the workflow ran them as rounds of jobs
+    (`study.rounds`), read from their tables `probe_sims` (paths), which must hold exactly the
+    probes the refinement asks for. `initial` is the path of p⁽⁰⁾, which must be the p⁽⁰⁾ the
+    config makes (`checked_initial`); `cells` the grid's synthetic counts; `config` has
+    generations, seeds, root_seed, safe, the study's `identity` (`config.study_identity`) and
+    `initial_sha256`. Returns the number of refinement probes."""
+    from ..core.simulate import simulate_cell
 
-    p0 = read_initial(initial)
+    p0 = checked_initial(initial, config)
+    G, seeds = config["generations"], config["seeds"]
+    expected = simulation_provenance(row, config)
+    grid = read_sims(sims, G, seeds, expected, [(row.cell(k).n, int(k)) for k in cells], row.vocab)
+    probed = []
+    if probe_sims is None:
+
+        def probe(cell):
+            probed.append(cell.n_synthetic)
+            return sims_table(simulate_cell(p0, cell, range(seeds), G, config["root_seed"]), {"probe": True})
+
+        with streamed_parquet(outputs["probes"], with_provenance(SIMS_SCHEMA.empty_table(), expected)) as write:
+            tables = study_row(row, grid, p0, config, probe, lambda table: write(with_provenance(table, expected)))
+    else:
+        available = sims_cells(probe_sims, G, seeds, expected, vocab=row.vocab)
+
+        def probe(cell):
+            probed.append(cell.n_synthetic)
+            if (cell.n, cell.n_synthetic) not in available:
+                raise ValueError(f"refinement asks for n_synthetic = {cell.n_synthetic}, which no round of row {row} probed: rerun its rounds")
+            return available.pop((cell.n, cell.n_synthetic))()
+
+        tables = study_row(row, grid, p0, config, probe)
+        if available:
+            raise ValueError(f"{', '.join(map(str, probe_sims))}: probes {sorted(available)} that this refinement does not ask for")
+    made = {**expected, "identity": config["identity"]}
+    write_tables({outputs[name]: with_content_digest(tables[name], {**made, "table": TABLE_NAMES[name]}) for name in ROW_TABLES})
+    return len(probed)
+
+
+def job_row(params: dict) -> tuple[Row, dict]:
+    """The row and the study keys (`refine_row`'s `config`) of a refine or round job, from its
+    workflow params (row, frame, scenario, window and the keys)."""
+    size, vocab = params["row"]
+    keys = ("generations", "seeds", "root_seed", "safe", "identity", "initial_sha256")
+    return Row(params["scenario"], params["frame"], size, vocab, params["window"]), {key: params[key] for key in keys}
+
+
+def checked_initial(path, config: dict) -> np.ndarray:
+    """p⁽⁰⁾ of a row, read from `path` and refused unless it is the p⁽⁰⁾ the study's initial keys
+    make (`config['initial_sha256']`, `config.initial_digests`)."""
+    p0 = read_initial(path)
     if initial_digest(p0) != config["initial_sha256"]:
-        raise ValueError(f"{initial}: not the p(0) this study's initial keys make; it belongs to another run: delete it or rerun its job")
-    G, seeds, root_seed = config["generations"], config["seeds"], config["root_seed"]
-    # each grid table must come from this study and this build: same scenario, generations, root
-    # seed, window, p(0) (as the config makes it), library version and NumPy of the compiled engine
-    expected = {
+        raise ValueError(f"{path}: not the p(0) this study's initial keys make; it belongs to another run: delete it or rerun its job")
+    return p0
+
+
+def simulation_provenance(row: Row, config: dict) -> dict:
+    """What every simulation table of a row must record (`read_sims`): made for this study and
+    by this build, with the same scenario, generations, root seed, window, p⁽⁰⁾ (as the config
+    makes it), library version and NumPy of the compiled engine."""
+    from ..core.simulate import engine_numpy
+
+    return {
         "scenario": row.scenario,
-        "generations": G,
-        "root_seed": root_seed,
+        "generations": config["generations"],
+        "root_seed": config["root_seed"],
         "window": row.window,
         "version": __version__,
         "engine_numpy": engine_numpy(),
         "initial_sha256": config["initial_sha256"],
     }
-    probes = []
-
-    def simulate(cell):
-        probes.append(cell.n_synthetic)
-        return simulate_cell(p0, cell, range(seeds), G, root_seed)
-
-    with streamed_parquet(outputs["probes"], with_provenance(SIMS_SCHEMA.empty_table(), expected)) as write:
-        grid = read_sims(sims, G, seeds, expected, [(row.cell(k).n, int(k)) for k in cells], row.vocab)
-        tables = study_row(row, grid, p0, config, simulate, lambda table: write(with_provenance(table, expected)))
-    made = {**expected, "identity": config["identity"]}
-    write_tables({outputs[name]: with_content_digest(tables[name], {**made, "table": TABLE_NAMES[name]}) for name in ROW_TABLES})
-    return len(probes)
 
 
 STUDY_TABLES = {"summary": "summary", "criteria": "criteria", "safe": "safe_fraction"}  # merged: key → file name
 ROW_TABLES = (*STUDY_TABLES, "values")  # what a refine job writes of its row
-TABLE_NAMES = {**STUDY_TABLES, "values": "values", "tolerance": "tolerance"}  # every table with a study's identity
+# every table with a study's identity: the merged and row tables, and a refinement round's values (`study.rounds`)
+TABLE_NAMES = {**STUDY_TABLES, "values": "values", "tolerance": "tolerance", "round": "round_values"}
 
 
 def check_study_tables(paths: dict, identity: dict | None = None) -> dict:

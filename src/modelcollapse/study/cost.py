@@ -64,18 +64,25 @@ class Cost:
             )
 
 
-def refinement_probes(size: int, counts, resolution: float | None = None, criteria: int = len(CRITERIA)) -> int:
-    """An upper bound on a row's refinement probes: bisection halves the widest gap between grid
-    counts until it spans adjacent counts (or is at most resolution · size), for each of the
-    three brackets (the point estimate and the interval's ends) of every criterion."""
+def refinement_rounds(size: int, counts, resolution: float | None = None, per_bracket: int = 1) -> int:
+    """The rounds refinement takes to cut the widest gap between grid counts into `per_bracket` + 1
+    parts a round (`safe.sections`) until it spans adjacent counts (or is at most resolution ·
+    size). Brackets whose end moves once refined take a few rounds more."""
     counts = sorted(counts)
     gap = max((b - a for a, b in zip(counts, counts[1:])), default=1)
     stop = max(1, int((resolution or 0) * size))
-    steps = 0
+    rounds = 0
     while gap > stop and gap > 1:
-        gap = -(-gap // 2)
-        steps += 1
-    return 3 * criteria * steps
+        gap = -(-gap // (per_bracket + 1))
+        rounds += 1
+    return rounds
+
+
+def refinement_probes(size: int, counts, resolution: float | None = None, criteria: int = len(CRITERIA), per_bracket: int = 1) -> int:
+    """A bound on a row's refinement probes: `per_bracket` counts a round in each of the three
+    brackets (the point estimate and the interval's ends) of every criterion, for
+    `refinement_rounds` rounds."""
+    return 3 * criteria * per_bracket * refinement_rounds(size, counts, resolution, per_bracket)
 
 
 def history_rows(scenario: str, generations: int, window: int | None) -> int:
@@ -85,17 +92,29 @@ def history_rows(scenario: str, generations: int, window: int | None) -> int:
 
 
 def study_cost(
-    rows: dict, seeds: int, seeds_per_job: int, cells_per_job: int, generations: int, resolution: float | None = None, history: int = 0
+    rows: dict,
+    seeds: int,
+    seeds_per_job: int,
+    cells_per_job: int,
+    generations: int,
+    resolution: float | None = None,
+    history: int = 0,
+    per_bracket: int = 1,
 ) -> Cost:
     """The cost of a study whose rows are {name: (size, vocab, grid counts)} (the workflow's
-    STUDY_ROWS); `history` is `history_rows` of its scenario."""
+    STUDY_ROWS); `history` is `history_rows` of its scenario, `per_bracket` its
+    safe.probes_per_bracket. With more seeds than one job takes, refinement rounds are jobs
+    (`config.refine_in_rounds`): a round job and the round's probes in simulate-sized jobs."""
     seed_blocks = -(-seeds // seeds_per_job)
     jobs = len({vocab for _, vocab, _ in rows.values()}) + 2 + len(rows)
     simulate, refine = 0, 0
     for size, vocab, grid in rows.values():
-        probes = refinement_probes(size, grid, resolution)
+        probes = refinement_probes(size, grid, resolution, per_bracket=per_bracket)
         blocks = -(-len(grid) // cells_per_job)
         jobs += blocks * seed_blocks
+        if seeds > seeds_per_job:
+            rounds = refinement_rounds(size, grid, resolution, per_bracket)
+            jobs += rounds + 1 + rounds * -(-3 * len(CRITERIA) * per_bracket // cells_per_job) * seed_blocks
         cells = min(cells_per_job, len(grid))
         table = cells * min(seeds, seeds_per_job) * (generations + 1) * ROW_BYTES  # one simulate job's output
         simulate = max(simulate, table + (VOCAB_ARRAYS + history) * 8 * vocab)

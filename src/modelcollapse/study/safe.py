@@ -351,17 +351,29 @@ def wide_brackets(row: Row, probes: dict, criterion: str, threshold: float, conf
     ]
 
 
-def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA) -> set:
-    """The counts refinement probes next: the midpoint of every `wide_brackets` of every
-    criterion and each of its thresholds. Empty when no probe would change what the answer means."""
+def sections(a: int, b: int, per_bracket: int = 1) -> set:
+    """The counts that cut the bracket (a, b) into `per_bracket` + 1 nearly equal parts (k-section,
+    k = per_bracket), each strictly inside it: a bracket of B counts is then down to adjacent counts
+    after ⌈log_{k+1} B⌉ rounds. k = 1 is bisection, the midpoint (a + b) // 2."""
+    return {a + (b - a) * i // (per_bracket + 1) for i in range(1, per_bracket + 1)} - {a, b}
+
+
+def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA, per_bracket: int = 1) -> set:
+    """The counts refinement probes next: the `sections` of every `wide_brackets` of every
+    criterion and each of its thresholds, so the point estimate and both interval ends are refined
+    in the same round. Empty when no probe would change what the answer means."""
     return {
-        (a + b) // 2 for c, t in threshold_pairs(thresholds, criteria) for a, b in wide_brackets(row, probes, c, t, confidence, resolution)
+        k
+        for c, t in threshold_pairs(thresholds, criteria)
+        for a, b in wide_brackets(row, probes, c, t, confidence, resolution)
+        for k in sections(a, b, per_bracket)
     }
 
 
 def refine(probes: dict, evaluate: Callable[[int], dict], wanted: Callable[[dict], set]) -> dict:
     """Rounds of refinement: each round probes every count `wanted(probes)` asks for, in order,
-    `evaluate(count)` returning {criterion: per-seed values}; until it asks for none."""
+    `evaluate(count)` returning {criterion: per-seed values}; until it asks for none. The
+    workflow runs the same rounds as jobs when a probe is more than one job (study.rounds)."""
     while counts := sorted(wanted(probes)):
         for k in counts:
             probes[k] = evaluate(k)
