@@ -72,6 +72,7 @@ bench: venv
 	$(call BENCH,startup)
 	$(call BENCH,analytic)
 	$(call BENCH,aggregation,--cache .bench-cache/aggregation)
+	$(call BENCH,critical_path)
 	$(call BENCH,workflow)
 	$(call BENCH,workflow,--seeds 1000,workflow_1000_seeds)
 	$(call BENCH,interval_coverage,--repeats 200)

@@ -176,6 +176,7 @@ BENCHMARKS = {  # report file: what it measures
     "startup.txt": "A job's start-up and imports (`benchmarks/startup.py`)",
     "analytic.txt": "Analytic α\\* of one row (`benchmarks/analytic.py`)",
     "aggregation.txt": "One full-size row of `config/large.yaml` (`benchmarks/aggregation.py`)",
+    "critical_path.txt": "The critical path of `config/large.yaml`, and a refinement-dominated row on 1 and 2 cores (`benchmarks/critical_path.py`)",
     "workflow.txt": "The default study, start to finish (`benchmarks/workflow.py`)",
     "workflow_1000_seeds.txt": "The same study with 1000 seeds per cell (`benchmarks/workflow.py --seeds 1000`)",
 }

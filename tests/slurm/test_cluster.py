@@ -41,6 +41,9 @@ SIMULATE_JOBS = (
     * math.ceil(SMALL["seeds"] / SMALL["seeds_per_job"])
 )
 REFINE_JOBS = len(SMALL["grid"]["n"]) * len(SMALL["grid"]["vocab"])  # one per (n, vocab) row
+# 20 seeds in blocks of 10: each row's refinement runs as rounds of jobs (a round job per round,
+# probe jobs per round), as many as its plans ask for: counted from the local run's files.
+assert SMALL["seeds"] > SMALL["seeds_per_job"]
 FIGURE_JOBS = 7  # four phase diagrams, the α*(n) figure, the tolerance table and its figure
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
 GROUP_SIZE = PROFILE["group-components"]["sims"]
@@ -57,7 +60,7 @@ SLURM = [
     "2",
 ]
 LOCAL = ["study", "--cores", "2", "--configfile", CONFIG]
-RUN_TIMEOUT = 420  # seconds for one whole snakemake run (a SLURM run here takes about 1–2 min)
+RUN_TIMEOUT = 900  # seconds for one whole snakemake run (a SLURM run here takes a few minutes)
 STOP_TIMEOUT = 240  # after SIGINT, snakemake may sleep up to 180 s in the plugin's status loop
 
 
@@ -169,7 +172,8 @@ def outputs(results: Path) -> list[Path]:
     """Every table of the study, relative to its results directory."""
     tables = [p.relative_to(results) for p in results.glob("sims/*.parquet")]
     tables += [p.relative_to(results) for p in results.glob("initial/*.parquet")]
-    tables += [p.relative_to(results) for p in results.glob("probes/*.parquet")]
+    tables += [p.relative_to(results) for p in results.glob("probes/*/round*.parquet")]
+    tables += [p.relative_to(results) for p in results.glob("refine/*/round*.*")]
     tables += [
         Path(p) for p in ("summary.parquet", "criteria.parquet", "safe_fraction.parquet", "safe_fraction.csv", "report/safe_fraction.html")
     ]
@@ -196,7 +200,7 @@ def assert_identical(reference: Path, other: Path) -> None:
     assert len([p for p in expected if p.parts[0] == "sims"]) == SIMULATE_JOBS
     assert outputs(other) == expected
     for rel in expected:
-        if rel.suffix in (".csv", ".html"):
+        if rel.suffix in (".csv", ".html", ".json"):
             assert (other / rel).read_bytes() == (reference / rel).read_bytes(), rel
         else:
             ours = pq.read_table(other / rel).replace_schema_metadata(None)
@@ -228,12 +232,16 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
     jobs = sacct_jobs(name)
     assert jobs, f"sacct knows no job named {name}"
     assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
-    # One SLURM job per group of GROUP_SIZE simulate jobs, plus one refine job per row, a
+    # One SLURM job per group of GROUP_SIZE simulate jobs, plus every refinement round job and
+    # probe job (never grouped: a round waits for all its probes), one refine job per row, a
     # phase_diagram per criterion, safe_fraction_figure, tolerance and tolerance_figure (initial,
     # merge and report_tables are local).
-    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + REFINE_JOBS + FIGURE_JOBS, jobs
+    rounds = len(list(local_results.glob("refine/*/round*.json")))
+    probes = len(list(local_results.glob("probes/*/round*.parquet")))
+    assert rounds > REFINE_JOBS and probes > 0
+    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + rounds + probes + REFINE_JOBS + FIGURE_JOBS, jobs
     # Inside the jobs, one srun step per Snakemake job: every simulate job ran on the cluster.
-    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + REFINE_JOBS + FIGURE_JOBS, jobs
+    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + rounds + probes + REFINE_JOBS + FIGURE_JOBS, jobs
     assert max(steps for _, steps in jobs.values()) == min(GROUP_SIZE, SIMULATE_JOBS), jobs
 
 
