@@ -13,7 +13,9 @@ For each benchmark cell it prints
              per-generation metrics with NumPy (it may run a subset of the seeds and be scaled
              linearly; the table says so);
 and the ratios ours/limit and naive/ours. Bars: (b), (c) ours ≤ 2 × limit; (a), (d) ours ≥ 100×
-faster than naive. Ratios use process CPU time by default (all three are single-threaded, so
+faster than naive. Then cell (c) again with each sampler of SAMPLERS drawing the synthetic data
+(docs/samplers.md), timed like ours in the same run, and its ratio to the exact sampler's time
+(bar: ≤ 1.5 for a truncating sampler, which ranks the model's tokens every generation). Ratios use process CPU time by default (all three are single-threaded, so
 CPU time is what the code costs, whatever else the machine is running); wall time is printed too.
 
 Then whole processes, what a workflow job pays (start-up, imports, simulation, Parquet): the CPU
@@ -64,6 +66,8 @@ LIMIT_BAR = 2.0  # ours ≤ 2 × the binomial limit
 NAIVE_BAR = 100.0  # ours ≥ 100 × faster than naive
 ONE_REPLICATE_BAR = 0.4  # CPU seconds of a one-replicate cell as a whole process
 PLAIN_PROCESS_BAR = 1.2  # ours ≤ 1.2 × the plain NumPy process, both whole processes
+SAMPLERS = ("top_k:50", "top_p:0.9", "temperature:0.7,top_p:0.9", "top_p:0.999", "temperature:0.7")
+SAMPLER_BAR = 1.5  # a truncating sampler's time ≤ 1.5 × the exact sampler's, cell (c)
 PROCESS_CELL = dict(vocab=10_000, n=10_000, synthetic_fraction=0.5, seeds=100, generations=100)  # cell (c)
 
 
@@ -130,6 +134,27 @@ def naive(p0, cell, R, G, seed=0):
                 p.argmax(),
             )
     return out
+
+
+def samplers(repeat: int, k: int) -> bool:
+    """Print cell (c) under each of SAMPLERS beside the exact sampler; return whether the bar passes."""
+    desc, make_p0, n, R, G, alpha, _ = CELLS["c"]
+    p0 = make_p0()
+    exact = timed(lambda: ours(p0, Cell("mixed", n, p0.size, alpha), R, G), repeat)
+    print(f"\nsamplers of the synthetic draws, cell (c) {desc}, {R} seeds x {G} generations, {'cpu' if k == 0 else 'wall'} time:")
+    print(f"  exact {exact[k]:.3f} s")
+    ok = True
+    for spec in SAMPLERS:
+        cell = Cell("mixed", n, p0.size, alpha, sampler=spec)
+        ours(p0, cell, 2, 2)  # warm-up
+        t = timed(lambda: ours(p0, cell, R, G), repeat)
+        ratio = t[k] / exact[k]
+        truncating = "top_" in spec
+        passed = ratio <= SAMPLER_BAR or not truncating
+        ok &= passed
+        verdict = f"{'PASS' if passed else 'FAIL'} (bar: <= {SAMPLER_BAR:g} x exact)" if truncating else "(no bar: no truncation)"
+        print(f"  {spec} {t[k]:.3f} s, {ratio:.2f} x exact -> {verdict}")
+    return ok
 
 
 def whole_processes(runs: int) -> bool:
@@ -274,6 +299,8 @@ def main(argv=None) -> int:
         print("* naive ran a subset of the seeds and was scaled linearly: " + ", ".join(scaled))
     for r in rows:
         print(f"({r['key']}) {r['desc']}")
+    if "c" in args.cells:
+        failed |= not samplers(args.repeat, k)
     if args.process_runs:
         failed |= not whole_processes(args.process_runs)
     print("\nall bars PASS" if not failed else "\nsome bars FAIL")

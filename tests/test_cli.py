@@ -126,6 +126,16 @@ def test_values_equal_the_library(tmp_path):
     np.testing.assert_array_equal(df["collapse_time"].to_numpy(dtype=float), expected)
 
 
+def test_sampler_values_equal_the_library(tmp_path):
+    run_cli(base_args(tmp_path, **{"--synthetic-fraction": ["0.5"], "--sampler": "top_p:0.90,temperature:0.7"}))
+    df = pq.read_table(tmp_path / "sims.parquet").to_pandas()
+    p0 = initial_distribution("zipf", 30, exponent=1.1)
+    result = simulate_cell(p0, Cell("mixed", 20, 30, 0.5, sampler="temperature:0.7,top_p:0.9"), range(6), 8, ROOT)
+    assert set(df["sampler"]) == {"temperature:0.7,top_p:0.9"}
+    for k, name in enumerate(METRICS):
+        np.testing.assert_array_equal(df[name].to_numpy(dtype=float), result.metrics[..., k].ravel(), err_msg=name)
+
+
 @pytest.mark.parametrize(
     "scenario,extra",
     [
@@ -212,6 +222,9 @@ INVALID = [
     ({"--n": None, "--synthetic-fraction": None, "--n-real": "0", "--n-synthetic": ["0"]}, "--n-real", ">= 1"),
     ({"--n": None, "--n-real": "10"}, "--n-real", "--n-synthetic"),
     ({"--synthetic-fraction": None, "--n-synthetic": ["21"]}, "--n-synthetic", "[0, n=20]"),
+    ({"--sampler": "top_p:1.5"}, "--sampler", "(0, 1]"),
+    ({"--sampler": "greedy"}, "--sampler", "allowed: exact, or comma-separated"),
+    ({"--sampler": "top_k:0"}, "--sampler", ">= 1"),
 ]
 
 

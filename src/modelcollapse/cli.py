@@ -20,6 +20,7 @@ from ._version import __version__
 from .config import DEFAULTS
 from .core.corpus import TOKENIZERS
 from .core.initial import INITIAL_KEYS, INITIAL_KINDS
+from .core.sampler import canonical
 from .core.simulate import SCENARIOS, Cell
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
@@ -106,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--generations", type=int, required=True, help="last generation G (>= 1)")
     _initial_flags(sim)
     sim.add_argument("--window", type=int, help="K for scenario window (1 … n)")
+    sim.add_argument(
+        "--sampler",
+        default="exact",
+        metavar="SPEC",
+        help="how synthetic samples are drawn from a model: exact, temperature:T, top_k:K, top_p:Q, or several "
+        "comma-separated, e.g. temperature:0.7,top_p:0.9 (docs/samplers.md); real samples never pass through it",
+    )
     sim.add_argument("--out", help="directory for sims.parquet and initial.parquet")
     sim.add_argument("--sims-file", help="path of the sims table (overrides --out)")
     sim.add_argument("--initial-file", help="path of the initial table (overrides --out; not written with --sims-file alone)")
@@ -471,6 +479,10 @@ def simulate_command(args, parser) -> None:
         _fail(parser, f"--n-synthetic must be integers in [0, n={args.n}] with --n, got {args.n_synthetic}")
     if not 0 <= args.first_seed <= 2**32 - max(args.seeds, 1):
         _fail(parser, f"--first-seed: {args.first_seed} with --seeds {args.seeds}; allowed: 0 … 2^32 − seeds (seed indices are 32-bit)")
+    try:
+        args.sampler = canonical(args.sampler)
+    except ValueError as err:
+        _fail(parser, f"--{err}")
     budget_counts = args.n is not None and args.n_synthetic is not None  # cells of one n given by their counts
     _, p0 = _checked(
         args,
@@ -486,10 +498,10 @@ def simulate_command(args, parser) -> None:
     vocab = p0.size
     try:
         if args.synthetic_fraction is not None:
-            cells = [Cell(args.scenario, args.n, vocab, a, args.window) for a in args.synthetic_fraction]
+            cells = [Cell(args.scenario, args.n, vocab, a, args.window, sampler=args.sampler) for a in args.synthetic_fraction]
         else:
             cells = [
-                Cell.from_counts(args.scenario, vocab, args.n_real if args.n is None else args.n - k, k, args.window)
+                Cell.from_counts(args.scenario, vocab, args.n_real if args.n is None else args.n - k, k, args.window, sampler=args.sampler)
                 for k in args.n_synthetic
             ]
     except ValueError as err:

@@ -10,6 +10,7 @@ against, whose sampler library it links: results record it in their provenance.
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.stdint cimport int64_t
 from libc.string cimport memset
+import numpy as np
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport binomial_t
 
@@ -18,6 +19,10 @@ cdef extern from "chain.c":
     ctypedef struct sampler_t:
         bitgen_t *bitgen
         binomial_t binomial
+    ctypedef struct transform_t:
+        double inv_temperature
+        int64_t top_k
+        double top_p
     enum:
         N_METRICS
         POOL
@@ -27,9 +32,13 @@ cdef extern from "chain.c":
                                                 int64_t k, int64_t *out) nogil
     void c_metrics "metrics"(const int64_t *counts, int64_t vocab, int64_t total, const double *p0,
                              const int64_t *first, int64_t first_total, double *row) nogil
-    int64_t c_run_chain "run_chain"(sampler_t *s, int scenario, const double *p0, int64_t vocab, int64_t n,
-                                    int64_t n_real, int64_t n_synthetic, int64_t window, int64_t generations,
-                                    double *out) nogil
+    int64_t c_run_chain "run_chain"(sampler_t *s, const transform_t *T, int scenario, const double *p0, int64_t vocab,
+                                    int64_t n, int64_t n_real, int64_t n_synthetic, int64_t window,
+                                    int64_t generations, double *out) nogil
+    enum:
+        RADIX
+    void c_apply_sampler "apply_sampler"(const transform_t *T, const int64_t *counts, int64_t vocab, double *probs,
+                                         int64_t *idx, int64_t *order, int64_t *tmp, int64_t *bucket) nogil
 
 
 EXACT_TOTAL = C_EXACT_TOTAL
@@ -44,20 +53,45 @@ cdef sampler_t sampler(gen):
     return s
 
 
-def run_chain(gen, int scenario, const double[::1] p0, int64_t n, int64_t n_real, int64_t n_synthetic,
-              int64_t window, int64_t generations, double[:, ::1] out):
-    """run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, out) -> collapse time T (-1: none)
+cdef transform_t checked_transform(tuple transform) except *:
+    """The C form of (1/τ, k or 0, q), `sampler.engine_arguments`."""
+    cdef transform_t T
+    T.inv_temperature, T.top_k, T.top_p = transform
+    if not (T.inv_temperature > 0 and T.top_k >= 0 and 0 < T.top_p <= 1):
+        raise ValueError("transform: (1/τ > 0, k >= 0, 0 < q <= 1)")
+    return T
 
-    Simulate one replicate on the Generator `gen`; out: float64 (G+1, 9) metric rows."""
+
+def run_chain(gen, int scenario, const double[::1] p0, int64_t n, int64_t n_real, int64_t n_synthetic,
+              int64_t window, int64_t generations, double[:, ::1] out, tuple transform=None):
+    """run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, out, transform=None) -> collapse time T (-1: none)
+
+    Simulate one replicate on the Generator `gen`; out: float64 (G+1, 9) metric rows; transform:
+    (1/τ, k or 0, q) of the synthetic draws' sampler (`sampler.engine_arguments`), None for exact."""
     if not 0 <= scenario <= POOL or generations < 1 or window < 1:
         raise ValueError("run_chain: scenario in 0…4, generations ≥ 1 and window ≥ 1")
     if p0.shape[0] < 1 or out.shape[0] < generations + 1 or out.shape[1] != N_METRICS:
         raise ValueError(f"run_chain: p0 needs a token and out {generations + 1} rows of {N_METRICS} metrics")
     cdef sampler_t s = sampler(gen)
-    T = c_run_chain(&s, scenario, &p0[0], p0.shape[0], n, n_real, n_synthetic, window, generations, &out[0, 0])
-    if T == -2:
+    cdef transform_t T
+    cdef transform_t *T_ptr = NULL
+    if transform is not None:
+        T = checked_transform(transform)
+        T_ptr = &T
+    result = c_run_chain(&s, T_ptr, scenario, &p0[0], p0.shape[0], n, n_real, n_synthetic, window, generations, &out[0, 0])
+    if result == -2:
         raise MemoryError()
-    return T
+    return result
+
+
+def apply_sampler(tuple transform, const int64_t[::1] counts, double[::1] probs):
+    """apply_sampler(transform, counts, probs): probs = counts / total becomes T(probs) in place, as the engine does."""
+    vocab = counts.shape[0]
+    if vocab < 1 or probs.shape[0] != vocab or not any(probs[i] > 0 for i in range(vocab)):
+        raise ValueError("apply_sampler: counts and probs of one size >= 1, some probs > 0")
+    cdef transform_t T = checked_transform(transform)
+    cdef int64_t[::1] work = np.zeros(3 * vocab + RADIX, dtype=np.int64)
+    c_apply_sampler(&T, &counts[0], vocab, &probs[0], &work[0], &work[vocab], &work[2 * vocab], &work[3 * vocab])
 
 
 def draw_multinomial(gen, int64_t m, const double[::1] probs, const int64_t[::1] idx, int64_t[::1] out):

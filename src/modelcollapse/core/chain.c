@@ -62,6 +62,84 @@ static int64_t nonzero_double(const double *x, int64_t size, int64_t *idx) {
     return k;
 }
 
+/* --- the sampler T of the synthetic draws (sampler.py, `transform`, is its definition) ------ */
+
+typedef struct {
+    double inv_temperature; /* 1/τ; 1 = no temperature */
+    int64_t top_k;          /* 0 = no top-k */
+    double top_p;           /* 1 = no top-p */
+} transform_t;
+
+#define RADIX_BITS 11
+#define RADIX ((int64_t)1 << RADIX_BITS)
+
+/* order[0 … k): the tokens idx[0 … k) (ascending) by count, the largest first, the lower index
+ * first among equal counts: a stable LSD radix sort on cmax − count, linear in k (one pass of
+ * RADIX buckets while cmax < 2¹¹). tmp: k items; bucket: RADIX items. */
+static void rank_by_count(const int64_t *counts, const int64_t *idx, int64_t k, int64_t cmax, int64_t *order, int64_t *tmp,
+                          int64_t *bucket) {
+    memcpy(order, idx, (size_t)k * sizeof(int64_t));
+    for (int shift = 0; shift < 63 && (shift == 0 || (cmax >> shift) > 0); shift += RADIX_BITS) {
+        memset(bucket, 0, (size_t)RADIX * sizeof(int64_t));
+        for (int64_t j = 0; j < k; j++) bucket[((cmax - counts[order[j]]) >> shift) & (RADIX - 1)]++;
+        int64_t start = 0;
+        for (int64_t d = 0; d < RADIX; d++) {
+            int64_t size = bucket[d];
+            bucket[d] = start;
+            start += size;
+        }
+        for (int64_t j = 0; j < k; j++) tmp[bucket[((cmax - counts[order[j]]) >> shift) & (RADIX - 1)]++] = order[j];
+        memcpy(order, tmp, (size_t)k * sizeof(int64_t));
+    }
+}
+
+/* probs[idx[0 … k)] /= their sum, summed in token order. */
+static void normalise(double *probs, const int64_t *idx, int64_t k) {
+    double sum = 0.0;
+    for (int64_t j = 0; j < k; j++) sum += probs[idx[j]];
+    for (int64_t j = 0; j < k; j++) probs[idx[j]] /= sum;
+}
+
+/* probs = counts / total becomes T(probs) in place, the operations of sampler.transform in its
+ * order: tokens ranked by count (= by probability), temperature, top-k, top-p. Work arrays: idx,
+ * order, tmp of vocab items, bucket of RADIX. */
+static void apply_sampler(const transform_t *T, const int64_t *counts, int64_t vocab, double *probs, int64_t *idx, int64_t *order,
+                          int64_t *tmp, int64_t *bucket) {
+    int64_t k = nonzero_double(probs, vocab, idx);
+    int truncates = (T->top_k > 0 && T->top_k < k) || T->top_p != 1.0;
+    int64_t cmax = 0, top = idx[0];
+    for (int64_t j = 0; j < k; j++)
+        if (counts[idx[j]] > cmax) {
+            cmax = counts[idx[j]];
+            top = idx[j];
+        }
+    if (T->inv_temperature != 1.0) {
+        double pmax = probs[top];
+        for (int64_t j = 0; j < k; j++) probs[idx[j]] = pow(probs[idx[j]] / pmax, T->inv_temperature);
+        normalise(probs, idx, k);
+    }
+    if (!truncates) return;
+    rank_by_count(counts, idx, k, cmax, order, tmp, bucket);
+    int64_t keep = k;
+    if (T->top_k > 0 && T->top_k < k) {
+        keep = T->top_k;
+        for (int64_t j = keep; j < k; j++) probs[order[j]] = 0.0;
+        normalise(probs, idx, k);
+    }
+    if (T->top_p != 1.0) {
+        double mass = 0.0;
+        int64_t j = 0;
+        for (; j < keep - 1; j++) {
+            mass += probs[order[j]];
+            if (mass >= T->top_p) break;
+        }
+        if (j + 1 < keep) {
+            for (int64_t i = j + 1; i < keep; i++) probs[order[i]] = 0.0;
+            normalise(probs, idx, k);
+        }
+    }
+}
+
 /* One metric row (generation m ≥ 1) from integer counts, p = counts / total (docs/outputs.md). */
 static void metrics(const int64_t *counts, int64_t vocab, int64_t total, const double *p0, const int64_t *first,
                     int64_t first_total, double *row) {
@@ -127,17 +205,18 @@ static void truth_metrics(const double *p0, int64_t vocab, double *row) {
 }
 
 /* Simulate one replicate into out[(G+1) × N_METRICS]; return its collapse time T (−1 if none by G),
- * or −2 when out of memory.
+ * or −2 when out of memory. Synthetic samples are drawn from T(p⁽ᵐ⁾) (`apply_sampler`), real ones
+ * from p⁽⁰⁾; T = NULL is the exact sampler, which leaves the chain exactly as without one.
  *
  * Sample counts per generation m follow docs/model.md, "The scenarios" (paper eq 5, 17 and §4.2):
  * generation 1 is trained on real data only (`n_real` samples, or `n` when there is no real share
  * in later generations); generation m ≥ 2 as the scenario says. Absorbing states stop the
  * sampling: the remaining rows repeat the last one. */
-static int64_t run_chain(sampler_t *s, int scenario, const double *p0, int64_t vocab, int64_t n, int64_t n_real,
-                         int64_t n_synthetic, int64_t window, int64_t generations, double *out) {
+static int64_t run_chain(sampler_t *s, const transform_t *T, int scenario, const double *p0, int64_t vocab, int64_t n,
+                         int64_t n_real, int64_t n_synthetic, int64_t window, int64_t generations, double *out) {
     int64_t keep = scenario == WINDOW ? window : scenario == POOL ? generations : 0;
     int64_t hist_rows = keep > 1 ? keep : 1;
-    int64_t *ints = calloc((size_t)(6 * vocab + 2 * (generations + 1)), sizeof(int64_t));
+    int64_t *ints = calloc((size_t)(6 * vocab + 2 * (generations + 1) + (T ? 2 * vocab + RADIX : 0)), sizeof(int64_t));
     double *floats = calloc((size_t)((1 + hist_rows) * vocab + generations + 1), sizeof(double));
     if (ints == NULL || floats == NULL) {
         free(ints);
@@ -147,6 +226,7 @@ static int64_t run_chain(sampler_t *s, int scenario, const double *p0, int64_t v
     int64_t *p0_idx = ints, *idx = ints + vocab, *fixed = ints + 2 * vocab, *counts = ints + 3 * vocab;
     int64_t *first = ints + 4 * vocab, *new = ints + 5 * vocab, *sources = ints + 6 * vocab;
     int64_t *generation_idx = sources + generations + 1;
+    int64_t *order = generation_idx + generations + 1, *tmp = order + vocab, *bucket = tmp + vocab; /* T's work */
     double *probs = floats, *history = floats + vocab, *uniform = floats + (1 + hist_rows) * vocab;
     int64_t p0_k = nonzero_double(p0, vocab, p0_idx);
 #define ROW(m) (out + (m) * N_METRICS)
@@ -162,7 +242,9 @@ static int64_t run_chain(sampler_t *s, int scenario, const double *p0, int64_t v
     if ((scenario == MIXED && n_real > 0) || scenario == ACCUMULATE)  /* real data kept, or all data so far */
         memcpy(fixed, counts, (size_t)vocab * sizeof(int64_t));
     for (int64_t i = 0; i < vocab; i++) probs[i] = (double)counts[i] / (double)total;
-    if (keep > 0) memcpy(history, probs, (size_t)vocab * sizeof(double)); /* slot m % keep holds p⁽ᵐ⁾, m ≥ 1 */
+    /* probs (and the history) hold what synthetic samples are drawn from: T(p⁽ᵐ⁾) */
+    if (T) apply_sampler(T, counts, vocab, probs, idx, order, tmp, bucket);
+    if (keep > 0) memcpy(history, probs, (size_t)vocab * sizeof(double)); /* slot m % keep holds T(p⁽ᵐ⁾), m ≥ 1 */
     int64_t per_source = scenario == WINDOW ? n / window : 0;
     int64_t dirac_run = ROW(1)[COLLAPSED] == 1.0 ? 1 : 0; /* consecutive identical Dirac models */
 
@@ -218,6 +300,7 @@ static int64_t run_chain(sampler_t *s, int scenario, const double *p0, int64_t v
         double *row = ROW(m);
         metrics(new, vocab, total, p0, first, first_size, row);
         for (int64_t i = 0; i < vocab; i++) probs[i] = (double)new[i] / (double)total;
+        if (T) apply_sampler(T, new, vocab, probs, idx, order, tmp, bucket);
         if (keep > 0) memcpy(history + ((m - 1) % keep) * vocab, probs, (size_t)vocab * sizeof(double));
         if (row[COLLAPSED] == 1.0) {
             if (collapse_time < 0) collapse_time = m;

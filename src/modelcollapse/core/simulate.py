@@ -16,6 +16,8 @@ import pyarrow as pa
 from ..config import DEFAULTS
 from .initial import check_distribution
 from .io import with_provenance
+from .sampler import canonical, engine_arguments, transform
+from .sampler import stream_key as sampler_key
 from .seeding import REPLICATE_DOMAIN, pcg64_state, seed_sequence_states
 
 SCENARIOS = ("mixed", "fresh", "accumulate", "window", "pool")
@@ -48,7 +50,8 @@ class Cell:
 
     `synthetic_fraction` is the fraction as requested; the counts (n_real, n_synthetic) follow
     from it by `sample_sizes`, or are given exactly with `Cell.from_counts`. The effective
-    fraction n_synthetic / n is what identifies the cell."""
+    fraction n_synthetic / n is what identifies the cell. `sampler` is how synthetic samples are
+    drawn from a model (core/sampler.py), kept as its canonical spec."""
 
     scenario: str
     n: int
@@ -56,14 +59,16 @@ class Cell:
     synthetic_fraction: float
     window: int | None = None
     n_synthetic: int = field(default=None, compare=False)
+    sampler: str = "exact"
 
     def __post_init__(self):
         check_cell(self)
+        object.__setattr__(self, "sampler", canonical(self.sampler))
         if self.n_synthetic is None:
             object.__setattr__(self, "n_synthetic", sample_sizes(self.n, self.synthetic_fraction)[1])
 
     @classmethod
-    def from_counts(cls, scenario, vocab, n_real, n_synthetic, window=None, requested=None) -> "Cell":
+    def from_counts(cls, scenario, vocab, n_real, n_synthetic, window=None, requested=None, sampler="exact") -> "Cell":
         """The cell of n_real real and n_synthetic synthetic samples per generation."""
         n_real, n_synthetic = int(n_real), int(n_synthetic)
         if n_real < 0 or n_synthetic < 0 or n_real + n_synthetic < 1:
@@ -72,7 +77,7 @@ class Cell:
         fraction = n_synthetic / n if requested is None else requested
         if sample_sizes(n, fraction)[1] != n_synthetic:
             raise ValueError(f"synthetic_fraction {fraction} does not give {n_synthetic} of {n} synthetic samples")
-        return cls(scenario, n, vocab, fraction, window, n_synthetic)
+        return cls(scenario, n, vocab, fraction, window, n_synthetic, sampler)
 
     @property
     def n_real(self) -> int:
@@ -110,13 +115,15 @@ def check_cell(cell: Cell) -> None:
 
 def stream_key(cell: Cell) -> tuple:
     """The cell's part of every replicate's spawn key: integers only, so requested fractions
-    that give the same counts share their streams."""
-    return (REPLICATE_DOMAIN, SCENARIOS.index(cell.scenario), int(cell.n), int(cell.vocab), int(cell.n_synthetic))
+    that give the same counts share their streams; a sampler other than `exact` appends its own
+    integers (`sampler.stream_key`), so `exact` keeps the streams of the paper's model."""
+    cell_key = (REPLICATE_DOMAIN, SCENARIOS.index(cell.scenario), int(cell.n), int(cell.vocab), int(cell.n_synthetic))
+    return cell_key + sampler_key(cell.sampler)
 
 
 def replicate_stream(root_seed: int, cell: Cell, seed: int) -> np.random.SeedSequence:
     """The SeedSequence of replicate `seed` of `cell`: keyed by (root seed, scenario, n, vocab,
-    n_synthetic, seed), never by the job that runs it (docs/random-streams.md)."""
+    n_synthetic, sampler unless exact, seed), never by the job that runs it (docs/random-streams.md)."""
     return np.random.SeedSequence(root_seed, spawn_key=stream_key(cell) + (int(seed),))
 
 
@@ -149,6 +156,7 @@ SIMS_SCHEMA = pa.schema(
         ("effective_fraction", pa.float64()),  # n_synthetic / n
         ("n_real", pa.int64()),
         ("n_synthetic", pa.int64()),
+        ("sampler", pa.string()),  # canonical spec of the synthetic draws' sampler (core/sampler.py)
         ("seed", pa.int64()),
         ("generation", pa.int64()),
         *[(m, pa.bool_() if m == "collapsed" else pa.int64() if m in INTEGER_METRICS else pa.float64()) for m in METRICS],
@@ -163,7 +171,7 @@ def sims_table(result: CellResult, meta: dict | None = None) -> pa.Table:
     cell = result.cell
     R, G1, _ = result.metrics.shape
     rows = R * G1
-    columns = {name: np.full(rows, getattr(cell, name)) for name in SIMS_SCHEMA.names[:7]}  # the cell's columns
+    columns = {name: np.full(rows, getattr(cell, name)) for name in SIMS_SCHEMA.names[:8]}  # the cell's columns
     columns.update(seed=np.repeat(result.seeds, G1), generation=np.tile(np.arange(G1), R))
     flat = result.metrics.reshape(rows, -1)
     for k, name in enumerate(METRICS):
@@ -226,6 +234,7 @@ def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed
     collapse_time = np.empty(seeds.size, np.int64)
     scenario = SCENARIOS.index(cell.scenario)
     window = cell.window or 1
+    T = None if cell.sampler == "exact" else engine_arguments(cell.sampler)
     # One generator, re-seeded per replicate with exactly the state of
     # PCG64(replicate_stream(root_seed, cell, seed)), computed for all seeds at once.
     states = seed_sequence_states(root_seed, stream_key(cell), seeds)
@@ -233,15 +242,16 @@ def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed
     gen = np.random.Generator(bit_generator)
     for r in range(seeds.size):
         bit_generator.state = pcg64_state(states[r])
-        collapse_time[r] = _kernels.run_chain(gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r])
+        collapse_time[r] = _kernels.run_chain(gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r], T)
     return CellResult(cell, seeds, metrics, collapse_time)
 
 
 def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root_seed: int) -> np.ndarray:
     """One replicate's distributions p⁽⁰⁾ … p⁽ᴳ⁾, shape (G+1, vocab), by a plain-NumPy
     transcription of docs/model.md, "The scenarios" (paper eq 5, 17): one `gen.multinomial` per
-    source and generation, no shortcuts. Slow; it is what the compiled engine is tested against, and the
-    same stream as `simulate_cell`'s replicate `seed`."""
+    source and generation, no shortcuts; synthetic samples of a model p⁽ᵗ⁾ are drawn from
+    T(p⁽ᵗ⁾) (`sampler.transform`), real ones from p⁽⁰⁾. Slow; it is what the compiled engine is
+    tested against, and the same stream as `simulate_cell`'s replicate `seed`."""
     p0, _ = _check_run(p0, cell, [seed], generations, root_seed)
     n, n_real, n_syn, K = cell.n, cell.n_real, cell.n_synthetic, cell.window or 1
 
@@ -253,13 +263,14 @@ def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root
 
     gen = np.random.Generator(np.random.PCG64(replicate_stream(root_seed, cell, seed)))
     models = [p0]  # p⁽⁰⁾, p⁽¹⁾, …
+    sources = [p0]  # what each generation's samples are drawn from: p⁽⁰⁾ (real), T(p⁽¹⁾), T(p⁽²⁾), …
     first_size = cell.first_size
     real = draw(first_size, p0)
     kept = real.copy()
     counts, total = real, first_size
     for m in range(1, generations + 1):
         if m >= 2:
-            prev = models[-1]
+            prev = sources[-1]
             if cell.scenario == "mixed":
                 counts = (real if n_real > 0 else 0) + draw(n_syn, prev)
                 total = n
@@ -270,14 +281,15 @@ def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root
                 kept = kept + draw(n, prev)
                 counts, total = kept, m * n
             elif cell.scenario == "window":
-                sources = range(max(0, m - K), m)
-                counts = sum(draw(n // K, models[t]) for t in sources)
-                total = len(sources) * (n // K)
+                recent = range(max(0, m - K), m)
+                counts = sum(draw(n // K, sources[t]) for t in recent)
+                total = len(recent) * (n // K)
             else:
                 per_source = gen.multinomial(n, np.full(m, 1.0 / m))
-                counts = sum(draw(k, models[t]) for t, k in enumerate(per_source) if k > 0)
+                counts = sum(draw(k, sources[t]) for t, k in enumerate(per_source) if k > 0)
                 total = n
         models.append(counts / total)
+        sources.append(transform(models[-1], cell.sampler))
     return np.array(models)
 
 

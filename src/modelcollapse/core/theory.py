@@ -354,3 +354,125 @@ def error_l1_expected(m, p0, n_real, n_synthetic):
         return out
 
     return _binomial_sum(p, first_size, mean_abs)
+
+
+# --- A biased sampler of the synthetic draws: the large-n limit (this project's extension) --------
+
+
+def _sampler_map(sampler):
+    """p ↦ T(p) of a sampler spec (core/sampler.py), or the callable itself."""
+    from .sampler import transform
+
+    return sampler if callable(sampler) else functools.partial(transform, spec=sampler)
+
+
+def sampler_limit_path(p_real, alpha, sampler, generations):
+    """p⁽¹⁾ … p⁽ᴳ⁾ of the fixed-real chain (eq 17) in the limit n → ∞ at a fixed α, with synthetic
+    draws from T(p) (docs/samplers.md, "The large-n limit"):
+
+        p⁽¹⁾ = p_real,   p⁽ᵐ⁺¹⁾ = (1 − α)·p_real + α·T(p⁽ᵐ⁾).
+
+    In eq 17 the synthetic part is the MLE of n_synthetic = αn draws from T(p⁽ᵐ⁾), which tends to
+    T(p⁽ᵐ⁾) as n grows (its deviation is O(n^−½) per token), and p_real is the kept real sample's
+    MLE (p⁽⁰⁾ itself as n → ∞). `sampler` is a spec or a callable T; shape (G, vocab)."""
+    T = _sampler_map(sampler)
+    p_real = np.asarray(p_real, dtype=float)
+    path = [p_real]
+    for _ in range(2, generations + 1):
+        path.append((1 - alpha) * p_real + alpha * T(path[-1]))
+    return np.array(path)
+
+
+FIXED_POINT_TOL = 1e-13  # ‖p⁽ᵐ⁺¹⁾ − p⁽ᵐ⁾‖₁ at which the iteration has reached its fixed point
+FIXED_POINT_ITERATIONS = 100_000
+
+
+def sampler_fixed_point(p_real, alpha, sampler):
+    """p* = (1 − α)·p_real + α·T(p*), the limit of `sampler_limit_path` as G → ∞ (docs/samplers.md).
+
+    For α < 1 the iteration from p_real contracts wherever T is smooth (temperature), and for a
+    truncating T once its kept tokens settle; p* ≠ p_real unless T(p*) = p*, so the model stays
+    away from the real data by an amount n does not shrink. NaN (every entry) when the
+    iteration has not settled within FIXED_POINT_ITERATIONS steps (a truncation that keeps
+    switching tokens), and at α = 1, where no real data anchors the chain (it collapses, Theorem 1)."""
+    T = _sampler_map(sampler)
+    p_real = np.asarray(p_real, dtype=float)
+    if not 0 <= alpha < 1:
+        return np.full_like(p_real, np.nan)
+    p = p_real
+    for _ in range(FIXED_POINT_ITERATIONS):
+        following = (1 - alpha) * p_real + alpha * T(p)
+        if np.abs(following - p).sum() <= FIXED_POINT_TOL:
+            return following
+        p = following
+    return np.full_like(p_real, np.nan)
+
+
+def sampler_floor(p0, alpha, sampler, generations=None) -> float:
+    """The floor of the drift E‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ and of the error E‖p⁽ᴳ⁾ − p⁽⁰⁾‖₁ in scenario mixed
+    (eq 17) with synthetic draws from T, as n → ∞ at a fixed α: ‖p⁽ᴳ⁾ − p⁽⁰⁾‖₁ of
+    `sampler_limit_path(p0, …)` (p⁽¹⁾ → p⁽⁰⁾, so both statistics tend to this one number), or of
+    the fixed point p* when `generations` is None (G large enough for p⁽ᴳ⁾ = p*; NaN where the
+    fixed point is not reached, see `sampler_fixed_point`). It is 0 for `exact` (T(p) = p).
+
+    Where it holds (docs/samplers.md, "The real sample's fluctuation"): at a finite n the chain is
+    p⁽ᴳ⁾ = Φ(p̂) + e, with p̂ the real sample's MLE (N = n_real draws), Φ the limit map above and e
+    the synthetic draws' noise; both p̂ − p⁽⁰⁾ and e are O(n^−½) per token with mean 0 to first
+    order. On a token whose limit deviation aᵢ = Φ(p⁽⁰⁾)ᵢ − p⁽⁰⁾ᵢ is large against that noise,
+    E|aᵢ + εᵢ| = |aᵢ| + O(1/n): the real sample's fluctuation averages out to first order. A token
+    with |aᵢ| within its noise (where aᵢ changes sign, and every token when T(p⁽⁰⁾) = p⁽⁰⁾) adds its
+    mean absolute noise, O(n^−½), instead; and a truncating T must keep the same tokens at p̂
+    as at p⁽⁰⁾, i.e. its cut must not lie within O(n^−½) of the fixed point's. So the floor is the
+    n → ∞ value of both statistics, reached when n is large against the support and those
+    margins, not a bound at small n."""
+    p0 = np.asarray(p0, dtype=float)
+    if generations is None:
+        p = sampler_fixed_point(p0, alpha, sampler)
+    else:
+        p = sampler_limit_path(p0, alpha, sampler, generations)[-1]
+    return float(np.abs(p - p0).sum())
+
+
+CEILING_PROBES = 50  # shares probed for "every smaller share is safe" before the crossing is refined
+CEILING_RESOLUTION = 1e-4
+
+
+def sampler_alpha_ceiling(p0, sampler, threshold: float = 0.1, criterion: str = "drift") -> float:
+    """The n → ∞ limit of α* under a biased sampler T (docs/samplers.md, "The ceiling on α*").
+
+    - `drift` (E‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ ≤ threshold): the largest α whose floor (`sampler_floor` at the
+      fixed point) is ≤ threshold with every smaller α's floor too — the shares are probed
+      CEILING_PROBES times on [0, 1), then the first crossing is bisected to CEILING_RESOLUTION.
+      At a finite n the drift is at least about the floor, so α*(n) stops growing at this value,
+      whatever n; 1 for `exact` (no floor: α*(n) → 1 as n grows).
+    - `excess_error` (E‖p⁽ᴳ⁾ − p⁽⁰⁾‖₁ ÷ E‖p̂ − p⁽⁰⁾‖₁ ≤ threshold, p̂ the all-real model of the
+      same size n): the numerator tends to the floor, the denominator to 0 like n^−½, so every α
+      with a positive floor ends unsafe: the limit is 0 for a sampler with T(p⁽⁰⁾) ≠ p⁽⁰⁾ (α* falls
+      like n^−½, with no ceiling to read here), and NaN for `exact` or a T that leaves p⁽⁰⁾ as
+      it is, whose α* is set by the fluctuations this limit leaves out.
+
+    NaN for other criteria, and where a floor is NaN (no fixed point)."""
+    p0 = np.asarray(p0, dtype=float)
+    biased = not np.array_equal(_sampler_map(sampler)(p0), p0)
+    if criterion == "excess_error":
+        return 0.0 if biased else float("nan")
+    if criterion != "drift":
+        return float("nan")
+    if not biased:
+        return 1.0
+    probes = np.arange(CEILING_PROBES) / CEILING_PROBES
+    floors = [sampler_floor(p0, a, sampler) for a in probes]
+    if np.isnan(floors).any():
+        return float("nan")
+    unsafe = np.flatnonzero(np.array(floors) > threshold)
+    if unsafe.size == 0:
+        low, high = probes[-1], 1.0
+    else:
+        low, high = probes[unsafe[0] - 1], probes[unsafe[0]]
+    while high - low > CEILING_RESOLUTION:
+        middle = (low + high) / 2
+        floor = sampler_floor(p0, middle, sampler)
+        if np.isnan(floor):
+            return float("nan")
+        low, high = (middle, high) if floor <= threshold else (low, middle)
+    return float(low)
