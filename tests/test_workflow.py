@@ -210,7 +210,7 @@ def test_safe_fraction_at_extreme_thresholds(tmp_path, small_run, thresholds, ex
     shutil.copytree(small_run / "sims", work / "results" / "test_small" / "sims")
     shutil.copytree(small_run / "initial", work / "results" / "test_small" / "initial")
     config = write_config(work / "t.yaml", safe=thresholds)
-    rules = ("--allowed-rules", "refine", "merge")
+    rules = ("--allowed-rules", "refine_round", "probe", "refine", "merge")
     snakemake(work, "results/test_small/safe_fraction.parquet", "--configfile", config.name, *rules)
     safe = pd.read_parquet(work / "results" / "test_small" / "safe_fraction.parquet")
     if expected == 1.0:
@@ -289,9 +289,9 @@ def test_corrupt_parquet_is_detected(tmp_path, small_run, damage):
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"PAR1" + os.urandom(len(data)))
     os.utime(victim, (os.path.getmtime(small_run / "summary.parquet") - 10,) * 2)  # looks older: no rerun
-    snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--forcerun", "refine", check=False)
+    snakemake(work, "study", "--configfile", ".test/config/config.yaml", "--forcerun", "refine_round", "refine", check=False)
     row = victim.name.split("_f")[0]
-    log = (results / "logs" / "refine" / f"{row}.log").read_text()
+    log = (results / "logs" / "refine" / f"{row}_round0.log").read_text()  # round 0 reads the grid first
     assert "not a readable Parquet file" in log and victim.name in log
 
 

@@ -167,7 +167,9 @@ ROUNDS = modelcollapse.config.refine_in_rounds(config)
 def round_plan(row, number):
     """The synthetic counts round `number` of `row` probes, once its round job has run."""
     plan = checkpoints.refine_round.get(row=row, round=number).output.plan
-    return modelcollapse.study.rounds.read_plan(plan)
+    # open(), not the path: Snakemake then fetches it from a default storage provider first
+    with plan.open() as file:
+        return modelcollapse.study.rounds.parse_plan(file.read(), plan)
 
 
 def round_probes(row, number):

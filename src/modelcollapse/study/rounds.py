@@ -14,7 +14,7 @@ inside the row's refine job:
   (`aggregate.refine_row`), so the row's tables are those of a row refined in one process, bit
   for bit.
 
-No Snakemake: the workflow reads a plan with `read_plan`.
+No Snakemake: the workflow reads a plan with `parse_plan`.
 """
 
 import json
@@ -27,8 +27,8 @@ from .aggregate import (
     check_study_tables,
     checked_initial,
     refinement_wanted,
-    simulation_provenance,
     sims_cells,
+    simulation_provenance,
     values_probes,
     values_table,
     with_content_digest,
@@ -39,13 +39,18 @@ from .safe import Row
 def read_plan(path) -> list[int]:
     """The synthetic counts a round's plan asks to probe (none: the refinement is done)."""
     with open(path, encoding="utf-8") as file:
-        try:
-            plan = json.load(file)
-            counts = plan["probes"]
-        except (ValueError, KeyError, TypeError) as err:
-            raise ValueError(f"{path}: not a refinement plan ({err})") from None
+        return parse_plan(file.read(), path)
+
+
+def parse_plan(text: str, name) -> list[int]:
+    """`read_plan` of a plan's text (the workflow opens it through Snakemake, which fetches it from
+    a default storage provider first); `name` names it in the error."""
+    try:
+        counts = json.loads(text)["probes"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{name}: not a refinement plan ({err})") from None
     if not isinstance(counts, list) or not all(isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in counts):
-        raise ValueError(f"{path}: not a refinement plan (probes must be a list of counts >= 0)")
+        raise ValueError(f"{name}: not a refinement plan (probes must be a list of counts >= 0)")
     return counts
 
 
