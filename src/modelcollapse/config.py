@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 SCHEMAS = Path(__file__).parent / "schemas"
-TARGETS = ("paper", "transformer")  # sections with a schema file of their own
+TARGETS = ("paper", "transformer", "claims")  # sections with a schema file of their own
 
 
 class ConfigError(ValueError):
@@ -318,7 +318,14 @@ def cost_errors(config: dict):
     history = history_rows(config["scenario"], G, config.get("window"))
     safe = config["safe"]
     cost = study_cost(
-        rows, config["seeds"], config["seeds_per_job"], config["fractions_per_job"], G, safe["resolution"], history, safe["probes_per_bracket"]
+        rows,
+        config["seeds"],
+        config["seeds_per_job"],
+        config["fractions_per_job"],
+        G,
+        safe["resolution"],
+        history,
+        safe["probes_per_bracket"],
     )
     for key, message in cost.problems(config["limits"]["job_memory_gb"], config["limits"]["jobs"]):
         yield f"config key '{key}': {message}"

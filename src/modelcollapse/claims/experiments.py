@@ -776,11 +776,10 @@ JUDGES = {
 }
 
 
-def claims_table(tables: dict, claims_cfg: dict) -> pd.DataFrame:
-    """claims.csv: one row per claim, each judged from its own table ({claim: table})."""
-    from . import settings
-
-    return pd.DataFrame([JUDGES[claim](table, settings(claims_cfg, claim)) for claim, table in tables.items()])
+def claims_table(tables: dict, cfgs: dict) -> pd.DataFrame:
+    """claims.csv: one row per claim, each judged from its own table ({claim: table}) with its
+    own settings ({claim: `claims.settings(…)`})."""
+    return pd.DataFrame([JUDGES[claim](table, cfgs[claim]) for claim, table in tables.items()])
 
 
 def claims_table_html(table: pd.DataFrame) -> str:

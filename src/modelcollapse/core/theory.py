@@ -513,8 +513,9 @@ def weighted_fresh_variance(m, n_real: int, n_synthetic: int, real_weight: float
 
         v₁ = 1/n_real,  v_m = w²/n_real + (1 − w)²/n_synthetic + (1 − w)²(1 − 1/n_synthetic)·v_{m−1}.
 
-    Every p⁽ᵐ⁾ is unbiased and the three error terms are uncorrelated (docs/claims.md)."""
-    w = float(real_weight)
+    Every p⁽ᵐ⁾ is unbiased and the three error terms are uncorrelated (docs/claims.md). `m` and
+    `real_weight` broadcast; m = ∞ gives the stationary F(w) of eq A2."""
+    w = np.asarray(real_weight, dtype=float)
     source = w**2 / n_real + (1 - w) ** 2 / n_synthetic
     r = (1 - w) ** 2 * (1 - 1 / n_synthetic)
     m = np.asarray(m, dtype=float)

@@ -402,7 +402,9 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict, prob
         def probe(cell):
             probed.append(cell.n_synthetic)
             if (cell.n, cell.n_synthetic) not in available:
-                raise ValueError(f"refinement asks for n_synthetic = {cell.n_synthetic}, which no round of row {row} probed: rerun its rounds")
+                raise ValueError(
+                    f"refinement asks for n_synthetic = {cell.n_synthetic}, which no round of row {row} probed: rerun its rounds"
+                )
             return available.pop((cell.n, cell.n_synthetic))()
 
         tables = study_row(row, grid, p0, config, probe)

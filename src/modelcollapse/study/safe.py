@@ -358,7 +358,9 @@ def sections(a: int, b: int, per_bracket: int = 1) -> set:
     return {a + (b - a) * i // (per_bracket + 1) for i in range(1, per_bracket + 1)} - {a, b}
 
 
-def wanted_probes(row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA, per_bracket: int = 1) -> set:
+def wanted_probes(
+    row: Row, probes: dict, thresholds: dict, confidence: float, resolution=None, criteria=CRITERIA, per_bracket: int = 1
+) -> set:
     """The counts refinement probes next: the `sections` of every `wide_brackets` of every
     criterion and each of its thresholds, so the point estimate and both interval ends are refined
     in the same round. Empty when no probe would change what the answer means."""
