@@ -558,7 +558,7 @@ def judge_golden_ratio(table: pd.DataFrame, cfg: dict) -> dict:
     z_max SE."""
     own, z_max = cfg["golden_ratio"], cfg["z_max"]
     others = table[table["weight"] != "w*"]
-    margin = others["excess_over_centre"] / others["excess_over_centre_se"]
+    margin = stats.in_se_units(others["excess_over_centre"], others["excess_over_centre_se"])  # 0: the centre itself
     closed_ok = bool((table["error_z"].abs() < z_max).all())
     if bool((margin > z_max).all()) and closed_ok:
         verdict = AGREES
@@ -573,7 +573,7 @@ def judge_golden_ratio(table: pd.DataFrame, cfg: dict) -> dict:
     detail = "; ".join(
         f"n = m = {n}: w* = {frame['golden_weight'].iloc[0]:.4f}, centre {frame.set_index('weight').loc['w*', 'real_weight']:.4f}, "
         + ", ".join(
-            f"{row.weight} {row.excess_over_centre / row.excess_over_centre_se:+.1f} SE"
+            f"{row.weight} {float(stats.in_se_units(row.excess_over_centre, row.excess_over_centre_se)):+.1f} SE"
             for row in frame[frame["weight"] != "w*"].itertuples()
         )
         for n, frame in table.groupby("n_real")
