@@ -86,6 +86,9 @@ rule claims_table:
         "../envs/modelcollapse.yaml"
     params:
         claims=CLAIMS,
-        cfg={claim: modelcollapse.claims.settings(CLAIMS_CONFIG, claim) for claim in CLAIMS},
+        cfg={
+            claim: modelcollapse.claims.settings(CLAIMS_CONFIG, claim)
+            for claim in CLAIMS
+        },
     script:
         "../scripts/claims_table.py"
