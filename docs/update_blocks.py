@@ -12,6 +12,10 @@ from `results/{study}/tolerance.parquet`:
 
   tolerance-example       docs/safe-fraction.md  that row's α* at every threshold of the sweep, and whether it is refined there
 
+from `results/claims/claims.csv` (the `claims` target):
+
+  claims-atlas            docs/claims.md         each claim's verdict, our value with its interval, the closed form
+
 from the configuration's schema (`modelcollapse.config.reference`, as config/README.md):
 
   config-reference        docs/configuration.md  every key: default, what is allowed, meaning
@@ -21,7 +25,7 @@ and from the reports `make bench` writes to benchmarks/results/ (each names its 
   interval-coverage       docs/safe-fraction.md  the coverage of α*'s interval and the bias of α* (benchmarks/interval_coverage.py)
   performance             docs/performance.md    the reports of the engine, analytic, aggregation and workflow benchmarks
 
-Usage: .venv/bin/python docs/update_blocks.py [results/default] [--bench benchmarks/results] [--only study|config|performance] [--check] [--root .]
+Usage: .venv/bin/python docs/update_blocks.py [results/default] [--bench benchmarks/results] [--claims results/claims] [--only study|config|performance|claims] [--check] [--root .]
 (--check: exit 1 if a file is not what the results give, writing nothing; --root: the tree whose
 README.md and docs/ pages are written, by default this repository).
 """
@@ -43,6 +47,7 @@ BLOCKS = {  # block: the file it lives in, from the repository root
     "interval-coverage": "docs/safe-fraction.md",
     "performance": "docs/performance.md",
     "config-reference": "docs/configuration.md",
+    "claims-atlas": "docs/claims.md",
 }
 EXAMPLE_ROW = (1000, 1000)  # (n, vocab) of the worked example, when the study has it
 
@@ -198,6 +203,18 @@ def coverage(reports: Path) -> str:
     return "\n".join(["```text", path.read_text().rstrip(), "```"])
 
 
+def claims_atlas(claims: pd.DataFrame) -> str:
+    """claims.csv as a Markdown table: the claim, what we measured, our value [interval], the
+    closed form and z, the verdict."""
+    lines = ["| claim | measured | ours [± z_max SE] | closed form (z) | verdict |", "|---|---|---|---|---|"]
+    for row in claims.itertuples(index=False):
+        closed = f"{fmt(row.closed_form, 4)} (z = {fmt(row.z, 2)})"
+        lines.append(
+            f"| `{row.claim}` | {row.measured} | {fmt(row.value, 4)} [{fmt(row.low, 4)}, {fmt(row.high, 4)}] | {closed} | **{row.verdict}** |"
+        )
+    return "\n".join(lines)
+
+
 def render(text: str, blocks: dict, name_of_file: str) -> str:
     for name, body in blocks.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.S)
@@ -214,8 +231,11 @@ def main() -> None:
     parser.add_argument("--root", default=str(ROOT), help="the tree whose README.md and docs/ pages are written")
     parser.add_argument("--bench", default=str(ROOT / "benchmarks" / "results"), help="the reports of `make bench`")
     parser.add_argument(
-        "--only", choices=("study", "config", "performance"), help="write only the study's blocks, the configuration's, or the benchmarks'"
+        "--only",
+        choices=("study", "config", "performance", "claims"),
+        help="write only the study's blocks, the configuration's, the benchmarks' or the claims atlas'",
     )
+    parser.add_argument("--claims", default="results/claims", help="the results of the `claims` target")
     args = parser.parse_args()
     blocks = {}
     if args.only in (None, "config"):
@@ -233,6 +253,8 @@ def main() -> None:
                 "tolerance-example": tolerance_example(pd.read_parquet(Path(args.results) / "tolerance.parquet"), safe),
             }
         )
+    if args.only == "claims" or (args.only is None and (Path(args.claims) / "claims.csv").is_file()):
+        blocks["claims-atlas"] = claims_atlas(pd.read_csv(Path(args.claims) / "claims.csv"))
     if args.only == "performance" or (args.only is None and Path(args.bench).is_dir()):
         bench = Path(args.bench)  # each block from the reports there are
         if any((bench / name).exists() for name in BENCHMARKS):

@@ -12,7 +12,7 @@ from modelcollapse.cli import main as cli_main
 from modelcollapse.study import answers, safe
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED = [REPO / "config" / name for name in ("config.yaml", "paper.yaml", "transformer.yaml")]
+SHIPPED = [REPO / "config" / name for name in ("config.yaml", "paper.yaml", "transformer.yaml", "claims.yaml")]
 
 
 def load(**overrides):

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 SCHEMAS = Path(__file__).parent / "schemas"
-TARGETS = ("paper", "transformer")  # sections with a schema file of their own
+TARGETS = ("paper", "transformer", "claims")  # sections with a schema file of their own
 
 
 class ConfigError(ValueError):

@@ -10,6 +10,7 @@ from pathlib import Path
 # simulates without the engine fails with the error of `simulate.compiled_engine`.
 LIBRARY = str(Path(workflow.current_basedir).parents[1] / "src")
 sys.path.insert(0, LIBRARY)
+import modelcollapse.claims
 import modelcollapse.config
 import modelcollapse.core.initial
 import modelcollapse.core.simulate

@@ -34,7 +34,7 @@ cdef extern from "chain.c":
                              const int64_t *first, int64_t first_total, double *row) nogil
     int64_t c_run_chain "run_chain"(sampler_t *s, const transform_t *T, int scenario, const double *p0, int64_t vocab,
                                     int64_t n, int64_t n_real, int64_t n_synthetic, int64_t window,
-                                    int64_t generations, double *out) nogil
+                                    int64_t generations, double real_weight, double *out) nogil
     enum:
         RADIX
     void c_apply_sampler "apply_sampler"(const transform_t *T, const int64_t *counts, int64_t vocab, double *probs,
@@ -63,22 +63,29 @@ cdef transform_t checked_transform(tuple transform) except *:
 
 
 def run_chain(gen, int scenario, const double[::1] p0, int64_t n, int64_t n_real, int64_t n_synthetic,
-              int64_t window, int64_t generations, double[:, ::1] out, tuple transform=None):
-    """run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, out, transform=None) -> collapse time T (-1: none)
+              int64_t window, int64_t generations, double[:, ::1] out, tuple transform=None, real_weight=None):
+    """run_chain(gen, scenario, p0, n, n_real, n_synthetic, window, generations, out, transform=None, real_weight=None) -> collapse time T (-1: none)
 
     Simulate one replicate on the Generator `gen`; out: float64 (G+1, 9) metric rows; transform:
-    (1/τ, k or 0, q) of the synthetic draws' sampler (`sampler.engine_arguments`), None for exact."""
+    (1/τ, k or 0, q) of the synthetic draws' sampler (`sampler.engine_arguments`), None for exact;
+    real_weight: w of the weighted MLE (scenario fresh, exact sampler, n_real and n_synthetic ≥ 1),
+    None for the pooled MLE."""
     if not 0 <= scenario <= POOL or generations < 1 or window < 1:
         raise ValueError("run_chain: scenario in 0…4, generations ≥ 1 and window ≥ 1")
     if p0.shape[0] < 1 or out.shape[0] < generations + 1 or out.shape[1] != N_METRICS:
         raise ValueError(f"run_chain: p0 needs a token and out {generations + 1} rows of {N_METRICS} metrics")
+    cdef double w = -1.0
+    if real_weight is not None:
+        w = real_weight
+        if not (0 <= w <= 1 and scenario == 1 and transform is None and n_real >= 1 and n_synthetic >= 1):
+            raise ValueError("run_chain: real_weight in [0, 1] needs scenario fresh, the exact sampler, n_real and n_synthetic >= 1")
     cdef sampler_t s = sampler(gen)
     cdef transform_t T
     cdef transform_t *T_ptr = NULL
     if transform is not None:
         T = checked_transform(transform)
         T_ptr = &T
-    result = c_run_chain(&s, T_ptr, scenario, &p0[0], p0.shape[0], n, n_real, n_synthetic, window, generations, &out[0, 0])
+    result = c_run_chain(&s, T_ptr, scenario, &p0[0], p0.shape[0], n, n_real, n_synthetic, window, generations, w, &out[0, 0])
     if result == -2:
         raise MemoryError()
     return result

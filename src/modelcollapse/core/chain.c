@@ -177,6 +177,40 @@ static void metrics(const int64_t *counts, int64_t vocab, int64_t total, const d
     row[TOP_TOKEN] = (double)top;
 }
 
+/* One metric row (generation m ≥ 1) of a model given by its probabilities p, not counts: the
+ * weighted MLE (`real_weight`). Same columns as `metrics`; simpson is a float sum, and a model is
+ * collapsed when its largest probability is exactly 1. */
+static void metrics_from_probs(const double *p, int64_t vocab, const double *p0, const int64_t *first, int64_t first_total,
+                               double *row) {
+    double sq = 0.0, pmax = 0.0, ent = 0.0, l1_truth = 0.0, l1_first = 0.0, l2_first = 0.0;
+    int64_t top = 0, supp = 0;
+    for (int64_t i = 0; i < vocab; i++) {
+        double q = p[i];
+        if (q > 0) {
+            sq += q * q;
+            supp += 1;
+            ent -= q * log(q);
+            if (q > pmax) {
+                pmax = q;
+                top = i;
+            }
+        }
+        l1_truth += fabs(q - p0[i]);
+        double d = q - (double)first[i] / (double)first_total;
+        l1_first += fabs(d);
+        l2_first += d * d;
+    }
+    row[SIMPSON] = sq;
+    row[MAX_PROB] = pmax;
+    row[L1_TRUTH] = l1_truth;
+    row[L1_FIRST] = l1_first;
+    row[L2SQ_FIRST] = l2_first;
+    row[SUPPORT] = (double)supp;
+    row[ENTROPY] = ent;
+    row[COLLAPSED] = pmax == 1.0 ? 1.0 : 0.0;
+    row[TOP_TOKEN] = (double)top;
+}
+
 /* Generation 0 is p⁽⁰⁾ itself; its probabilities are not counts. */
 static void truth_metrics(const double *p0, int64_t vocab, double *row) {
     double sq = 0.0, pmax = 0.0, ent = 0.0;
@@ -211,12 +245,17 @@ static void truth_metrics(const double *p0, int64_t vocab, double *row) {
  * Sample counts per generation m follow docs/model.md, "The scenarios" (paper eq 5, 17 and §4.2):
  * generation 1 is trained on real data only (`n_real` samples, or `n` when there is no real share
  * in later generations); generation m ≥ 2 as the scenario says. Absorbing states stop the
- * sampling: the remaining rows repeat the last one. */
+ * sampling: the remaining rows repeat the last one.
+ *
+ * real_weight w ≥ 0 (scenario fresh, exact sampler; < 0: none) makes generation m ≥ 2 the weighted
+ * MLE p = w·c_real/n_real + (1 − w)·c_synthetic/n_synthetic instead of the pooled counts / n: the
+ * same draws, another model (w = n_real/n is the pooled MLE up to rounding). */
 static int64_t run_chain(sampler_t *s, const transform_t *T, int scenario, const double *p0, int64_t vocab, int64_t n,
-                         int64_t n_real, int64_t n_synthetic, int64_t window, int64_t generations, double *out) {
+                         int64_t n_real, int64_t n_synthetic, int64_t window, int64_t generations, double real_weight,
+                         double *out) {
     int64_t keep = scenario == WINDOW ? window : scenario == POOL ? generations : 0;
     int64_t hist_rows = keep > 1 ? keep : 1;
-    int64_t *ints = calloc((size_t)(6 * vocab + 2 * (generations + 1) + (T ? 2 * vocab + RADIX : 0)), sizeof(int64_t));
+    int64_t *ints = calloc((size_t)(7 * vocab + 2 * (generations + 1) + (T ? 2 * vocab + RADIX : 0)), sizeof(int64_t));
     double *floats = calloc((size_t)((1 + hist_rows) * vocab + generations + 1), sizeof(double));
     if (ints == NULL || floats == NULL) {
         free(ints);
@@ -226,7 +265,8 @@ static int64_t run_chain(sampler_t *s, const transform_t *T, int scenario, const
     int64_t *p0_idx = ints, *idx = ints + vocab, *fixed = ints + 2 * vocab, *counts = ints + 3 * vocab;
     int64_t *first = ints + 4 * vocab, *new = ints + 5 * vocab, *sources = ints + 6 * vocab;
     int64_t *generation_idx = sources + generations + 1;
-    int64_t *order = generation_idx + generations + 1, *tmp = order + vocab, *bucket = tmp + vocab; /* T's work */
+    int64_t *synthetic = generation_idx + generations + 1; /* the synthetic counts of a weighted model */
+    int64_t *order = synthetic + vocab, *tmp = order + vocab, *bucket = tmp + vocab; /* T's work */
     double *probs = floats, *history = floats + vocab, *uniform = floats + (1 + hist_rows) * vocab;
     int64_t p0_k = nonzero_double(p0, vocab, p0_idx);
 #define ROW(m) (out + (m) * N_METRICS)
@@ -262,6 +302,16 @@ static int64_t run_chain(sampler_t *s, const transform_t *T, int scenario, const
             total = n_real + n_synthetic;
         } else if (scenario == FRESH) {
             if (n_real > 0) draw_multinomial(s, n_real, p0, p0_idx, p0_k, new);
+            if (real_weight >= 0) {
+                memset(synthetic, 0, (size_t)vocab * sizeof(int64_t));
+                draw_multinomial(s, n_synthetic, probs, idx, nonzero_double(probs, vocab, idx), synthetic);
+                for (int64_t i = 0; i < vocab; i++)
+                    probs[i] = real_weight * ((double)new[i] / (double)n_real) + (1.0 - real_weight) * ((double)synthetic[i] / (double)n_synthetic);
+                metrics_from_probs(probs, vocab, p0, first, first_size, ROW(m));
+                if (ROW(m)[COLLAPSED] == 1.0 && collapse_time < 0) collapse_time = m;
+                last = m;
+                continue;
+            }
             draw_multinomial(s, n_synthetic, probs, idx, nonzero_double(probs, vocab, idx), new);
             total = n_real + n_synthetic;
         } else if (scenario == ACCUMULATE) {

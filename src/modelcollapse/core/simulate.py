@@ -51,7 +51,11 @@ class Cell:
     `synthetic_fraction` is the fraction as requested; the counts (n_real, n_synthetic) follow
     from it by `sample_sizes`, or are given exactly with `Cell.from_counts`. The effective
     fraction n_synthetic / n is what identifies the cell. `sampler` is how synthetic samples are
-    drawn from a model (core/sampler.py), kept as its canonical spec."""
+    drawn from a model (core/sampler.py), kept as its canonical spec. `real_weight` w (scenario
+    fresh only) makes each model the weighted MLE p = w·p̂_real + (1 − w)·p̂_synthetic (docs/claims.md,
+    eq A1); None is the pooled MLE, w = n_real/n. The weight changes no draw count, so it is no
+    part of the stream key: cells that differ only in w draw from the same streams (paired
+    comparisons across w)."""
 
     scenario: str
     n: int
@@ -60,6 +64,7 @@ class Cell:
     window: int | None = None
     n_synthetic: int = field(default=None, compare=False)
     sampler: str = "exact"
+    real_weight: float | None = None
 
     def __post_init__(self):
         check_cell(self)
@@ -68,7 +73,7 @@ class Cell:
             object.__setattr__(self, "n_synthetic", sample_sizes(self.n, self.synthetic_fraction)[1])
 
     @classmethod
-    def from_counts(cls, scenario, vocab, n_real, n_synthetic, window=None, requested=None, sampler="exact") -> "Cell":
+    def from_counts(cls, scenario, vocab, n_real, n_synthetic, window=None, requested=None, sampler="exact", real_weight=None) -> "Cell":
         """The cell of n_real real and n_synthetic synthetic samples per generation."""
         n_real, n_synthetic = int(n_real), int(n_synthetic)
         if n_real < 0 or n_synthetic < 0 or n_real + n_synthetic < 1:
@@ -77,7 +82,7 @@ class Cell:
         fraction = n_synthetic / n if requested is None else requested
         if sample_sizes(n, fraction)[1] != n_synthetic:
             raise ValueError(f"synthetic_fraction {fraction} does not give {n_synthetic} of {n} synthetic samples")
-        return cls(scenario, n, vocab, fraction, window, n_synthetic, sampler)
+        return cls(scenario, n, vocab, fraction, window, n_synthetic, sampler, real_weight)
 
     @property
     def n_real(self) -> int:
@@ -108,6 +113,13 @@ def check_cell(cell: Cell) -> None:
             f"synthetic_fraction must be 1.0 for scenario {cell.scenario!r} (its sources are set "
             f"by the scenario), got {cell.synthetic_fraction}"
         )
+    if cell.real_weight is not None:
+        n_real = cell.n - (cell.n_synthetic if cell.n_synthetic is not None else sample_sizes(cell.n, cell.synthetic_fraction)[1])
+        if cell.scenario != "fresh" or canonical(cell.sampler) != "exact" or not 0 <= cell.real_weight <= 1 or not 1 <= n_real < cell.n:
+            raise ValueError(
+                f"real_weight must be in [0, 1] with scenario 'fresh', the exact sampler and n_real, n_synthetic >= 1, "
+                f"got {cell.real_weight} ({cell.scenario}, {cell.sampler}, n_real = {n_real} of n = {cell.n})"
+            )
     if cell.scenario == "window":
         if cell.window is None or int(cell.window) != cell.window or not 1 <= cell.window <= cell.n:
             raise ValueError(f"window must be an integer in [1, n={cell.n}] for scenario 'window', got {cell.window}")
@@ -242,7 +254,9 @@ def simulate_cell(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed
     gen = np.random.Generator(bit_generator)
     for r in range(seeds.size):
         bit_generator.state = pcg64_state(states[r])
-        collapse_time[r] = _kernels.run_chain(gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r], T)
+        collapse_time[r] = _kernels.run_chain(
+            gen, scenario, p0, cell.n, cell.n_real, cell.n_synthetic, window, generations, metrics[r], T, cell.real_weight
+        )
     return CellResult(cell, seeds, metrics, collapse_time)
 
 
@@ -274,6 +288,10 @@ def reference_path(p0: np.ndarray, cell: Cell, seed: int, generations: int, root
             if cell.scenario == "mixed":
                 counts = (real if n_real > 0 else 0) + draw(n_syn, prev)
                 total = n
+            elif cell.scenario == "fresh" and cell.real_weight is not None:
+                w = cell.real_weight
+                fresh_real, synthetic = draw(n_real, p0), draw(n_syn, prev)
+                counts, total = w * (fresh_real / n_real) + (1.0 - w) * (synthetic / n_syn), 1  # the weighted MLE (eq A1)
             elif cell.scenario == "fresh":
                 counts = draw(n_real, p0) + draw(n_syn, prev)
                 total = n

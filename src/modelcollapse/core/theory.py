@@ -476,3 +476,86 @@ def sampler_alpha_ceiling(p0, sampler, threshold: float = 0.1, criterion: str = 
             return float("nan")
         low, high = (middle, high) if floor <= threshold else (low, middle)
     return float(low)
+
+
+# --- Closed forms behind the claims atlas (docs/claims.md) -----------------------------------------
+
+
+def drift_scale(p0, n_real: int) -> float:
+    """A = E Σᵢ √(fᵢ(1 − fᵢ)), fᵢ ~ Bin(N, pᵢ)/N the kept real sample's frequencies, summed exactly
+    over the counts (`_binomial_sum`): the scale of the drift's Gaussian approximation
+    E‖p⁽ᴳ⁾ − p⁽¹⁾‖₁ ≈ A·√(2c_G/π) (docs/claims.md, eq B5)."""
+    return _binomial_sum(np.asarray(p0, dtype=float), int(n_real), lambda f, q: np.sqrt(f * (1 - f)))
+
+
+def drift_l1_gaussian(m, p0, n_real: int, n_synthetic: int) -> float:
+    """Eq B5: E‖p⁽ᵐ⁾ − p⁽¹⁾‖₁ ≈ A·√(2c_m/π), each token's drift Gaussian with the exact variance
+    c_m fᵢ(1 − fᵢ) of the fixed-real recursion (eq B1); accurate when every token is frequent in
+    the real sample, too large when many are rare."""
+    if n_synthetic == 0:
+        return 0.0
+    return drift_scale(p0, n_real) * math.sqrt(2 * _drift_factor(m, n_real, n_synthetic) / math.pi)
+
+
+def drift_threshold_gaussian(p0, n_real: int, eps: float) -> float:
+    """Eq B7: the largest synthetic count n with stationary Gaussian drift (eq B5 at m = ∞) ≤ ε,
+    n = cN²/(1 − c(2N + 1)) with c = πε²/(2A²); ∞ when c(2N + 1) ≥ 1 (beyond N_sat, no amount of
+    synthetic data moves the drift past ε). Its leading order for n ≪ N is (π/2)(εN/A)² (eq B6):
+    quadratic in N, where eq 11 allows a logarithm."""
+    c = math.pi * eps**2 / (2 * drift_scale(p0, n_real) ** 2)
+    saturation = c * (2 * n_real + 1)
+    return math.inf if saturation >= 1 else c * n_real**2 / (1 - saturation)
+
+
+def weighted_fresh_variance(m, n_real: int, n_synthetic: int, real_weight: float):
+    """Eq A1: E‖p⁽ᵐ⁾ − p⁽⁰⁾‖₂² / (1 − S₀) in scenario fresh with the weighted MLE
+    p⁽ᵐ⁾ = w·p̂_real + (1 − w)·p̂_synthetic (w = n_real / n is the pooled MLE), exactly:
+
+        v₁ = 1/n_real,  v_m = w²/n_real + (1 − w)²/n_synthetic + (1 − w)²(1 − 1/n_synthetic)·v_{m−1}.
+
+    Every p⁽ᵐ⁾ is unbiased and the three error terms are uncorrelated (docs/claims.md). `m` and
+    `real_weight` broadcast; m = ∞ gives the stationary F(w) of eq A2."""
+    w = np.asarray(real_weight, dtype=float)
+    source = w**2 / n_real + (1 - w) ** 2 / n_synthetic
+    r = (1 - w) ** 2 * (1 - 1 / n_synthetic)
+    m = np.asarray(m, dtype=float)
+    stationary = source / (1 - r)
+    return stationary + (1 / n_real - stationary) * r ** (m - 1)
+
+
+def golden_weight(n_real: int, n_synthetic: int) -> float:
+    """Eq A4: the real-data weight w* minimising the stationary error of eq A2, the root in [0, 1]
+    of (m − 1)w² + (n + 1)w − n = 0 (n = n_real, m = n_synthetic); n/(n + 1) at m = 1. As
+    n = m → ∞ it tends to 1/φ = 0.618…, the golden ratio's reciprocal (eq A6)."""
+    n, m = int(n_real), int(n_synthetic)
+    if m == 1:
+        return n / (n + 1)
+    return (math.sqrt((n + 1) ** 2 + 4 * (m - 1) * n) - (n + 1)) / (2 * (m - 1))
+
+
+def accumulate_error_ratio(m, n: int):
+    """Eq C2: E‖p⁽ᵐ⁾ − p⁽⁰⁾‖₂² in scenario accumulate over that of the first (all-real) model,
+    n·[1 − Π_{k=1}^{m} (1 − 1/(n k²))], exactly (the errors are martingale increments)."""
+    m = np.atleast_1d(np.asarray(m, dtype=np.int64))
+    factors = np.cumprod(1 - 1 / (n * np.arange(1, m.max() + 1, dtype=float) ** 2))
+    return n * (1 - factors[m - 1])
+
+
+def accumulate_error_limit(n: int) -> float:
+    """Eq C3–C4: the m → ∞ limit of `accumulate_error_ratio`, n·[1 − sin(π/√n)/(π/√n)] by Euler's
+    product for the sine; it increases to π²/6 as n → ∞ (Dey & Donoho's constant)."""
+    x = math.pi / math.sqrt(n)
+    return n * (1 - math.sin(x) / x)
+
+
+def replace_error_ratio(m, n: int):
+    """Eq C5: the same ratio under fully synthetic replacement (eq 6), n·[1 − (1 − 1/n)^m]:
+    about m while m ≪ n (linear growth), n at total collapse."""
+    return n * (1 - (1 - 1 / n) ** np.asarray(m, dtype=float))
+
+
+def forgetting_median(count: float) -> float:
+    """Eq D4: the median number of synthetic generations before a token counted `count` times in
+    the real sample is lost, 2c/ln 2, from P(T₀ ≤ t) ≈ exp(−2c/t) (Feller's branching limit of the
+    Wright–Fisher chain, t ≪ n): linear in the count (approximate)."""
+    return 2 * count / math.log(2)
