@@ -86,13 +86,15 @@ def critical_paths(config: dict) -> None:
     k, resolution = config["safe"]["probes_per_bracket"], config["safe"]["resolution"]
     start = job_start()
     read_values, summarise = reading_costs(G)
-    print(f"job start {start:.2f} s; reading a cell, per replicate: {read_values * 1e3:.3f} ms to its values at G, {summarise * 1e3:.3f} ms to its summary")
-    costs = {(size, vocab): seconds_per_replicate(config, size, vocab) for size, vocab, _ in rows.values()}
-    unit = max(min(cells_per_job, len(grid)) * per_job * costs[size, vocab] + start for size, vocab, grid in rows.values())
+    print(
+        f"job start {start:.2f} s; reading a cell, per replicate: {read_values * 1e3:.3f} ms to its values at G, {summarise * 1e3:.3f} ms to its summary"
+    )
+    costs = {(size, vocab): seconds_per_replicate(config, size, vocab) for size, vocab, _, _ in rows.values()}
+    unit = max(min(cells_per_job, len(grid)) * per_job * costs[size, vocab] + start for size, vocab, grid, _ in rows.values())
     print(f"largest simulate job: {unit:.0f} s = 1 unit ({cells_per_job} cells x {per_job} seeds); probes_per_bracket {k}")
     print(f"{'row':>20} {'s/replicate':>11} {'probes':>6} {'rounds':>6} {'before':>8} {'(least)':>8} {'now':>6} {'longest job now':>15}")
     worst = {"before": 0.0, "least": 0.0, "now": 0.0, "job": 0.0}
-    for name, (size, vocab, grid) in rows.items():
+    for name, (size, vocab, grid, _) in rows.items():
         c, cells = costs[size, vocab], len(grid)
         grid_job = min(cells_per_job, cells) * per_job * c + start
         bisection = refinement_rounds(size, grid, resolution)
@@ -136,7 +138,9 @@ def row_run(cores: int) -> tuple[float, int]:
     """Wall seconds of the one-row study to its row's α*, from scratch, and its rounds."""
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        subprocess.run(["cp", "-r", *(str(ROOT / p) for p in ("Snakefile", "workflow", "config", "data", "envs", "profiles")), scratch], check=True)
+        subprocess.run(
+            ["cp", "-r", *(str(ROOT / p) for p in ("Snakefile", "workflow", "config", "data", "envs", "profiles")), scratch], check=True
+        )
         (work / "row.yaml").write_text(yaml.safe_dump(ROW_STUDY))
         target = f"results/{ROW_STUDY['study']}/rows/n3000_vocab1000/safe_fraction.parquet"
         command = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", "row.yaml", target, "--quiet"]
@@ -150,11 +154,13 @@ def row_run(cores: int) -> tuple[float, int]:
 
 def row_speedup() -> None:
     config = modelcollapse.config.load(overrides=ROW_STUDY)
-    (size, vocab, grid), = modelcollapse.config.study_rows(config).values()
+    ((size, vocab, grid, _),) = modelcollapse.config.study_rows(config).values()
     walls = {}
     for cores in (1, 2):
         walls[cores], rounds = row_run(cores)
-        print(f"one row (n {size}, vocab {vocab}, {len(grid)} grid cells, {config['seeds']} seeds in blocks of {config['seeds_per_job']}), --cores {cores}: {walls[cores]:.1f} s")
+        print(
+            f"one row (n {size}, vocab {vocab}, {len(grid)} grid cells, {config['seeds']} seeds in blocks of {config['seeds_per_job']}), --cores {cores}: {walls[cores]:.1f} s"
+        )
     model = refinement_rounds(size, grid, config["safe"]["resolution"], config["safe"]["probes_per_bracket"])
     print(f"rounds with probes: {rounds} (the model's bracket rounds: {model})")
     print(f"speed-up from 1 to 2 cores: {walls[1] / walls[2]:.2f}x (target >= 1.7)")
@@ -167,7 +173,9 @@ def main() -> None:
     args = parser.parse_args()
     print(machine())
     config = modelcollapse.config.load(args.config)
-    print(f"{Path(args.config).name}: {len(modelcollapse.config.study_rows(config))} rows, {config['seeds']} seeds, generations {config['generations']}")
+    print(
+        f"{Path(args.config).name}: {len(modelcollapse.config.study_rows(config))} rows, {config['seeds']} seeds, generations {config['generations']}"
+    )
     critical_paths(config)
     if not args.skip_run:
         row_speedup()
