@@ -157,8 +157,6 @@ def test_a_row_per_sampler_named_after_it_and_exact_rows_keep_their_names():
     # what the workflow's row wildcard accepts (workflow/rules/common.smk), and nothing else after it
     import re
 
-    from modelcollapse.core.sampler import LABEL_PATTERN
-
-    pattern = re.compile(r"[nN]\d+_vocab\d+" + f"(?:{LABEL_PATTERN})?")
+    pattern = re.compile(config.row_pattern())
     assert all(pattern.fullmatch(name) for name in [*rows, "N10_vocab10_temperature1e-05"])
     assert not pattern.fullmatch("n100_vocab10_f0") and not pattern.fullmatch("n100_vocab10_top_p0.9_f0")

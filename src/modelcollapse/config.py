@@ -298,6 +298,13 @@ class StudyRow(NamedTuple):
     sampler: str
 
 
+def row_pattern() -> str:
+    """The regular expression of every `row_name` (the workflow's `row` wildcard)."""
+    from .core.sampler import LABEL_PATTERN
+
+    return rf"[nN]\d+_vocab\d+(?:{LABEL_PATTERN})?"
+
+
 def row_name(kind: str, size: int, vocab: int, sampler: str) -> str:
     """n{n}_vocab{vocab}, or N{N}_vocab{vocab} in the real-data frame, with the sampler's label
     after it unless it is exact (`core.sampler.label`: n100_vocab10_top_p0.9), so the rows of

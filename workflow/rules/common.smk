@@ -12,7 +12,6 @@ LIBRARY = str(Path(workflow.current_basedir).parents[1] / "src")
 sys.path.insert(0, LIBRARY)
 import modelcollapse.config
 import modelcollapse.core.initial
-import modelcollapse.core.sampler
 import modelcollapse.core.simulate
 import modelcollapse.paper
 import modelcollapse.study.rounds
@@ -79,7 +78,7 @@ def cell_blocks(row):
 # A row is n{n}_vocab{vocab} (N{N}_… in the real-data frame), with its sampler's label unless it
 # is exact (modelcollapse.config.row_name).
 wildcard_constraints:
-    row=r"[nN]\d+_vocab\d+" + f"(?:{modelcollapse.core.sampler.LABEL_PATTERN})?",
+    row=modelcollapse.config.row_pattern(),
     vocab=r"\d+",
     fblock=r"\d+",
     sblock=r"\d+",
@@ -221,6 +220,8 @@ REFINE_OUTPUTS = {
     "safe": f"{RESULTS}/rows/{{row}}/safe_fraction.parquet",
     "values": f"{RESULTS}/rows/{{row}}/values.parquet",
 }
+
+
 def row_key(name):
     """(size, vocab, sampler) of a row: what a job makes its `Row` of (aggregate.job_row)."""
     row = STUDY_ROWS[name]
@@ -240,7 +241,9 @@ REFINE_PARAMS = {
     # the tolerance sweep is not the refinement's: editing it reruns `tolerance` alone
     "safe": {k: v for k, v in config["safe"].items() if k != "tolerance_sweep"},
     "identity": STUDY_IDENTITY,
-    "initial_sha256": lambda wildcards: INITIAL_DIGESTS[STUDY_ROWS[wildcards.row].vocab],
+    "initial_sha256": lambda wildcards: INITIAL_DIGESTS[
+        STUDY_ROWS[wildcards.row].vocab
+    ],
 }
 
 
