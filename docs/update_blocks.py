@@ -212,7 +212,11 @@ def samplers_at_a_glance(safe: pd.DataFrame) -> str:
         by = rows.set_index("n")
         cells = [f"{fmt(by.at[n, 'safe_fraction'])} {interval(by.at[n, 'ci_low'], by.at[n, 'ci_high'])}" for n in ns]
         before, stop = plateau(rows)
-        if stop == ns[-1]:
+        # every count whose p(1) is no point mass (two real samples or more) is safe: nothing left to grow
+        top = rows["max_synthetic"].astype(float) >= rows["n"] - 2
+        if top.any():
+            stops = f"reaches the largest α\\* a row has (n − 2 synthetic samples) at n = {int(rows.loc[top, 'n'].min())}"
+        elif stop == ns[-1]:
             stops = f"still growing at n = {stop}"
         else:
             stops = f"n in ({before}, {stop}]" if before is not None else f"by n = {stop}"

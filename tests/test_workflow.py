@@ -215,7 +215,9 @@ def test_a_row_per_sampler_and_exact_rows_as_without_samplers(tmp_path, small_ru
     }
     assert ours["sims/n100_vocab10_top_k2"]["l1_from_first"] != ours["sims/n100_vocab10"]["l1_from_first"]
     tables = {name: pd.read_parquet(results / f"{name}.parquet") for name in ("summary", "criteria", "safe_fraction", "tolerance")}
-    tables["values"] = pd.concat(pd.read_parquet(results / "rows" / row / "values.parquet") for row in ("n100_vocab10", "n100_vocab10_top_k2"))
+    tables["values"] = pd.concat(
+        pd.read_parquet(results / "rows" / row / "values.parquet") for row in ("n100_vocab10", "n100_vocab10_top_k2")
+    )
     tables["csv"] = pd.read_csv(results / "safe_fraction.csv")
     for name, table in tables.items():
         assert set(table["sampler"]) == {"exact", "top_k:2"}, name

@@ -55,11 +55,25 @@ def _size_label(size_key):
     return f"{'training-set size n' if size_key == 'n' else 'real samples N'} (log scale)"
 
 
+PANEL_HEIGHT = 4.6  # inches: a figure with one row of panels
+
+
 def _vocab_panels(vocabs, sharey, rows: int = 1):
     """A figure with one panel per vocabulary, side by side, and `rows` such rows of panels (one
-    per sampler), sharing their x axis down each column."""
-    fig = Figure(figsize=(5.2 * len(vocabs) + 1.2, 4.6 + 3.9 * (rows - 1)))
-    return fig, fig.subplots(rows, len(vocabs), sharey=sharey, sharex="col" if rows > 1 else False, squeeze=False)
+    per sampler), sharing their x axis down each column. Its margins above and below the panels
+    are those of one row in inches, so what sits there (`_margin`) keeps its place."""
+    fig = Figure(figsize=(5.2 * len(vocabs) + 1.2, PANEL_HEIGHT + 3.9 * (rows - 1)))
+    axes = fig.subplots(rows, len(vocabs), sharey=sharey, sharex="col" if rows > 1 else False, squeeze=False)
+    if rows > 1:
+        params = fig.subplotpars
+        fig.subplots_adjust(bottom=_margin(fig, params.bottom), top=1 - _margin(fig, 1 - params.top), hspace=0.28)
+    return fig, axes
+
+
+def _margin(fig, y: float) -> float:
+    """A height given as a share of a one-row figure (`PANEL_HEIGHT`), as a share of `fig`: where
+    titles, axis labels and legends go above and below the panels of any number of rows."""
+    return y * PANEL_HEIGHT / fig.get_figheight()
 
 
 def _panel_title(vocab, sampler, every) -> str:
@@ -199,7 +213,7 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
                 )
         b = _select(bounds, (bounds["vocab"] == vocab) & (bounds["sampler"] == sampler), by=size_key)
         if not np.isnan(ceiling := _ceiling(b)):
-            ax.axvline(ceiling, color="black", label="n → ∞ ceiling on α* under the sampler", **CEILING_STYLE)
+            ax.axvline(ceiling, color="black", **CEILING_STYLE)
             ceilings = True
         low, high = _interval(b)
         err = np.vstack([b["safe_fraction"] - low, high - b["safe_fraction"]])
@@ -220,12 +234,12 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
         ax.set_xlim(0, 1)
         ax.set_xticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
         ax.set_title(_panel_title(vocab, sampler, every))
-    fig.supxlabel("effective synthetic fraction α = n_synthetic / n (axis stretched towards 1)", y=-0.03)
+    fig.supxlabel("effective synthetic fraction α = n_synthetic / n (axis stretched towards 1)", y=_margin(fig, -0.03))
     for axes_row in axes:
         axes_row[0].set_ylabel(_size_label(size_key))
     _size_ticks(axes[0, 0].yaxis, sizes)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    if ceilings and not any(label.startswith("n → ∞") for label in labels):
+    if ceilings:
         handles.append(Line2D([], [], color="black", **CEILING_STYLE))
         labels.append("n → ∞ ceiling on α* under the sampler")
     handles.append(Patch(facecolor="0.85", edgecolor="0.45", hatch="///", label="never counted safe"))
@@ -233,14 +247,14 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     if data["real_sample_decides"].any():  # what the colours of such tiles measure
         handles.append(Line2D([], [], lw=0))
         labels.append("where n_real ≥ 1, P(T ≤ G) = Σᵢ pᵢ^n_real: set by the real sample alone")
-    _bottom_legend(fig, handles, labels, ncol=2 if len(handles) > 3 else 3)
+    _bottom_legend(fig, handles, labels, ncol=2 if len(handles) > 3 else 3, y=_margin(fig, -0.2))
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
     mappable = ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.9 if len(every) == 1 else 0.6, pad=0.02)
     scale = "  (logit scale)" if criterion == "collapse" else ""
     cbar.set_label(f"{STATISTIC[criterion].split(' (p̂')[0]}{scale}\nblack line: the threshold, unsafe if {direction} {threshold:g}")
     _mark_threshold(cbar, centre, threshold, None if ticks is None else [(float(colour_value(t)), label) for t, label in ticks])
-    fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=0.995)
+    fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=1 - _margin(fig, 0.005))
     return fig
 
 
@@ -306,7 +320,7 @@ def safe_fraction_figure(safe, title: str = ""):
         _size_ticks(ax.xaxis, sizes)
         ax.grid(axis="y", color="0.9", lw=0.8)
         ax.set_title(_panel_title(vocab, sampler, every))
-    fig.supxlabel(_size_label(size_key), y=-0.01)
+    fig.supxlabel(_size_label(size_key), y=_margin(fig, -0.01))
     for axes_row in axes:
         axes_row[0].set_ylabel("maximum safe synthetic fraction α*")
     threshold = thresholds(safe)
@@ -329,8 +343,8 @@ def safe_fraction_figure(safe, title: str = ""):
     if np.isnan(safe["safe_fraction"]).any():
         handles.append(Line2D([], [], color="0.3", marker="X", mec="white", ms=10, mew=0.8, lw=0))
         labels.append("nothing safe, not even without synthetic data (drawn at 0)")
-    _bottom_legend(fig, handles, labels, ncol=2, y=-0.28 / len(every))
-    fig.suptitle(title or "Maximum safe synthetic fraction α*", y=0.96, va="bottom")  # clear of the panel titles
+    _bottom_legend(fig, handles, labels, ncol=2, y=_margin(fig, -0.28))
+    fig.suptitle(title or "Maximum safe synthetic fraction α*", y=1 - _margin(fig, 0.04), va="bottom")  # clear of the panel titles
     return fig
 
 
