@@ -396,7 +396,7 @@ def test_tolerance_table_and_figure(small_run):
     coarse = tolerance[~tolerance["refined"]]
     assert len(coarse) and coarse["note"].str.contains("probes not refined for this threshold").all()
     values = pd.read_parquet(small_run / "rows" / "n100_vocab10" / "values.parquet")
-    assert list(values.columns) == ["n_synthetic", "seed", "probe", "drift", "excess_error", "diversity", "collapse"]
+    assert list(values.columns) == ["sampler", "n_synthetic", "seed", "probe", "drift", "excess_error", "diversity", "collapse"]
     assert len(values) == safe.loc[(safe["n"] == 100) & (safe["vocab"] == 10), "probes"].iloc[0] * cfg["seeds"]
     for ext in ("png", "pdf"):
         assert (small_run / "figures" / f"tolerance.{ext}").stat().st_size > 10_000
