@@ -89,12 +89,12 @@ def critical_paths(config: dict) -> None:
     print(
         f"job start {start:.2f} s; reading a cell, per replicate: {read_values * 1e3:.3f} ms to its values at G, {summarise * 1e3:.3f} ms to its summary"
     )
-    costs = {(size, vocab): seconds_per_replicate(config, size, vocab) for size, vocab, _ in rows.values()}
-    unit = max(min(cells_per_job, len(grid)) * per_job * costs[size, vocab] + start for size, vocab, grid in rows.values())
+    costs = {(size, vocab): seconds_per_replicate(config, size, vocab) for size, vocab, _, _ in rows.values()}
+    unit = max(min(cells_per_job, len(grid)) * per_job * costs[size, vocab] + start for size, vocab, grid, _ in rows.values())
     print(f"largest simulate job: {unit:.0f} s = 1 unit ({cells_per_job} cells x {per_job} seeds); probes_per_bracket {k}")
     print(f"{'row':>20} {'s/replicate':>11} {'probes':>6} {'rounds':>6} {'before':>8} {'(least)':>8} {'now':>6} {'longest job now':>15}")
     worst = {"before": 0.0, "least": 0.0, "now": 0.0, "job": 0.0}
-    for name, (size, vocab, grid) in rows.items():
+    for name, (size, vocab, grid, _) in rows.items():
         c, cells = costs[size, vocab], len(grid)
         grid_job = min(cells_per_job, cells) * per_job * c + start
         bisection = refinement_rounds(size, grid, resolution)
@@ -154,7 +154,7 @@ def row_run(cores: int) -> tuple[float, int]:
 
 def row_speedup() -> None:
     config = modelcollapse.config.load(overrides=ROW_STUDY)
-    ((size, vocab, grid),) = modelcollapse.config.study_rows(config).values()
+    ((size, vocab, grid, _),) = modelcollapse.config.study_rows(config).values()
     walls = {}
     for cores in (1, 2):
         walls[cores], rounds = row_run(cores)

@@ -148,7 +148,9 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
     )
     start = resource.getrusage(resource.RUSAGE_SELF)
     with timed_sampling() as sampling:
-        answers = [safe_fraction(p0=p0[vocab], **{size_key: size}, **options) for size in grid[size_key] for vocab in grid["vocab"]]
+        answers = [
+            safe_fraction(p0=p0[row.vocab], **{size_key: row.size}, sampler=row.sampler, **options) for row in study_rows(config).values()
+        ]
     tables = read_row_tables({name: sorted(results.glob(f"rows/*/{name}.parquet")) for name in ("criteria", "safe_fraction")})
     with tempfile.TemporaryDirectory() as figures:
         for criterion in CRITERIA:
@@ -156,7 +158,7 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
             save_figure(fig, [f"{figures}/{criterion}.png", f"{figures}/{criterion}.pdf"])
         save_figure(safe_fraction_figure(tables["safe_fraction"]), [f"{figures}/alpha.png", f"{figures}/alpha.pdf"])
         named = study_rows(config)
-        rows = [Row(config["scenario"], frame(grid), size, vocab, config.get("window")) for size, vocab, _ in named.values()]
+        rows = [Row(config["scenario"], frame(grid), row.size, row.vocab, config.get("window"), row.sampler) for row in named.values()]
         values = [results / "rows" / name / "values.parquet" for name in named]
         initials = [results / "initial" / f"vocab{row.vocab}.parquet" for row in rows]
         tolerance = study_tolerance(rows, values, initials, config["generations"], safe)
@@ -164,7 +166,7 @@ def work_in_one_process(config: dict, results: Path) -> tuple[float, float]:
         save_figure(tolerance_figure(tolerance, thresholds), [f"{figures}/tolerance.png", f"{figures}/tolerance.pdf"])
     end = resource.getrusage(resource.RUSAGE_SELF)
     study = pd.read_parquet(results / "safe_fraction.parquet")
-    same = pd.concat(answers).merge(study, on=[size_key, "vocab", "criterion"], suffixes=("", "_study"))
+    same = pd.concat(answers).merge(study, on=[size_key, "vocab", "sampler", "criterion"], suffixes=("", "_study"))
     if len(same) != len(study) or not all(same[c].equals(same[f"{c}_study"]) for c in ("probes", "safe_fraction")):
         sys.exit("in one process: the library's API did not probe the study's cells; its time would not compare")
     return cpu_seconds(start, end), sampling[0]

@@ -16,6 +16,10 @@ from `results/claims/claims.csv` (the `claims` target):
 
   claims-atlas            docs/claims.md         each claim's verdict, our value with its interval, the closed form
 
+from the samplers study's `results/samplers/safe_fraction.parquet` (config/samplers.yaml):
+
+  samplers-at-a-glance    README.md              per sampler, α* against n, where it stops growing and the predicted ceiling
+
 from the configuration's schema (`modelcollapse.config.reference`, as config/README.md):
 
   config-reference        docs/configuration.md  every key: default, what is allowed, meaning
@@ -25,7 +29,8 @@ and from the reports `make bench` writes to benchmarks/results/ (each names its 
   interval-coverage       docs/safe-fraction.md  the coverage of α*'s interval and the bias of α* (benchmarks/interval_coverage.py)
   performance             docs/performance.md    the reports of the engine, analytic, aggregation and workflow benchmarks
 
-Usage: .venv/bin/python docs/update_blocks.py [results/default] [--bench benchmarks/results] [--claims results/claims] [--only study|config|performance|claims] [--check] [--root .]
+Usage: .venv/bin/python docs/update_blocks.py [results/default] [--samplers results/samplers] [--claims results/claims]
+       [--bench benchmarks/results] [--only study|samplers|claims|config|performance] [--check] [--root .]
 (--check: exit 1 if a file is not what the results give, writing nothing; --root: the tree whose
 README.md and docs/ pages are written, by default this repository).
 """
@@ -41,6 +46,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKS = {  # block: the file it lives in, from the repository root
     "results-at-a-glance": "README.md",
+    "samplers-at-a-glance": "README.md",
     "safe-fraction-example": "docs/safe-fraction.md",
     "analytic-agreement": "docs/safe-fraction.md",
     "tolerance-example": "docs/safe-fraction.md",
@@ -176,6 +182,68 @@ def agreement(safe: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+SAMPLERS_CRITERION = "drift"  # the criterion whose α* has a ceiling under a biased sampler (docs/samplers.md)
+
+
+def overlap(a, b) -> bool:
+    """Whether two intervals (low, high) of α* meet; a NaN low end is open down to 0."""
+    low = lambda x: 0.0 if pd.isna(x[0]) else x[0]  # noqa: E731
+    return not (pd.isna(a[1]) or pd.isna(b[1])) and low(a) <= b[1] and low(b) <= a[1]
+
+
+def plateau(rows: pd.DataFrame) -> tuple:
+    """(n_before, n_stop): α* stops growing between these sizes — n_stop is the smallest n of the
+    grid from which α*'s interval at every larger n meets the interval at the largest n, so no
+    later growth is detected; n_before the grid's n before it (None at the first). n_stop is the
+    largest n when α* is still growing there (nothing to tell then)."""
+    rows = rows.sort_values("n", ignore_index=True)
+    last = (rows["ci_low"].iloc[-1], rows["ci_high"].iloc[-1])
+    stop = len(rows) - 1
+    while stop > 0 and overlap((rows["ci_low"].iloc[stop - 1], rows["ci_high"].iloc[stop - 1]), last):
+        stop -= 1
+    return (int(rows["n"].iloc[stop - 1]) if stop else None), int(rows["n"].iloc[stop])
+
+
+def samplers_at_a_glance(safe: pd.DataFrame) -> str:
+    """Per sampler: α* [interval] of `SAMPLERS_CRITERION` at every n, where it stops growing, its
+    value there at the largest n, and the ceiling the large-n limit predicts (`sampler_ceiling`)."""
+    safe = safe[safe["criterion"] == SAMPLERS_CRITERION]
+    ns = sorted(set(safe["n"].dropna().astype(int)))
+    lines = [
+        "| sampler | " + " | ".join(f"n = {n}" for n in ns) + " | α\\* stops growing | α\\* at n = " + f"{ns[-1]} | predicted ceiling |",
+        "|---|" + "---|" * (len(ns) + 3),
+    ]
+    for sampler, rows in safe.groupby("sampler", sort=False):
+        by = rows.set_index("n")
+        cells = [f"{fmt(by.at[n, 'safe_fraction'])} {interval(by.at[n, 'ci_low'], by.at[n, 'ci_high'])}" for n in ns]
+        before, stop = plateau(rows)
+        # every count whose p(1) is no point mass (two real samples or more) is safe: nothing left to grow
+        top = rows["max_synthetic"].astype(float) >= rows["n"] - 2
+        if top.any():
+            stops = f"reaches the largest α\\* a row has (n − 2 synthetic samples) at n = {int(rows.loc[top, 'n'].min())}"
+        elif stop == ns[-1]:
+            stops = f"still growing at n = {stop}"
+        else:
+            stops = f"n in ({before}, {stop}]" if before is not None else f"by n = {stop}"
+        last = by.loc[ns[-1]]
+        ceiling = by["sampler_ceiling"].iloc[0]
+        predicted = "none (grows with n)" if pd.isna(ceiling) else f"**{fmt(ceiling)}**"
+        lines.append(
+            f"| `{sampler}` | " + " | ".join(cells) + f" | {stops} | **{fmt(last['safe_fraction'])}** "
+            f"{interval(last['ci_low'], last['ci_high'])} | {predicted} |"
+        )
+    first = safe.iloc[0]
+    lines += [
+        "",
+        f"α\\* of `{SAMPLERS_CRITERION}` ≤ {first['threshold']:g} [{first['confidence']:.0%} confidence interval over "
+        f"{int(first['seeds'])} seeds], vocab {int(first['vocab'])}. α\\* stops growing between the two sizes named: from the "
+        "second on, α\\*'s interval at every larger n meets its interval at the largest n. The predicted ceiling is "
+        "`sampler_ceiling`, the limit of α\\* as n → ∞ from the fixed point of the large-n limit "
+        "([docs/samplers.md](docs/samplers.md#the-ceiling-on-α)).",
+    ]
+    return "\n".join(lines)
+
+
 BENCHMARKS = {  # report file: what it measures
     "simulate.txt": "Engine throughput and whole processes (`benchmarks/simulate.py`)",
     "startup.txt": "A job's start-up and imports (`benchmarks/startup.py`)",
@@ -229,11 +297,12 @@ def main() -> None:
     parser.add_argument("results", nargs="?", default="results/default")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--root", default=str(ROOT), help="the tree whose README.md and docs/ pages are written")
+    parser.add_argument("--samplers", default="results/samplers", help="the samplers study (config/samplers.yaml)")
     parser.add_argument("--bench", default=str(ROOT / "benchmarks" / "results"), help="the reports of `make bench`")
     parser.add_argument(
         "--only",
-        choices=("study", "config", "performance", "claims"),
-        help="write only the study's blocks, the configuration's, the benchmarks' or the claims atlas'",
+        choices=("study", "samplers", "claims", "config", "performance"),
+        help="write only the study's blocks, the samplers study's, the claims atlas', the configuration's, or the benchmarks'",
     )
     parser.add_argument("--claims", default="results/claims", help="the results of the `claims` target")
     args = parser.parse_args()
@@ -255,6 +324,8 @@ def main() -> None:
         )
     if args.only == "claims" or (args.only is None and (Path(args.claims) / "claims.csv").is_file()):
         blocks["claims-atlas"] = claims_atlas(pd.read_csv(Path(args.claims) / "claims.csv"))
+    if args.only == "samplers" or (args.only is None and Path(args.samplers).is_dir()):
+        blocks["samplers-at-a-glance"] = samplers_at_a_glance(pd.read_parquet(Path(args.samplers) / "safe_fraction.parquet"))
     if args.only == "performance" or (args.only is None and Path(args.bench).is_dir()):
         bench = Path(args.bench)  # each block from the reports there are
         if any((bench / name).exists() for name in BENCHMARKS):

@@ -12,6 +12,7 @@ because NumPy's exp and log take other code paths on AVX-512 CPUs.
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def simulation_digests(results: Path) -> dict:
     for folder in ("sims", "probes"):
         files = {}
         for path in sorted((results / folder).rglob("*.parquet")):
-            row = path.parent.name if path.parent.name != folder else "_".join(path.stem.split("_")[:2])
+            # sims/{row}_f{block}_s{block}, probes/{row}, probes/{row}/round{r}_f{block}_s{block}
+            row = path.parent.name if path.parent.name != folder else re.sub(r"_f\d+_s\d+$", "", path.stem)
             files.setdefault(row, []).append(pq.read_table(path).replace_schema_metadata(None))
         for row, tables in files.items():
             table = pa.concat_tables(tables).sort_by([(key, "ascending") for key in ("n", "n_synthetic", "seed", "generation")])

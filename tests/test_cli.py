@@ -391,7 +391,7 @@ def test_safe_fraction_analytic_only_with_a_list(capsys):
 
 def test_a_single_threshold_keeps_the_output_as_it_was(capsys):
     """One value per threshold flag: no threshold column in the text, the strictest line, and the
-    analytic JSON with exactly its former keys; giving the default explicitly changes nothing."""
+    analytic JSON with exactly its keys (no threshold); giving the default explicitly changes nothing."""
     import json
 
     cli.main(safe_fraction_args())
@@ -409,11 +409,13 @@ def test_a_single_threshold_keeps_the_output_as_it_was(capsys):
             "vocab",
             "n",
             "n_real",
+            "sampler",
             "criterion",
             "analytic_safe_fraction",
             "analytic_method",
             "analytic_valid",
             "thm3_safe_fraction",
+            "sampler_ceiling",
         )
     }
 

@@ -89,6 +89,13 @@ BAD = [  # (overrides, the key named, what the message says)
     ({"grid": {"n": [10**16]}}, "grid.n.0", "maximum"),
     ({"scenario": "accumulate", "grid": {"synthetic_fraction": [1.0], "n": [10**14]}, "generations": 100_000}, "generations", "2^62"),
     ({"scenario": "pool"}, "grid.synthetic_fraction", "sets its own sources"),
+    ({"grid": {"sampler": ["exact", "top_p:1.5"]}}, "grid.sampler.1", "top_p must be a number in (0, 1]"),
+    ({"grid": {"sampler": ["nucleus:0.9"]}}, "grid.sampler.0", "allowed: exact, or comma-separated"),
+    ({"grid": {"sampler": ["top_k:2.5"]}}, "grid.sampler.0", "an integer >= 1"),
+    ({"grid": {"sampler": ["top_p:0.9", "exact", "top_p:0.90"]}}, "grid.sampler.2", "is the sampler of 'top_p:0.9'"),
+    ({"grid": {"sampler": ["top_p:0.9,temperature:0.7", "temperature:0.7,top_p:0.9"]}}, "grid.sampler.1", "each sampler once"),
+    ({"grid": {"sampler": []}}, "grid.sampler", "non-empty"),
+    ({"grid": {"sampler": [0.9]}}, "grid.sampler.0", "string"),
     ({"paper": {"vocab": 1}}, "paper.vocab", "minimum"),
     ({"paper": {"vocab": 40}}, "paper.reference_initial", "exceeds paper.vocab 40"),
     ({"paper": {"fig6": {"windows": [5, 2]}}}, "paper.fig6.windows", "increasing"),
@@ -125,5 +132,31 @@ def test_the_study_rows_are_the_libraries_probes():
     checked = load()
     rows = config.study_rows(checked)
     assert list(rows)[0] == "n10_vocab10" and len(rows) == 18
-    size, vocab, probes = rows["n1000_vocab100"]
-    assert probes == safe.Row("mixed", "budget", 1000, 100).probes(checked["grid"])
+    size, vocab, probes, sampler = rows["n1000_vocab100"]
+    assert probes == safe.Row("mixed", "budget", 1000, 100).probes(checked["grid"]) and sampler == "exact"
+
+
+def test_a_row_per_sampler_named_after_it_and_exact_rows_keep_their_names():
+    """grid.sampler multiplies the rows; a sampler is kept in its canonical form, and a row of a
+    sampler other than exact has its label after the name an exact row has."""
+    checked = load(grid={"n": [100], "vocab": [10, 50], "sampler": ["exact", "top_p:0.90", "top_k:2,temperature:0.5"]})
+    assert checked["grid"]["sampler"] == ["exact", "top_p:0.9", "temperature:0.5,top_k:2"]
+    rows = config.study_rows(checked)
+    assert list(rows) == [
+        "n100_vocab10",
+        "n100_vocab10_top_p0.9",
+        "n100_vocab10_temperature0.5_top_k2",
+        "n100_vocab50",
+        "n100_vocab50_top_p0.9",
+        "n100_vocab50_temperature0.5_top_k2",
+    ]
+    assert [row.sampler for row in rows.values()][:3] == checked["grid"]["sampler"]
+    assert len({tuple(row.probes) for row in rows.values()}) == 1  # the sampler changes no probe
+    real = load(grid={"n": None, "synthetic_fraction": None, "n_real": [10], "n_synthetic": [0, 5], "sampler": ["temperature:1.5"]})
+    assert list(config.study_rows(real)) == [f"N10_vocab{v}_temperature1.5" for v in real["grid"]["vocab"]]
+    # what the workflow's row wildcard accepts (workflow/rules/common.smk), and nothing else after it
+    import re
+
+    pattern = re.compile(config.row_pattern())
+    assert all(pattern.fullmatch(name) for name in [*rows, "N10_vocab10_temperature1e-05"])
+    assert not pattern.fullmatch("n100_vocab10_f0") and not pattern.fullmatch("n100_vocab10_top_p0.9_f0")

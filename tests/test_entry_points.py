@@ -60,6 +60,9 @@ COMMAND_LINE = [
     ("safe-fraction --n 100 --vocab 10 --window 3", "--window: 3 with scenario mixed"),
     ("safe-fraction --n 10 --vocab 10 --scenario pool --analytic-only", "--analytic-only: the closed forms describe --scenario mixed only"),
     ("initial --vocab 1 --initial-file {tmp}/p0.parquet", "--vocab: 1 is less than the minimum of 2"),
+    ("safe-fraction --n 100 --vocab 10 --sampler top_p:0", "--sampler: sampler 'top_p:0': top_p must be a number in (0, 1]"),
+    ("safe-fraction --n 100 --vocab 10 --sampler greedy --analytic-only", "--sampler: sampler 'greedy': unknown part … allowed: exact"),
+    ("simulate --n 10 --vocab 10 --synthetic-fraction 0.5 --seeds 2 --generations 3 --sampler top_k:1.5", "--sampler: … an integer >= 1"),
 ]
 
 
@@ -99,6 +102,9 @@ API = [
     (dict(n=10, n_real=5, vocab=10), "n, n_real: give exactly one"),
     (dict(n=10), "vocab: missing; allowed: an integer >= 2"),
     (dict(n=10, vocab=10, scenario="pool", analytic_only=True), "analytic_only: the closed forms describe scenario mixed"),
+    (dict(n=10, vocab=10, sampler="top_p:1.5"), "sampler: sampler 'top_p:1.5': top_p must be a number in (0, 1]"),
+    (dict(n=10, vocab=10, sampler="temperature:0"), "sampler: sampler 'temperature:0': temperature must be a finite number > 0"),
+    (dict(n=10, vocab=10, sampler=0.9), "sampler: 0.9 is not of type 'string'"),
 ]
 
 
@@ -240,3 +246,31 @@ def test_an_interpreter_path_with_a_space_is_refused_before_any_job():
     (problem,) = config.interpreter_errors("/opt/my envs/bin/python")
     assert "'/opt/my envs/bin/python', has a space in its path" in problem and "--sdm conda" in problem
     assert not list(config.interpreter_errors(sys.executable))
+
+
+def test_the_sampler_reaches_every_entry_point_as_one_row():
+    """`sampler=` of the Python API and `--sampler` of the command line give the same row: its
+    sampler column in canonical form, its synthetic draws from that sampler (another α* than the
+    exact sampler's, drawn on their own streams), the closed forms of the exact sampler left out
+    and the ceiling on α* beside them; `exact` is the default, with no ceiling."""
+    import json
+
+    row = dict(n=60, vocab=8, seeds=20, generations=6, criteria=["drift"])
+    with warnings.catch_warnings():  # 20 seeds cannot certify collapse: said, and not the point here
+        warnings.simplefilter("ignore", UserWarning)
+        exact = mc.safe_fraction(**row)
+        assert mc.safe_fraction(**row, sampler="exact").equals(exact)
+        top = mc.safe_fraction(**row, sampler="top_k:2,temperature:1.0")
+    assert list(exact["sampler"]) == ["exact"] and exact["sampler_ceiling"].isna().all()
+    assert list(top["sampler"]) == ["top_k:2"]
+    assert top.at[0, "analytic_method"] == "none: closed forms describe the exact sampler (see sampler_ceiling)"
+    p0 = mc.initial.zipf(8, 1.1)  # the default p(0)
+    assert top.at[0, "sampler_ceiling"] == pytest.approx(mc.theory.sampler_alpha_ceiling(p0, "top_k:2", 0.1, "drift"))
+    assert top.at[0, "safe_fraction"] < exact.at[0, "safe_fraction"]
+    argv = ["safe-fraction", "--n", "60", "--vocab", "8", "--seeds", "20", "--generations", "6", "--criteria", "drift", "--quiet"]
+    proc = subprocess.run([sys.executable, "-m", "modelcollapse", *argv, "--sampler", "top_k:2", "--json"], capture_output=True, text=True)
+    (line,) = json.loads(proc.stdout)
+    assert line["sampler"] == "top_k:2" and line["safe_fraction"] == top.at[0, "safe_fraction"]
+    assert line["sampler_ceiling"] == pytest.approx(top.at[0, "sampler_ceiling"])
+    text = subprocess.run([sys.executable, "-m", "modelcollapse", *argv, "--sampler", "top_k:2"], capture_output=True, text=True).stdout
+    assert "synthetic data sampled top_k:2" in text and "ceiling as n grows" in text

@@ -103,6 +103,48 @@ def test_result_blocks_render_from_a_study(tmp_path):
     assert subprocess.run([*script, "--check"], capture_output=True).returncode == 0
 
 
+def test_the_samplers_block_renders_where_alpha_stops_growing(tmp_path):
+    """`docs/update_blocks.py --only samplers` writes the README's samplers-at-a-glance block from a
+    samplers study: per sampler, α* [interval] at every n, the sizes between which it stops growing
+    (from where every later interval meets the last one), and the predicted ceiling."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    alpha = {  # sampler: (α*, ci_low, ci_high) at n = 100, 300, 1000, 3000; the ceiling
+        "exact": ([(0.2, 0.1, 0.3), (0.5, 0.45, 0.55), (0.8, 0.75, 0.85), (0.9, 0.88, 0.92)], float("nan")),
+        "top_k:3": ([(0.1, 0.05, 0.12), (0.14, 0.13, 0.15), (0.146, 0.14, 0.15), (0.147, 0.145, 0.148)], 0.1464),
+    }
+    rows = [
+        {
+            "n": n,
+            "vocab": 10,
+            "sampler": sampler,
+            "criterion": "drift",
+            "threshold": 0.1,
+            "safe_fraction": a,
+            "ci_low": low,
+            "ci_high": high,
+            "max_synthetic": round(a * n),
+            "sampler_ceiling": ceiling,
+            "seeds": 100,
+            "confidence": 0.95,
+        }
+        for sampler, (values, ceiling) in alpha.items()
+        for n, (a, low, high) in zip((100, 300, 1000, 3000), values)
+    ]
+    (tmp_path / "samplers").mkdir()
+    pd.DataFrame(rows).to_parquet(tmp_path / "samplers" / "safe_fraction.parquet")
+    root = copy_of_the_pages(tmp_path / "tree")
+    script = [sys.executable, str(ROOT / "docs" / "update_blocks.py"), "--only", "samplers", "--samplers", str(tmp_path / "samplers")]
+    subprocess.run([*script, "--root", str(root)], check=True, capture_output=True)
+    readme = (root / "README.md").read_text()
+    assert "| `exact` | 0.2 [0.1, 0.3] | 0.5 [0.45, 0.55] | 0.8 [0.75, 0.85] | 0.9 [0.88, 0.92] | still growing at n = 3000 |" in readme
+    assert "| `top_k:3` | 0.1 [0.05, 0.12] | 0.14 [0.13, 0.15] | 0.146 [0.14, 0.15] | 0.147 [0.145, 0.148] | n in (100, 300] |" in readme
+    assert "| **0.147** [0.145, 0.148] | **0.146** |" in readme and "| none (grows with n) |" in readme
+
+
 def test_benchmark_blocks_render_from_the_reports(tmp_path):
     """`make bench`'s last step, `docs/update_blocks.py --only performance`, copies the reports into
     docs/performance.md and the coverage report into docs/safe-fraction.md."""

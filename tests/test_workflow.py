@@ -195,6 +195,46 @@ def test_results_independent_of_seed_blocks_and_cores(tmp_path, small_run):
     pd.testing.assert_frame_equal(pd.read_parquet(small_run / "safe_fraction.parquet").query("n == 10").reset_index(drop=True), safe)
 
 
+# --- samplers as a grid axis ---------------------------------------------------------------------
+
+
+def test_a_row_per_sampler_and_exact_rows_as_without_samplers(tmp_path, small_run):
+    """grid.sampler [exact, top_k:2]: every table has a sampler column with both; the exact row
+    is the test study's row of the same (n, vocab) in every table and file, bit for bit, under
+    its old name; the top_k row has its own files, streams and answer, no closed form of the
+    exact sampler and the ceiling on α* beside it (docs/outputs.md)."""
+    work = project_copy(tmp_path / "samplers")
+    config = write_config(work / "samplers.yaml", study="samplers", grid={"n": [100], "vocab": [10], "sampler": ["exact", "top_k:2"]})
+    snakemake(work, "study", "--configfile", config.name)
+    results = work / "results" / "samplers"
+    assert sorted(p.name for p in (results / "rows").iterdir()) == ["n100_vocab10", "n100_vocab10_top_k2"]
+    ours, theirs = (results_digest.simulation_digests(path) for path in (results, small_run))
+    assert sorted(ours) == ["probes/n100_vocab10", "probes/n100_vocab10_top_k2", "sims/n100_vocab10", "sims/n100_vocab10_top_k2"]
+    assert {key: ours[key] for key in ("sims/n100_vocab10", "probes/n100_vocab10")} == {
+        key: theirs[key] for key in ("sims/n100_vocab10", "probes/n100_vocab10")
+    }
+    assert ours["sims/n100_vocab10_top_k2"]["l1_from_first"] != ours["sims/n100_vocab10"]["l1_from_first"]
+    tables = {name: pd.read_parquet(results / f"{name}.parquet") for name in ("summary", "criteria", "safe_fraction", "tolerance")}
+    tables["values"] = pd.concat(
+        pd.read_parquet(results / "rows" / row / "values.parquet") for row in ("n100_vocab10", "n100_vocab10_top_k2")
+    )
+    tables["csv"] = pd.read_csv(results / "safe_fraction.csv")
+    for name, table in tables.items():
+        assert set(table["sampler"]) == {"exact", "top_k:2"}, name
+    for name in ("summary", "criteria", "safe_fraction", "tolerance"):
+        exact = tables[name].query("sampler == 'exact'").reset_index(drop=True)
+        before = pd.read_parquet(small_run / f"{name}.parquet").query("n == 100 and vocab == 10").reset_index(drop=True)
+        pd.testing.assert_frame_equal(exact, before, check_exact=True, obj=name)
+    safe = tables["safe_fraction"].set_index(["sampler", "criterion"])
+    assert safe.loc[("exact", slice(None)), "sampler_ceiling"].isna().all()
+    assert 0 < safe.at[("top_k:2", "drift"), "sampler_ceiling"] < 1
+    assert safe.loc[("top_k:2", slice(None)), "analytic_safe_fraction"].isna().all()
+    top = tables["summary"].query("sampler == 'top_k:2'")
+    assert top["simpson_theory"].isna().all() and top["simpson_mean"].notna().all()
+    for name in ("safe_fraction", *(f"phase_{c}" for c in ("drift", "excess_error", "diversity", "collapse")), "tolerance"):
+        assert (results / "figures" / f"{name}.png").stat().st_size > 10_000, name
+
+
 # --- safe fraction at the extremes ----------------------------------------------------------------
 
 
@@ -356,7 +396,7 @@ def test_tolerance_table_and_figure(small_run):
     coarse = tolerance[~tolerance["refined"]]
     assert len(coarse) and coarse["note"].str.contains("probes not refined for this threshold").all()
     values = pd.read_parquet(small_run / "rows" / "n100_vocab10" / "values.parquet")
-    assert list(values.columns) == ["n_synthetic", "seed", "probe", "drift", "excess_error", "diversity", "collapse"]
+    assert list(values.columns) == ["sampler", "n_synthetic", "seed", "probe", "drift", "excess_error", "diversity", "collapse"]
     assert len(values) == safe.loc[(safe["n"] == 100) & (safe["vocab"] == 10), "probes"].iloc[0] * cfg["seeds"]
     for ext in ("png", "pdf"):
         assert (small_run / "figures" / f"tolerance.{ext}").stat().st_size > 10_000

@@ -20,7 +20,6 @@ from ._version import __version__
 from .config import DEFAULTS
 from .core.corpus import TOKENIZERS
 from .core.initial import INITIAL_KEYS, INITIAL_KINDS
-from .core.sampler import canonical
 from .core.simulate import SCENARIOS, Cell
 from .study.safe import CRITERIA, DEFAULT_THRESHOLDS, LARGER_IS_WORSE, STATISTIC
 
@@ -58,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     safe.add_argument("--vocab", type=int, help="vocabulary size (>= 2); --initial file sets it")
     safe.add_argument("--scenario", choices=SCENARIOS, default=DEFAULTS["scenario"], help="how each generation is trained (docs/model.md)")
     safe.add_argument("--window", type=int, help="K for scenario window (1 … n)")
+    _sampler_flag(safe)
     _initial_flags(safe)
     safe.add_argument("--generations", type=int, default=DEFAULTS["generations"], help="last generation G, where the criteria are judged")
     safe.add_argument("--seeds", type=int, default=DEFAULTS["seeds"], help="replicates per probed cell")
@@ -107,13 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--generations", type=int, required=True, help="last generation G (>= 1)")
     _initial_flags(sim)
     sim.add_argument("--window", type=int, help="K for scenario window (1 … n)")
-    sim.add_argument(
-        "--sampler",
-        default="exact",
-        metavar="SPEC",
-        help="how synthetic samples are drawn from a model: exact, temperature:T, top_k:K, top_p:Q, or several "
-        "comma-separated, e.g. temperature:0.7,top_p:0.9 (docs/samplers.md); real samples never pass through it",
-    )
+    _sampler_flag(sim)
     sim.add_argument("--out", help="directory for sims.parquet and initial.parquet")
     sim.add_argument("--sims-file", help="path of the sims table (overrides --out)")
     sim.add_argument("--initial-file", help="path of the initial table (overrides --out; not written with --sims-file alone)")
@@ -156,6 +150,17 @@ def _parser() -> argparse.ArgumentParser:
     cfg.add_argument("--reference", action="store_true", help="the reference of every key (config/README.md) in Markdown")
     cfg.set_defaults(run=config_command, subparser=cfg)
     return parser
+
+
+def _sampler_flag(parser) -> None:
+    """--sampler SPEC, checked with the rest by `config.check_entry` (grid.sampler)."""
+    parser.add_argument(
+        "--sampler",
+        default=DEFAULTS["grid"]["sampler"][0],
+        metavar="SPEC",
+        help="how synthetic samples are drawn from a model: exact, temperature:T, top_k:K, top_p:Q, or several "
+        "comma-separated, e.g. temperature:0.7,top_p:0.9 (docs/samplers.md); real samples never pass through it",
+    )
 
 
 def _initial_flags(parser) -> None:
@@ -298,7 +303,7 @@ def safe_fraction_command(args, parser) -> None:
     if args.analytic_only and args.scenario != "mixed":
         _fail(parser, "--analytic-only: the closed forms describe --scenario mixed only")
     thresholds = _thresholds(args, parser)
-    _, p0 = _checked(
+    config, p0 = _checked(
         args,
         parser,
         n=args.n,
@@ -308,9 +313,16 @@ def safe_fraction_command(args, parser) -> None:
         thresholds={c: t[0] if isinstance(t, list) else t for c, t in thresholds.items()},  # a list: each item checked above
         confidence=args.confidence,
         resolution=args.resolution,
+        sampler=args.sampler,
     )
+    args.sampler = config["grid"]["sampler"][0]  # canonical, as the table has it
     options = dict(
-        scenario=args.scenario, window=args.window, generations=args.generations, thresholds=thresholds, resolution=args.resolution
+        scenario=args.scenario,
+        window=args.window,
+        generations=args.generations,
+        thresholds=thresholds,
+        resolution=args.resolution,
+        sampler=args.sampler,
     )
     try:
         if args.analytic_only:
@@ -386,7 +398,7 @@ def _analytic_rows(args, p0, options) -> list[dict]:
     from .study.safe import DEFAULT_N_SYNTHETIC, Row
 
     frame = "budget" if args.n is not None else "real_data"
-    row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size)
+    row = Row("mixed", frame, args.n if args.n is not None else args.n_real, p0.size, sampler=options["sampler"])
     grid = row.probes({**DEFAULTS["grid"], "n_synthetic": DEFAULT_N_SYNTHETIC})
     rows = analytic_safe_fractions(row, p0, options["generations"], options["thresholds"], list(grid), options["resolution"])
     return [{k: _plain(v) for k, v in {**row.identity, **r}.items()} for r in rows]
@@ -408,7 +420,8 @@ def _format(rows: list[dict], args, vocab: int, listed: bool = False) -> str:
     lines = [
         f"alpha* (maximum safe synthetic fraction) for {size}, vocab = {vocab}: scenario {args.scenario}, "
         f"initial {args.initial}, G = {args.generations}"
-        + ("" if args.analytic_only else f", {args.seeds} seeds, root seed {args.root_seed}"),
+        + ("" if args.analytic_only else f", {args.seeds} seeds, root seed {args.root_seed}")
+        + ("" if args.sampler == "exact" else f", synthetic data sampled {args.sampler}"),
     ]
     if args.analytic_only:
         header = ("criterion", "analytic alpha*", "valid", "method")
@@ -435,6 +448,9 @@ def _format(rows: list[dict], args, vocab: int, listed: bool = False) -> str:
             )
             for r in rows
         ]
+    if args.sampler != "exact":  # the analytic limit of α* as n grows (docs/samplers.md)
+        header = (*header, "ceiling as n grows")
+        body = [(*line, _num(r["sampler_ceiling"])) for line, r in zip(body, rows)]
     if listed:  # the threshold beside each criterion
         header = (header[0], "threshold", *header[1:])
         body = [(line[0], f"{r['threshold']:g}", *line[1:]) for line, r in zip(body, rows)]
@@ -479,12 +495,8 @@ def simulate_command(args, parser) -> None:
         _fail(parser, f"--n-synthetic must be integers in [0, n={args.n}] with --n, got {args.n_synthetic}")
     if not 0 <= args.first_seed <= 2**32 - max(args.seeds, 1):
         _fail(parser, f"--first-seed: {args.first_seed} with --seeds {args.seeds}; allowed: 0 … 2^32 − seeds (seed indices are 32-bit)")
-    try:
-        args.sampler = canonical(args.sampler)
-    except ValueError as err:
-        _fail(parser, f"--{err}")
     budget_counts = args.n is not None and args.n_synthetic is not None  # cells of one n given by their counts
-    _, p0 = _checked(
+    config, p0 = _checked(
         args,
         parser,
         n=args.n,
@@ -494,7 +506,9 @@ def simulate_command(args, parser) -> None:
         log_real_shares=False,
         seeds=args.seeds,
         generations=args.generations,
+        sampler=args.sampler,
     )
+    args.sampler = config["grid"]["sampler"][0]  # canonical: what the table and its provenance record
     vocab = p0.size
     try:
         if args.synthetic_fraction is not None:

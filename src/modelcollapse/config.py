@@ -11,6 +11,7 @@ import math
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -186,6 +187,27 @@ def cross_key_errors(config: dict):
         )
     if config["scenario"] in SOURCE_SCENARIOS and grid.get("synthetic_fraction") != [1.0]:
         yield f"config key 'grid.synthetic_fraction': scenario {config['scenario']} sets its own sources; allowed: [1.0]"
+    yield from sampler_errors(grid["sampler"])
+
+
+def sampler_errors(specs: list):
+    """Each spec of grid.sampler must parse (`core.sampler.parse`), and no two may be one sampler
+    (the same canonical spec: `top_p:0.90` and `top_p:0.9`), which would be one row twice."""
+    from .core.sampler import ALLOWED, canonical
+
+    seen = {}
+    for i, spec in enumerate(specs):
+        try:
+            text = canonical(spec)
+        except ValueError as err:
+            message = str(err) if "allowed:" in str(err) else f"{err}; allowed: {ALLOWED}"
+            yield f"config key 'grid.sampler.{i}': {message}"
+            continue
+        if text in seen:
+            yield (
+                f"config key 'grid.sampler.{i}': {spec!r} is the sampler of {specs[seen[text]]!r} (both {text}); allowed: each sampler once"
+            )
+        seen.setdefault(text, i)
 
 
 def initial_file_errors(config: dict):
@@ -266,17 +288,44 @@ def paper_errors(paper: dict):
 # --- the study's rows, and what they cost ----------------------------------------------------------
 
 
+class StudyRow(NamedTuple):
+    """A row of a study as the workflow plans it: its size (n, or N in the real-data frame), its
+    vocabulary, its grid probes {n_synthetic: requested fraction} and its sampler (canonical)."""
+
+    size: int
+    vocab: int
+    probes: dict
+    sampler: str
+
+
+def row_pattern() -> str:
+    """The regular expression of every `row_name` (the workflow's `row` wildcard)."""
+    from .core.sampler import LABEL_PATTERN
+
+    return rf"[nN]\d+_vocab\d+(?:{LABEL_PATTERN})?"
+
+
+def row_name(kind: str, size: int, vocab: int, sampler: str) -> str:
+    """n{n}_vocab{vocab}, or N{N}_vocab{vocab} in the real-data frame, with the sampler's label
+    after it unless it is exact (`core.sampler.label`: n100_vocab10_top_p0.9), so the rows of
+    `exact` keep the names (and paths) they had before samplers."""
+    from .core.sampler import label
+
+    return f"{'n' if kind == 'budget' else 'N'}{size}_vocab{vocab}{label(sampler)}"
+
+
 def study_rows(config: dict) -> dict:
-    """{row name: (size, vocab, {n_synthetic: requested fraction})}: the grid pass of a checked
-    config, row by row (`Row.probes`), named n{n}_vocab{vocab} or N{N}_vocab{vocab}."""
+    """{row name (`row_name`): StudyRow}: the grid pass of a checked config, row by row
+    (`Row.probes`), keyed by size, vocab and sampler in the grid's order."""
     from .study.safe import Row
 
     grid, kind = config["grid"], frame(config["grid"])
     rows = {}
     for size in grid["n"] if kind == "budget" else grid["n_real"]:
         for vocab in grid["vocab"]:
-            row = Row(config["scenario"], kind, size, vocab, config.get("window"))
-            rows[f"{'n' if kind == 'budget' else 'N'}{size}_vocab{vocab}"] = (size, vocab, row.probes(grid))
+            for sampler in grid["sampler"]:
+                row = Row(config["scenario"], kind, size, vocab, config.get("window"), sampler)
+                rows[row_name(kind, size, vocab, row.sampler)] = StudyRow(size, vocab, row.probes(grid), row.sampler)
     return rows
 
 
@@ -313,7 +362,7 @@ def cost_errors(config: dict):
     """A study beyond `limits` (memory of one job, number of jobs), naming the key to change."""
     from .study.cost import history_rows, study_cost
 
-    rows = {name: (size, vocab, list(probes)) for name, (size, vocab, probes) in study_rows(config).items()}
+    rows = {name: (row.size, row.vocab, list(row.probes)) for name, row in study_rows(config).items()}
     G = config["generations"]
     history = history_rows(config["scenario"], G, config.get("window"))
     safe = config["safe"]
@@ -376,7 +425,7 @@ def notes(config: dict, rows: dict):
     grid = config["grid"]
     shared = {}
     for size in grid.get("n", ()):
-        probes = next(p for s, _, p in rows.values() if s == size)
+        probes = next(row.probes for row in rows.values() if row.size == size)
         shared[size] = [a for a in grid["synthetic_fraction"] if probes[sample_sizes(size, a)[1]] != a]
     if any(shared.values()):
         sizes = ", ".join(f"n={size} ({len(fractions)})" for size, fractions in shared.items() if fractions)
@@ -429,7 +478,16 @@ def check(config: dict) -> dict:
         problems = list(cost_errors(config))
     if problems:
         raise ConfigError(problems)
+    config["grid"]["sampler"] = sampler_specs(config["grid"]["sampler"])
     return config
+
+
+def sampler_specs(specs: list) -> list[str]:
+    """A checked grid.sampler in canonical form (`core.sampler.canonical`): what rows, names and
+    tables carry."""
+    from .core.sampler import canonical
+
+    return [canonical(spec) for spec in specs]
 
 
 def load(*paths, overrides: dict | None = None) -> dict:
@@ -462,6 +520,7 @@ ENTRY_NAMES = {
     "grid.synthetic_fraction": ("synthetic_fractions", "--synthetic-fraction"),
     "grid.n_synthetic": ("n_synthetic", "--n-synthetic"),
     "grid.log_real_shares": ("log_real_shares", "--log-real-shares"),
+    "grid.sampler": ("sampler", "--sampler"),
     "grid": ("n", "--n"),
     "initial.kind": ("initial", "--initial"),
     "initial.path": ("initial_path", "--initial-path"),
@@ -515,12 +574,14 @@ def _plain(value):
     return value
 
 
-def row_config(*, n=None, n_real=None, vocab=None, initial=None, thresholds=None, fractions=None, counts=None, **keys) -> dict:
+def row_config(
+    *, n=None, n_real=None, vocab=None, initial=None, thresholds=None, fractions=None, counts=None, sampler=None, **keys
+) -> dict:
     """The study of one row as the command line and the Python API ask for it: `n` (budget frame,
     with the requested `fractions`) or `n_real` (real-data frame, with the synthetic `counts`),
-    `vocab`, the `initial` keys, the `thresholds` and confidence/resolution (`safe`), and any
-    top-level key (scenario, window, generations, seeds, root_seed, log_real_shares). Unchecked:
-    `check_entry` checks it."""
+    `vocab`, the `sampler` spec (None: the default, exact), the `initial` keys, the `thresholds`
+    and confidence/resolution (`safe`), and any top-level key (scenario, window, generations,
+    seeds, root_seed, log_real_shares). Unchecked: `check_entry` checks it."""
     if n_real is None:
         grid = {"n": [n], "synthetic_fraction": fractions}
     else:
@@ -529,6 +590,8 @@ def row_config(*, n=None, n_real=None, vocab=None, initial=None, thresholds=None
         grid["vocab"] = [vocab]
     if "log_real_shares" in keys:
         grid["log_real_shares"] = keys.pop("log_real_shares")
+    if sampler is not None:
+        grid["sampler"] = [sampler]
     safe = dict(thresholds or {})
     safe.update({key: keys.pop(key) for key in ("confidence", "resolution") if key in keys})
     config = {**keys, "grid": {k: v for k, v in grid.items() if v is not None}, "initial": initial or {}, "safe": safe}

@@ -98,7 +98,7 @@ rule tolerance:
         # which under a default storage provider is a storage object that expand() refuses)
         initial=expand(
             f"{RESULTS}/initial/vocab{{vocab}}.parquet",
-            vocab=[v for _, v, _ in STUDY_ROWS.values()],
+            vocab=[row.vocab for row in STUDY_ROWS.values()],
         ),
     output:
         table=f"{RESULTS}/tolerance.parquet",
@@ -114,7 +114,7 @@ rule tolerance:
     conda:
         "../envs/modelcollapse.yaml"
     params:
-        rows=[STUDY_ROWS[row][:2] for row in STUDY_ROWS],
+        rows=[row_key(row) for row in STUDY_ROWS],
         frame=FRAME,
         scenario=lookup(dpath="scenario", within=config),
         window=config.get("window"),

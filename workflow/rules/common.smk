@@ -73,11 +73,13 @@ SEED_BLOCKS = blocks(config["seeds"], config["seeds_per_job"])
 
 def cell_blocks(row):
     """The row's grid probes, in blocks of at most fractions_per_job."""
-    return blocks(len(STUDY_ROWS[row][2]), config["fractions_per_job"])
+    return blocks(len(STUDY_ROWS[row].probes), config["fractions_per_job"])
 
 
+# A row is n{n}_vocab{vocab} (N{N}_… in the real-data frame), with its sampler's label unless it
+# is exact (modelcollapse.config.row_name).
 wildcard_constraints:
-    row=r"[nN]\d+_vocab\d+",
+    row=modelcollapse.config.row_pattern(),
     vocab=r"\d+",
     fblock=r"\d+",
     sblock=r"\d+",
@@ -94,7 +96,7 @@ def row_sims(wildcards):
 
 
 def row_initial(wildcards):
-    return f"{RESULTS}/initial/vocab{STUDY_ROWS[wildcards.row][1]}.parquet"
+    return f"{RESULTS}/initial/vocab{STUDY_ROWS[wildcards.row].vocab}.parquet"
 
 
 def row_tables(name):
@@ -129,7 +131,7 @@ def initial_args(vocab):
 
 def simulate_args(wildcards):
     """Command-line arguments of one grid simulate job (python -m modelcollapse simulate)."""
-    size, vocab, probes = STUDY_ROWS[wildcards.row]
+    size, vocab, probes, sampler = STUDY_ROWS[wildcards.row]
     first, last = cell_blocks(wildcards.row)[int(wildcards.fblock)]
     counts = list(probes)[first : last + 1]
     if FRAME == "budget":  # the fractions as requested: the sims tables record them
@@ -141,15 +143,16 @@ def simulate_args(wildcards):
         ]
     else:
         cells = ["--n-real", str(size), "--n-synthetic", *map(str, counts)]
-    return job_args(wildcards, vocab, cells)
+    return job_args(wildcards, vocab, sampler, cells)
 
 
-def job_args(wildcards, vocab, cells):
-    """The simulate command's arguments for `cells` (its flags of n and the synthetic amounts) and
-    the job's seed block."""
+def job_args(wildcards, vocab, sampler, cells):
+    """The simulate command's arguments for `cells` (its flags of n and the synthetic amounts)
+    drawn with `sampler`, and the job's seed block."""
     seed_first, seed_last = SEED_BLOCKS[int(wildcards.sblock)]
     args = [
         f"--scenario {config['scenario']}",
+        f"--sampler {shlex.quote(sampler)}",
         *cells,
         f"--first-seed {seed_first} --seeds {seed_last - seed_first + 1}",
         f"--generations {config['generations']}",
@@ -220,10 +223,18 @@ REFINE_OUTPUTS = {
     "safe": f"{RESULTS}/rows/{{row}}/safe_fraction.parquet",
     "values": f"{RESULTS}/rows/{{row}}/values.parquet",
 }
+
+
+def row_key(name):
+    """(size, vocab, sampler) of a row: what a job makes its `Row` of (aggregate.job_row)."""
+    row = STUDY_ROWS[name]
+    return [row.size, row.vocab, row.sampler]
+
+
 # What the refine and round jobs know of the study (modelcollapse.study.aggregate.refine_row).
 REFINE_PARAMS = {
-    "row": lambda wildcards: STUDY_ROWS[wildcards.row][:2],
-    "cells": lambda wildcards: list(STUDY_ROWS[wildcards.row][2]),
+    "row": lambda wildcards: row_key(wildcards.row),
+    "cells": lambda wildcards: list(STUDY_ROWS[wildcards.row].probes),
     "frame": FRAME,
     "scenario": lookup(dpath="scenario", within=config),
     "window": config.get("window"),
@@ -233,13 +244,15 @@ REFINE_PARAMS = {
     # the tolerance sweep is not the refinement's: editing it reruns `tolerance` alone
     "safe": {k: v for k, v in config["safe"].items() if k != "tolerance_sweep"},
     "identity": STUDY_IDENTITY,
-    "initial_sha256": lambda wildcards: INITIAL_DIGESTS[STUDY_ROWS[wildcards.row][1]],
+    "initial_sha256": lambda wildcards: INITIAL_DIGESTS[
+        STUDY_ROWS[wildcards.row].vocab
+    ],
 }
 
 
 def probe_args(wildcards):
     """Command-line arguments of one probe job: its block of the round's plan, by counts."""
-    size, vocab, _ = STUDY_ROWS[wildcards.row]
+    size, vocab, _, sampler = STUDY_ROWS[wildcards.row]
     counts = round_plan(wildcards.row, int(wildcards.round))
     first, last = blocks(len(counts), config["fractions_per_job"])[
         int(wildcards.fblock)
@@ -248,6 +261,7 @@ def probe_args(wildcards):
     return job_args(
         wildcards,
         vocab,
+        sampler,
         [frame, str(size), "--n-synthetic", *map(str, counts[first : last + 1])],
     )
 

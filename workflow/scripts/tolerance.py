@@ -12,7 +12,7 @@ from modelcollapse.study.tolerance import study_tolerance
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
-rows = [Row(p.scenario, p.frame, size, vocab, p.window) for size, vocab in p.rows]
+rows = [Row(p.scenario, p.frame, size, vocab, p.window, sampler) for size, vocab, sampler in p.rows]
 table = study_tolerance(rows, snakemake.input["values"], snakemake.input.initial, p.generations, p.safe, p.identity)
 # as `merge` writes the study's tables: the columns' pandas types, the rows' provenance, its digest
 frame = to_pandas({"tolerance": table})["tolerance"]

@@ -106,6 +106,19 @@ def _float_bits(value: float) -> int:
     return struct.unpack("<Q", struct.pack("<d", float(value)))[0]
 
 
+# What `label` makes of a spec: every stage as its name and value, joined by "_" (a float as repr
+# writes it: digits, ".", "e", "+", "-"); a row name's suffix (workflow/rules/common.smk).
+LABEL_PATTERN = r"(?:_(?:temperature|top_k|top_p)[0-9.e+-]+)+"
+
+
+def label(spec) -> str:
+    """A sampler as a file name takes it: '' for `exact`, else '_' and its canonical spec with
+    the colons dropped and the commas '_' (`top_p:0.9` → '_top_p0.9'); equal samplers, equal labels,
+    and no two samplers share one."""
+    text = canonical(spec)
+    return "" if text == EXACT else "_" + text.replace(":", "").replace(",", "_")
+
+
 def stream_key(spec) -> tuple:
     """The integers a non-exact sampler appends to a replicate's spawn key: (stage number,
     value) per applied stage in application order, a float value as its IEEE-754 bits; () for

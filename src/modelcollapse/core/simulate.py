@@ -213,6 +213,7 @@ def _check_run(p0: np.ndarray, cell: Cell, seeds, generations: int, root_seed: i
         generations=generations,
         seeds=raw.size,
         root_seed=root_seed,
+        sampler=cell.sampler,
     )
     check_entry(one_cell, "api")
     return p0, raw.astype(np.int64)

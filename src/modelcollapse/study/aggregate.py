@@ -46,7 +46,7 @@ from .safe import (
     wanted_probes,
 )
 
-CELL = ["scenario", "n", "vocab", "n_real", "n_synthetic", "synthetic_fraction", "effective_fraction"]
+CELL = ["scenario", "n", "vocab", "n_real", "n_synthetic", "synthetic_fraction", "effective_fraction", "sampler"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 SUMMARY_METRICS = [m for m in METRICS if m != "top_token"]
 SAFE_NULLABLE = ("n", "n_real", "max_synthetic")  # safe-table counts a row may lack (by frame; none safe): null
@@ -215,13 +215,14 @@ def summarize(cells, arrays, collapse_time, p0, generations: int) -> pa.Table:
 
 
 def theory_columns(cells: list, s0: float, support: int, gen) -> dict:
-    """Closed forms per (cell, generation), NaN where none applies (other scenarios, m = 0)."""
+    """Closed forms per (cell, generation), NaN where none applies (other scenarios, samplers
+    other than exact, whose synthetic draws the paper's closed forms do not describe, m = 0)."""
     shape = (len(cells), gen.size)
     names = ("simpson_theory", "l2sq_from_first_theory", "collapse_probability_lower", "collapse_probability_upper")
     cols = {name: np.full(shape, np.nan) for name in names}
     m = gen[1:]
     for i, c in enumerate(cells):
-        if c["scenario"] != "mixed":
+        if c["scenario"] != "mixed" or c["sampler"] != "exact":
             continue
         if c["n_real"] == 0:  # fully synthetic: eq 6, eq 7
             cols["simpson_theory"][i, 1:] = theory.simpson_fully_synthetic(m, c["n"], s0)
@@ -305,7 +306,7 @@ def study_row(row: Row, grid, p0, config: dict, probe, record=None, criteria=CRI
         "summary": summary,
         "criteria": criteria_table(row, cells, probes, thresholds, is_probe),
         "safe": table_from_records(records, nullable=SAFE_NULLABLE),
-        "values": values_table(probes, grid_counts),
+        "values": values_table(probes, grid_counts, row.sampler),
     }
 
 
@@ -322,13 +323,15 @@ def answer_records(
     ]
 
 
-def values_table(probes: dict, grid_counts) -> pa.Table:
+def values_table(probes: dict, grid_counts, sampler: str) -> pa.Table:
     """Per probe and seed, every criterion's value at G (rows/{row}/values.parquet): what the
     estimator judged, from which α* at another threshold follows without simulating
-    (`study.tolerance`). `probe` marks the counts refinement added, as in the summary."""
+    (`study.tolerance`). `probe` marks the counts refinement added, as in the summary; `sampler`
+    is the row's."""
     counts, grid = sorted(probes), set(grid_counts)
     seeds = len(probes[counts[0]][CRITERIA[0]])
     columns = {
+        "sampler": np.full(len(counts) * seeds, sampler),
         "n_synthetic": np.repeat(counts, seeds),
         "seed": np.tile(np.arange(seeds), len(counts)),
         "probe": np.repeat([k not in grid for k in counts], seeds),
@@ -417,10 +420,10 @@ def refine_row(row: Row, sims, initial, cells, config: dict, outputs: dict, prob
 
 def job_row(params: dict) -> tuple[Row, dict]:
     """The row and the study keys (`refine_row`'s `config`) of a refine or round job, from its
-    workflow params (row, frame, scenario, window and the keys)."""
-    size, vocab = params["row"]
+    workflow params (row: size, vocab and sampler; frame, scenario, window and the keys)."""
+    size, vocab, sampler = params["row"]
     keys = ("generations", "seeds", "root_seed", "safe", "identity", "initial_sha256")
-    return Row(params["scenario"], params["frame"], size, vocab, params["window"]), {key: params[key] for key in keys}
+    return Row(params["scenario"], params["frame"], size, vocab, params["window"], sampler), {key: params[key] for key in keys}
 
 
 def checked_initial(path, config: dict) -> np.ndarray:
@@ -434,12 +437,13 @@ def checked_initial(path, config: dict) -> np.ndarray:
 
 def simulation_provenance(row: Row, config: dict) -> dict:
     """What every simulation table of a row must record (`read_sims`): made for this study and
-    by this build, with the same scenario, generations, root seed, window, p⁽⁰⁾ (as the config
-    makes it), library version and NumPy of the compiled engine."""
+    by this build, with the same scenario, sampler, generations, root seed, window, p⁽⁰⁾ (as the
+    config makes it), library version and NumPy of the compiled engine."""
     from ..core.simulate import engine_numpy
 
     return {
         "scenario": row.scenario,
+        "sampler": row.sampler,
         "generations": config["generations"],
         "root_seed": config["root_seed"],
         "window": row.window,
@@ -495,6 +499,7 @@ def criteria_table(row: Row, cells: list, probes: dict, thresholds: dict, is_pro
                     "n_real": int(cell["n_real"]),
                     "n_synthetic": k,
                     "vocab": row.vocab,
+                    "sampler": row.sampler,
                     "effective_fraction": float(cell["effective_fraction"]),
                     "criterion": criterion,
                     "value": stat,

@@ -1,6 +1,9 @@
 """Analytic α*: the safe-fraction estimator of `safe` run on closed forms instead of simulations
-(docs/safe-fraction.md, "Analytic columns"). Fixed real data (scenario mixed) only: the closed
-forms describe eq 17 of the paper."""
+(docs/safe-fraction.md, "Analytic columns"). Fixed real data (scenario mixed) and the exact
+sampler only: the closed forms describe eq 17 of the paper. Beside them, the n → ∞ ceiling on α*
+of a biased sampler (`sampler_ceiling`, docs/samplers.md)."""
+
+import functools
 
 import numpy as np
 
@@ -122,21 +125,25 @@ def analytic_safe_fractions(
     for another criterion when drift has several). Exact criteria: the root of the closed form
     over every count up to the row's largest grid count (`exact_safe_count`); approximations:
     the first crossing over the grid counts, refined by bisection to adjacent counts, every
-    threshold on the same closed-form values. NaN with the reason for scenarios other than mixed."""
+    threshold on the same closed-form values. NaN with the reason for scenarios other than mixed
+    and samplers other than exact. Every record ends with `sampler_ceiling` (`sampler_ceiling`)."""
     pairs = threshold_pairs(thresholds, criteria)
-    if row.scenario != "mixed":
+    p0 = np.asarray(p0, dtype=float)
+    ceiling = {(c, t): {"sampler_ceiling": sampler_ceiling(row, p0, c, t)} for c, t in pairs}
+    if row.scenario != "mixed" or row.sampler != "exact":
+        reason = "scenario mixed" if row.scenario != "mixed" else "the exact sampler (see sampler_ceiling)"
         return [
             {
                 "criterion": c,
                 "threshold": t,
                 "analytic_safe_fraction": np.nan,
-                "analytic_method": "none: closed forms describe scenario mixed",
+                "analytic_method": f"none: closed forms describe {reason}",
                 "analytic_valid": False,
                 "thm3_safe_fraction": np.nan,
+                **ceiling[(c, t)],
             }
             for c, t in pairs
         ]
-    p0 = np.asarray(p0, dtype=float)
     baseline = expected_l1_error(p0, row.baseline_size)
     too_large = theory.binomial_terms(p0, row.size) > ANALYTIC_TERMS
     approximate = [] if too_large else [c for c in criteria if c not in EXACT]
@@ -155,7 +162,7 @@ def analytic_safe_fractions(
             safe_count = exact_safe_count(row, p0, generations, criterion, threshold, max(grid_counts))
             valid = True
         elif too_large:
-            out.append({"criterion": criterion, "threshold": threshold, **NOT_EVALUATED, **thm3})
+            out.append({"criterion": criterion, "threshold": threshold, **NOT_EVALUATED, **thm3, **ceiling[(criterion, threshold)]})
             continue
         else:
             counts, k = last_safe(row, criterion, probes, threshold)
@@ -170,9 +177,29 @@ def analytic_safe_fractions(
                 "analytic_method": ANALYTIC_METHOD[criterion],
                 "analytic_valid": bool(valid and not np.isnan(alpha)),
                 **thm3,
+                **ceiling[(criterion, threshold)],
             }
         )
     return out
+
+
+def sampler_ceiling(row: Row, p0, criterion: str, threshold: float) -> float:
+    """The n → ∞ limit of α* of a row whose synthetic draws come from a sampler other than exact
+    (`theory.sampler_alpha_ceiling`, docs/samplers.md, "The ceiling on α*"): for `drift`, the
+    share beyond which the fixed point of eq 17 with T drifts past the threshold whatever n is;
+    0 for `excess_error` (a biased sampler's floor against an all-real error that shrinks with n).
+    NaN for exact (no ceiling: α* grows with n), for `diversity` and `collapse`, and for scenarios
+    other than mixed, whose chains the limit does not describe."""
+    if row.sampler == "exact" or row.scenario != "mixed":
+        return np.nan
+    return _ceiling(np.asarray(p0, dtype=float).tobytes(), row.sampler, float(threshold), criterion)
+
+
+@functools.lru_cache(maxsize=256)
+def _ceiling(p0_bytes: bytes, sampler: str, threshold: float, criterion: str) -> float:
+    """`theory.sampler_alpha_ceiling` once per p⁽⁰⁾, sampler, threshold and criterion (up to a
+    second at vocab 1000): a study's rows of several n share it."""
+    return theory.sampler_alpha_ceiling(np.frombuffer(p0_bytes), sampler, threshold, criterion)
 
 
 def thm3_safe_fraction(row: Row, eps: float) -> float:

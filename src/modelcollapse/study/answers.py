@@ -55,6 +55,7 @@ def safe_fraction(
     initial_path=None,
     scenario: str = DEFAULTS["scenario"],
     window: int | None = None,
+    sampler: str = DEFAULTS["grid"]["sampler"][0],
     generations: int = DEFAULTS["generations"],
     seeds: int = DEFAULTS["seeds"],
     root_seed: int = DEFAULTS["root_seed"],
@@ -72,9 +73,10 @@ def safe_fraction(
 
     Give `n` (budget frame: n samples per generation, a fraction synthetic) or `n_real` (real-data
     frame: N real samples kept, synthetic ones added), and `vocab` with an initial distribution
-    (`initial` and its keys, or `p0` itself). The grid, refinement, interval and analytic columns
-    are those of the workflow, so the numbers equal the workflow's for the same row, seeds and
-    root seed. Refinement serves `criteria` (all four by default), and the table has theirs.
+    (`initial` and its keys, or `p0` itself). `sampler` is how synthetic samples are drawn from
+    each model (a spec of docs/samplers.md: 'exact', 'top_p:0.9', …). The grid, refinement,
+    interval and analytic columns are those of the workflow, so the numbers equal the workflow's
+    for the same row, sampler, seeds and root seed. Refinement serves `criteria` (all four by default), and the table has theirs.
     A criterion's threshold may be a list (`thresholds={'drift': [0.05, 0.1, 0.2]}`): refinement
     then brackets every threshold's crossing, and the table has a line per criterion and
     threshold (column `threshold`). `analytic_only` skips the simulation (seconds → well under a
@@ -126,6 +128,7 @@ def safe_fraction(
             confidence=confidence,
             resolution=resolution,
             log_real_shares=log_real_shares,
+            sampler=sampler,
         ),
         "api",
     )
@@ -133,7 +136,7 @@ def safe_fraction(
         p0 = from_config(config["initial"], config["grid"]["vocab"][0], root_seed)
     grid, safe = config["grid"], {**config["safe"], **{c: [float(t) for t in v] for c, v in listed.items()}}
     frame, size = ("budget", n) if n is not None else ("real_data", n_real)
-    row = Row(scenario, frame, int(size), p0.size, window)
+    row = Row(scenario, frame, int(size), p0.size, window, config["grid"]["sampler"][0])
     grid = row.probes(grid)
     if analytic_only:
         rows = analytic.analytic_safe_fractions(row, p0, generations, safe, list(grid), resolution)

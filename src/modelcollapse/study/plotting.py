@@ -17,7 +17,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import NullLocator
 
 from ..style import COLORBLIND, figure_style
-from .report import columns, row_size_key, strictest, threshold_label, thresholds
+from .report import columns, row_size_key, sampler_title, samplers, strictest, threshold_label, thresholds
 from .safe import CRITERIA, LARGER_IS_WORSE, STATISTIC
 
 # Criteria whose statistic spans decades are coloured on a log scale (floor: threshold / 100).
@@ -55,10 +55,40 @@ def _size_label(size_key):
     return f"{'training-set size n' if size_key == 'n' else 'real samples N'} (log scale)"
 
 
-def _vocab_panels(vocabs, sharey):
-    """A figure with one panel per vocabulary, side by side."""
-    fig = Figure(figsize=(5.2 * len(vocabs) + 1.2, 4.6))
-    return fig, fig.subplots(1, len(vocabs), sharey=sharey, squeeze=False)
+PANEL_HEIGHT = 4.6  # inches: a figure with one row of panels
+
+
+def _vocab_panels(vocabs, sharey, rows: int = 1):
+    """A figure with one panel per vocabulary, side by side, and `rows` such rows of panels (one
+    per sampler), sharing their x axis down each column. Its margins above and below the panels
+    are those of one row in inches, so what sits there (`_margin`) keeps its place."""
+    fig = Figure(figsize=(5.2 * len(vocabs) + 1.2, PANEL_HEIGHT + 3.9 * (rows - 1)))
+    axes = fig.subplots(rows, len(vocabs), sharey=sharey, sharex="col" if rows > 1 else False, squeeze=False)
+    if rows > 1:
+        params = fig.subplotpars
+        fig.subplots_adjust(bottom=_margin(fig, params.bottom), top=1 - _margin(fig, 1 - params.top), hspace=0.28)
+    return fig, axes
+
+
+def _margin(fig, y: float) -> float:
+    """A height given as a share of a one-row figure (`PANEL_HEIGHT`), as a share of `fig`: where
+    titles, axis labels and legends go above and below the panels of any number of rows."""
+    return y * PANEL_HEIGHT / fig.get_figheight()
+
+
+def _panel_title(vocab, sampler, every) -> str:
+    """'vocab = 10', and its sampler when the study has one other than exact (`sampler_title`)."""
+    return f"vocab = {vocab}{sampler_title(sampler, every)}"
+
+
+def _ceiling(bounds) -> float:
+    """The n → ∞ ceiling on α* of the lines `bounds` (one criterion, one vocab and one sampler):
+    the same for every row size; NaN where there is none (exact, or no closed form)."""
+    finite = bounds["sampler_ceiling"][~np.isnan(bounds["sampler_ceiling"].astype(float))]
+    return float(finite[0]) if finite.size else np.nan
+
+
+CEILING_STYLE = dict(ls="-.", lw=1.3, zorder=2)  # the n → ∞ ceiling on α* of a biased sampler
 
 
 def _size_ticks(axis, sizes):
@@ -147,7 +177,8 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     bounds = _select(safe, safe["criterion"] == criterion)
     size_key = row_size_key(data["frame"])
     vocabs = np.unique(data["vocab"]).tolist()
-    fig, axes = _vocab_panels(vocabs, sharey=True)
+    every = samplers(data)
+    fig, axes = _vocab_panels(vocabs, sharey=True, rows=len(every))
     colour_value, ticks = _colour_scale(criterion, threshold, int(bounds["seeds"][0]) if "seeds" in bounds else 100)
     values = colour_value(data["value"])
     centre = float(colour_value(threshold))
@@ -156,11 +187,13 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
     norm = TwoSlopeNorm(vcenter=centre, vmin=min(lo, centre - 1e-9), vmax=max(hi, centre + 1e-9))
     sizes = np.unique(data[size_key])
     y_edges = _edges(sizes, log=True)
-    for ax, vocab in zip(axes[0], vocabs):
+    panels = [(ax, vocab, sampler) for axes_row, sampler in zip(axes, every) for ax, vocab in zip(axes_row, vocabs)]
+    ceilings = False
+    for ax, vocab, sampler in panels:
         ax.set_xscale("function", functions=(_stretch, _unstretch))
         ax.set_yscale("log")
         for j, size in enumerate(sizes):
-            in_tile = (data["vocab"] == vocab) & (data[size_key] == size)
+            in_tile = (data["vocab"] == vocab) & (data["sampler"] == sampler) & (data[size_key] == size)
             if not in_tile.any():
                 continue
             tiles = _select(data, in_tile, by="effective_fraction")
@@ -178,7 +211,10 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
                         lw=0.0,
                     )
                 )
-        b = _select(bounds, bounds["vocab"] == vocab, by=size_key)
+        b = _select(bounds, (bounds["vocab"] == vocab) & (bounds["sampler"] == sampler), by=size_key)
+        if not np.isnan(ceiling := _ceiling(b)):
+            ax.axvline(ceiling, color="black", **CEILING_STYLE)
+            ceilings = True
         low, high = _interval(b)
         err = np.vstack([b["safe_fraction"] - low, high - b["safe_fraction"]])
         ax.errorbar(
@@ -197,24 +233,28 @@ def phase_diagram(criteria, safe, criterion: str, threshold: float, title: str =
             ax.plot(analytic, sizes_valid, "--", color="0.25", marker="s", ms=3, mfc="white", label="analytic α* (where valid)")
         ax.set_xlim(0, 1)
         ax.set_xticks(ALPHA_TICKS, [f"{t:g}" for t in ALPHA_TICKS])
-        ax.set_title(f"vocab = {vocab}")
-    fig.supxlabel("effective synthetic fraction α = n_synthetic / n (axis stretched towards 1)", y=-0.03)
-    axes[0, 0].set_ylabel(_size_label(size_key))
+        ax.set_title(_panel_title(vocab, sampler, every))
+    fig.supxlabel("effective synthetic fraction α = n_synthetic / n (axis stretched towards 1)", y=_margin(fig, -0.03))
+    for axes_row in axes:
+        axes_row[0].set_ylabel(_size_label(size_key))
     _size_ticks(axes[0, 0].yaxis, sizes)
     handles, labels = axes[0, 0].get_legend_handles_labels()
+    if ceilings:
+        handles.append(Line2D([], [], color="black", **CEILING_STYLE))
+        labels.append("n → ∞ ceiling on α* under the sampler")
     handles.append(Patch(facecolor="0.85", edgecolor="0.45", hatch="///", label="never counted safe"))
     labels.append("hatched: p(1) a point mass (one real sample), never counted safe")
     if data["real_sample_decides"].any():  # what the colours of such tiles measure
         handles.append(Line2D([], [], lw=0))
         labels.append("where n_real ≥ 1, P(T ≤ G) = Σᵢ pᵢ^n_real: set by the real sample alone")
-    _bottom_legend(fig, handles, labels, ncol=2 if len(handles) > 3 else 3)
+    _bottom_legend(fig, handles, labels, ncol=2 if len(handles) > 3 else 3, y=_margin(fig, -0.2))
     direction = ">" if LARGER_IS_WORSE[criterion] else "<"
     mappable = ScalarMappable(norm=norm, cmap=cmap)
-    cbar = fig.colorbar(mappable, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
+    cbar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.9 if len(every) == 1 else 0.6, pad=0.02)
     scale = "  (logit scale)" if criterion == "collapse" else ""
     cbar.set_label(f"{STATISTIC[criterion].split(' (p̂')[0]}{scale}\nblack line: the threshold, unsafe if {direction} {threshold:g}")
     _mark_threshold(cbar, centre, threshold, None if ticks is None else [(float(colour_value(t)), label) for t, label in ticks])
-    fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=0.995)
+    fig.suptitle(title or f"Maximum safe synthetic fraction — criterion '{criterion}'", y=1 - _margin(fig, 0.005))
     return fig
 
 
@@ -239,14 +279,16 @@ def safe_fraction_figure(safe, title: str = ""):
     size_key = row_size_key(safe["frame"])
     vocabs = np.unique(safe["vocab"]).tolist()
     sizes = np.unique(safe[size_key]).astype(int)
-    fig, axes = _vocab_panels(vocabs, sharey=True)
+    every = samplers(safe)
+    fig, axes = _vocab_panels(vocabs, sharey=True, rows=len(every))
     palette = COLORBLIND
     colours = dict(zip(CRITERIA, [palette[i] for i in (0, 1, 2, 4)]))  # no two reds
     criteria = [c for c in CRITERIA if c in set(safe["criterion"])]
     lowest = strictest(safe)
-    for ax, vocab in zip(axes[0], vocabs):
+    ceilings = False
+    for ax, vocab, sampler in [(ax, vocab, sampler) for axes_row, sampler in zip(axes, every) for ax, vocab in zip(axes_row, vocabs)]:
         ax.set_xscale("log")
-        row = [(size, alpha) for (size, v), (alpha, _) in lowest.items() if v == vocab]  # by size
+        row = [(size, alpha) for (size, v, s), (alpha, _) in lowest.items() if v == vocab and s == sampler]  # by size
         # on top, thin, and ringing the binding criterion's points: that line and its band stay visible
         ax.plot(
             [float(size) for size, _ in row],
@@ -262,8 +304,11 @@ def safe_fraction_figure(safe, title: str = ""):
             gid="strictest",
         )
         for criterion in criteria:
-            b = _select(safe, (safe["vocab"] == vocab) & (safe["criterion"] == criterion), by=size_key)
+            b = _select(safe, (safe["vocab"] == vocab) & (safe["sampler"] == sampler) & (safe["criterion"] == criterion), by=size_key)
             x, colour = b[size_key].astype(float), colours[criterion]
+            if not np.isnan(ceiling := _ceiling(b)):
+                ax.axhline(ceiling, color=colour, **CEILING_STYLE)
+                ceilings = True
             low, high = _interval(b)
             ax.fill_between(x, low, high, color=colour, alpha=0.18, lw=0, zorder=1)
             ax.plot(x, b["safe_fraction"], "o-", color=colour, ms=4, lw=1.6, zorder=3)
@@ -274,9 +319,10 @@ def safe_fraction_figure(safe, title: str = ""):
         ax.set_xlim(sizes[0] / 1.3, sizes[-1] * 1.3)
         _size_ticks(ax.xaxis, sizes)
         ax.grid(axis="y", color="0.9", lw=0.8)
-        ax.set_title(f"vocab = {vocab}")
-    fig.supxlabel(_size_label(size_key), y=-0.01)
-    axes[0, 0].set_ylabel("maximum safe synthetic fraction α*")
+        ax.set_title(_panel_title(vocab, sampler, every))
+    fig.supxlabel(_size_label(size_key), y=_margin(fig, -0.01))
+    for axes_row in axes:
+        axes_row[0].set_ylabel("maximum safe synthetic fraction α*")
     threshold = thresholds(safe)
     handles = [Line2D([], [], color=colours[c], marker="o", ms=4, lw=1.6) for c in criteria]
     labels = [f"α* of {threshold_label(c, threshold[c])}" for c in criteria]
@@ -291,11 +337,14 @@ def safe_fraction_figure(safe, title: str = ""):
         f"band: {confidence:.0%} interval of α* (from 0 when nothing is certified safe)",
         "analytic α* (dashed, where valid)",
     ]
+    if ceilings:
+        handles.append(Line2D([], [], color="0.3", **CEILING_STYLE))
+        labels.append("n → ∞ ceiling on α* under the sampler (dash-dot, its criterion's colour)")
     if np.isnan(safe["safe_fraction"]).any():
         handles.append(Line2D([], [], color="0.3", marker="X", mec="white", ms=10, mew=0.8, lw=0))
         labels.append("nothing safe, not even without synthetic data (drawn at 0)")
-    _bottom_legend(fig, handles, labels, ncol=2, y=-0.28)
-    fig.suptitle(title or "Maximum safe synthetic fraction α*", y=0.96, va="bottom")  # clear of the panel titles
+    _bottom_legend(fig, handles, labels, ncol=2, y=_margin(fig, -0.28))
+    fig.suptitle(title or "Maximum safe synthetic fraction α*", y=1 - _margin(fig, 0.04), va="bottom")  # clear of the panel titles
     return fig
 
 
@@ -322,23 +371,24 @@ def tolerance_figure(tolerance, thresholds: dict | None = None, title: str = "")
     col = columns(tolerance)
     size_key = row_size_key(col["frame"])
     criteria = [c for c in CRITERIA if c in set(col["criterion"])]
-    vocabs = np.unique(col["vocab"]).tolist()
+    every = samplers(col)
+    panels = [(vocab, sampler) for sampler in every for vocab in np.unique(col["vocab"]).tolist()]  # the columns
     sizes = np.unique(col[size_key]).astype(int).tolist()
     colour = dict(zip(sizes, colormaps["viridis"](np.linspace(0, 0.88, len(sizes)))))
-    fig = Figure(figsize=(4.6 * len(vocabs) + 1.0, 3.1 * len(criteria) + 0.6), layout="constrained")
-    axes = fig.subplots(len(criteria), len(vocabs), sharey=True, squeeze=False)
+    fig = Figure(figsize=(4.6 * len(panels) + 1.0, 3.1 * len(criteria) + 0.6), layout="constrained")
+    axes = fig.subplots(len(criteria), len(panels), sharey=True, squeeze=False)
     spread = 10 ** (0.018 * (np.arange(len(sizes)) - (len(sizes) - 1) / 2))  # side by side at one threshold
     for i, criterion in enumerate(criteria):
         label, forward, inverse = _ALLOWANCE[criterion]
         lines = col["criterion"] == criterion
         ticks = np.unique(col["threshold"][lines])
-        for ax, vocab in zip(axes[i], vocabs):
+        for ax, (vocab, sampler) in zip(axes[i], panels):
             ax.set_xscale("function", functions=(lambda a: np.log10(np.clip(a, 1e-12, None)), lambda y: 10.0**y))
             ax.set_yscale("function", functions=(_stretch, _unstretch))
             if thresholds is not None and criterion in thresholds:
                 ax.axvline(forward(thresholds[criterion]), color="0.55", ls=":", lw=1.4, zorder=1)
             for j, size in enumerate(sizes):
-                b = _select(col, lines & (col["vocab"] == vocab) & (col[size_key] == size), by="threshold")
+                b = _select(col, lines & (col["vocab"] == vocab) & (col["sampler"] == sampler) & (col[size_key] == size), by="threshold")
                 if not b["threshold"].size:
                     continue
                 x, alpha, c = forward(b["threshold"]) * spread[j], b["safe_fraction"].astype(float), colour[size]
@@ -372,7 +422,7 @@ def tolerance_figure(tolerance, thresholds: dict | None = None, title: str = "")
             ax.grid(axis="y", color="0.9", lw=0.8)
             ax.set_xlabel(label, fontsize=10.5)
             if i == 0:
-                ax.set_title(f"vocab = {vocab}")
+                ax.set_title(_panel_title(vocab, sampler, every))
         axes[i, 0].set_ylabel(f"α* ({criterion})")
     handles = [Line2D([], [], color=colour[s], marker="o", ms=5, lw=1.0) for s in sizes]
     labels = [f"{'n' if size_key == 'n' else 'N'} = {s}" for s in sizes]

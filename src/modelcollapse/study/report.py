@@ -45,20 +45,33 @@ def thresholds(col: dict) -> dict:
     return {c: col["threshold"][np.flatnonzero(col["criterion"] == c)[0]] for c in set(col["criterion"])}
 
 
+def samplers(col: dict) -> list:
+    """The samplers of a study table's `columns`, in the order the table first has them (the
+    grid's: grid.sampler)."""
+    return list(dict.fromkeys(col["sampler"].tolist()))
+
+
+def sampler_title(sampler: str, every: list) -> str:
+    """What a panel or table says of its sampler: nothing in a study of `exact` alone (as before
+    samplers), else ', sampler {spec}'."""
+    return "" if every == ["exact"] else f", sampler {sampler}"
+
+
 def table_rows(col: dict, size_key: str) -> dict:
-    """{(size, vocab): indices of its lines in table order} of a study table's `columns`, by
-    size then vocab."""
-    keys = list(zip(col[size_key].tolist(), col["vocab"].tolist()))
+    """{(size, vocab, sampler): indices of its lines in table order} of a study table's
+    `columns`, by size, vocab, then sampler in the grid's order (`samplers`)."""
+    keys = list(zip(col[size_key].tolist(), col["vocab"].tolist(), col["sampler"].tolist()))
     rows = {}
     for i, key in enumerate(keys):
         rows.setdefault(key, []).append(i)
-    return {key: np.array(rows[key]) for key in sorted(rows)}
+    order = {sampler: i for i, sampler in enumerate(samplers(col))}
+    return {key: np.array(rows[key]) for key in sorted(rows, key=lambda k: (k[0], k[1], order[k[2]]))}
 
 
 def strictest(safe) -> dict:
-    """Per row {(n or n_real, vocab): (α*, criteria)}, by size then vocab: the lowest α* over the
-    criteria and the criteria that reach it (a tuple in table order: ties are all strictest). A
-    criterion with nothing safe at all (α* NaN) is the strictest, drawn at α* = 0."""
+    """Per row {(n or n_real, vocab, sampler): (α*, criteria)}, as `table_rows` orders them: the
+    lowest α* over the criteria and the criteria that reach it (a tuple in table order: ties are
+    all strictest). A criterion with nothing safe at all (α* NaN) is the strictest, drawn at α* = 0."""
     col = columns(safe)
     alpha = np.where(np.isnan(col["safe_fraction"]), -1.0, col["safe_fraction"])  # nothing safe is below everything
     lowest = {}
@@ -84,20 +97,22 @@ def format_safe_fraction(alpha, low, high):
 
 
 def safe_fraction_table_html(safe):
-    """The headline table: one row per (n or N, vocab), one column per criterion with α* and its
-    interval; the strictest criterion of each row in bold."""
+    """The headline table: one row per (n or N, vocab, sampler), one column per criterion with α*
+    and its interval; the strictest criterion of each row in bold. The sampler column is there
+    when the study has a sampler other than exact."""
     col = columns(safe)
     size_key = row_size_key(col["frame"])
     criteria = [c for c in CRITERIA if c in set(col["criterion"])]
     threshold = thresholds(col)
     lowest = strictest(col)
+    by_sampler = samplers(col) != ["exact"]
     rows = []
-    for (size, vocab), lines in table_rows(col, size_key).items():
+    for (size, vocab, sampler), lines in table_rows(col, size_key).items():
         by = {col["criterion"][i]: i for i in lines}
-        cells = [size, vocab]
+        cells = [size, vocab, *([sampler] if by_sampler else [])]
         for c in criteria:
             text = format_safe_fraction(*(col[name][by[c]] for name in ("safe_fraction", "ci_low", "ci_high")))
-            cells.append((f"<strong>{text}</strong>", "strictest") if c in lowest[(size, vocab)][1] else text)
+            cells.append((f"<strong>{text}</strong>", "strictest") if c in lowest[(size, vocab, sampler)][1] else text)
         rows.append(cells)
     confidence = col["confidence"][0] if "confidence" in col else 0.95
     caption = (
@@ -106,5 +121,10 @@ def safe_fraction_table_html(safe):
         "none: nothing is safe, not even without synthetic data; [none, …]: no count is certified safe, "
         "so the interval reaches 'no safe fraction'."
     )
-    header = ["n" if size_key == "n" else "N (real)", "vocab", *(threshold_label(c, threshold[c]) for c in criteria)]
+    header = [
+        "n" if size_key == "n" else "N (real)",
+        "vocab",
+        *(["sampler"] if by_sampler else []),
+        *(threshold_label(c, threshold[c]) for c in criteria),
+    ]
     return html_table(header, rows, caption, numbers=True)

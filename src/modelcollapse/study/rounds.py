@@ -77,5 +77,5 @@ def plan_round(row: Row, sims, previous, initial, counts, config: dict, outputs:
     plan = sorted(refinement_wanted(row, probes, config["safe"]))
     made = {**simulation_provenance(row, config), "identity": config["identity"], "table": TABLE_NAMES["round"]}
     text = json.dumps({"row": str(row), "probes": plan}) + "\n"
-    write_tables({outputs["values"]: with_content_digest(values_table(probes, grid_counts), made), outputs["plan"]: text})
+    write_tables({outputs["values"]: with_content_digest(values_table(probes, grid_counts, row.sampler), made), outputs["plan"]: text})
     return plan

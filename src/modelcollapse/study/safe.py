@@ -23,6 +23,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..config import DEFAULTS, allowed_values, default_counts, for_entry, schema, schema_errors, strict_errors
+from ..core.sampler import EXACT, canonical
 from ..core.simulate import SCENARIOS, SOURCE_SCENARIOS, Cell, sample_sizes
 from ..core.stats import clopper_pearson_lower, clopper_pearson_upper, mean_and_se
 
@@ -47,6 +48,7 @@ class Row:
 
     frame 'budget': `size` is n, the training-set size; probes are n_synthetic = 0 … n.
     frame 'real_data': `size` is N, the real samples kept; probes are n_synthetic = 0, 1, 2, …
+    `sampler`: how every probe's synthetic samples are drawn (core/sampler.py), kept canonical.
     """
 
     scenario: str
@@ -54,18 +56,20 @@ class Row:
     size: int
     vocab: int
     window: int | None = None
+    sampler: str = EXACT
 
     def __post_init__(self):
         if self.frame not in FRAMES:
             raise ValueError(f"frame must be one of {', '.join(FRAMES)}, got {self.frame!r}")
         if self.scenario not in SCENARIOS:
             raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {self.scenario!r}")
+        object.__setattr__(self, "sampler", canonical(self.sampler))
 
     def cell(self, n_synthetic: int, requested: float | None = None) -> Cell:
         """The grid cell of a probe; `requested` is the synthetic fraction a config asked for."""
         n_synthetic = int(n_synthetic)
         n_real = self.size - n_synthetic if self.frame == "budget" else self.size
-        return Cell.from_counts(self.scenario, self.vocab, n_real, n_synthetic, self.window, requested)
+        return Cell.from_counts(self.scenario, self.vocab, n_real, n_synthetic, self.window, requested, self.sampler)
 
     def fraction(self, n_synthetic) -> np.ndarray:
         """Effective synthetic fraction(s) n_synthetic / n of probes."""
@@ -118,6 +122,7 @@ class Row:
             "vocab": self.vocab,
             "n": self.size if self.frame == "budget" else None,
             "n_real": self.size if self.frame == "real_data" else None,
+            "sampler": self.sampler,
         }
 
     @property
