@@ -201,6 +201,7 @@ def test_the_refine_job_writes_the_librarys_tables_with_their_provenance(tmp_pat
         "window": None,
         "version": __version__,
         "engine_numpy": engine_numpy(),
+        "sampler": row.sampler,
         "initial_sha256": io.initial_digest(p0),
     }
     sims, initial = tmp_path / "sims.parquet", tmp_path / "initial.parquet"
