@@ -14,7 +14,7 @@ from 1 to 2 cores, measured.
              job, which only reads.
    Both in units of the study's largest simulate job; "before" also with one probe per bisection
    round, the least it could have been, so the ratio is not flattered by the probe bound.
-2. A one-row study whose refinement dominates (3 grid cells, 400 seeds in blocks of 100, so
+2. A one-row study whose refinement dominates (3 grid cells, 800 seeds in blocks of 200, so
    refinement runs as jobs), run to its row's α* from scratch with `--cores 1` and `--cores 2`:
    wall times, their ratio (target >= 1.7), and its rounds against the model's.
 
@@ -125,8 +125,8 @@ def critical_paths(config: dict) -> None:
 
 ROW_STUDY = {
     "study": "refinement_row",
-    "seeds": 400,
-    "seeds_per_job": 100,
+    "seeds": 800,
+    "seeds_per_job": 200,
     "fractions_per_job": 4,
     "generations": 100,
     "grid": {"n": [3000], "vocab": [1000], "synthetic_fraction": [0.0, 0.5, 1.0], "log_real_shares": False},
@@ -143,7 +143,7 @@ def row_run(cores: int) -> tuple[float, int]:
         )
         (work / "row.yaml").write_text(yaml.safe_dump(ROW_STUDY))
         target = f"results/{ROW_STUDY['study']}/rows/n3000_vocab1000/safe_fraction.parquet"
-        command = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", "row.yaml", target, "--quiet"]
+        command = [sys.executable, "-m", "snakemake", target, "--cores", str(cores), "--quiet", "--configfile", "row.yaml"]
         begin = time.perf_counter()
         subprocess.run(command, cwd=work, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wall = time.perf_counter() - begin
