@@ -46,7 +46,10 @@ checkpoint refine_round:
 rule probe:
     input:
         data=initial_data,
+        # both outputs of the round job: `probe_args` reads its plan through the checkpoint, and
+        # a job whose params depend on a checkpoint must have all of its outputs as inputs
         plan=f"{RESULTS}/refine/{{row}}/round{{round}}.json",
+        values=f"{RESULTS}/refine/{{row}}/round{{round}}.parquet",
     output:
         f"{RESULTS}/probes/{{row}}/round{{round}}_f{{fblock}}_s{{sblock}}.parquet",
     log:
