@@ -46,7 +46,7 @@ REFINE_JOBS = len(SMALL["grid"]["n"]) * len(SMALL["grid"]["vocab"])  # one per (
 assert SMALL["seeds"] > SMALL["seeds_per_job"]
 FIGURE_JOBS = 7  # four phase diagrams, the α*(n) figure, the tolerance table and its figure
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
-GROUP_SIZE = PROFILE["group-components"]["sims"]
+assert "groups" not in PROFILE  # every job its own SLURM job (the profile says why)
 
 SLURM = [
     "study",
@@ -226,23 +226,21 @@ def test_slurm_run_is_identical_to_local_run(tmp_path, local_results):
     check(rc, output, "the SLURM run")
     assert_identical(local_results, work / RESULTS)
 
-    # SLURM really ran the jobs, and the simulate jobs were grouped.
+    # SLURM really ran the jobs.
     name = run_id(output)
     assert name and name.startswith(PROFILE["slurm-jobname-prefix"] + "_"), output[-3000:]
     jobs = sacct_jobs(name)
     assert jobs, f"sacct knows no job named {name}"
     assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
-    # One SLURM job per group of GROUP_SIZE simulate jobs, plus every refinement round job and
-    # probe job (never grouped: a round waits for all its probes), one refine job per row, a
-    # phase_diagram per criterion, safe_fraction_figure, tolerance and tolerance_figure (initial,
-    # merge and report_tables are local).
+    # One SLURM job per Snakemake job, each one srun step: every simulate job, every refinement
+    # round job and probe job, one refine job per row, a phase_diagram per criterion,
+    # safe_fraction_figure, tolerance and tolerance_figure (initial, merge and report_tables are local).
     rounds = len(list(local_results.glob("refine/*/round*.json")))
     probes = len(list(local_results.glob("probes/*/round*.parquet")))
     assert rounds > REFINE_JOBS and probes > 0
-    assert len(jobs) == math.ceil(SIMULATE_JOBS / GROUP_SIZE) + rounds + probes + REFINE_JOBS + FIGURE_JOBS, jobs
-    # Inside the jobs, one srun step per Snakemake job: every simulate job ran on the cluster.
-    assert sum(steps for _, steps in jobs.values()) == SIMULATE_JOBS + rounds + probes + REFINE_JOBS + FIGURE_JOBS, jobs
-    assert max(steps for _, steps in jobs.values()) == min(GROUP_SIZE, SIMULATE_JOBS), jobs
+    expected = SIMULATE_JOBS + rounds + probes + REFINE_JOBS + FIGURE_JOBS
+    assert len(jobs) == expected, jobs
+    assert sorted(steps for _, steps in jobs.values()) == [1] * expected, jobs
 
 
 def running_job(name: str) -> str | None:
