@@ -267,7 +267,8 @@ def test_cancelled_job_fails_the_run_and_a_rerun_completes(tmp_path, local_resul
         stop(proc, log)
     assert rc != 0, f"snakemake ignored the cancelled job {victim}:\n{output[-3000:]}"
     # Snakemake reports the failed job with the SLURM log, which names the cancellation.
-    reported = re.search(rf"Error in (?:group|rule) \w+:?\n(?:.*\n)*?\s*log: (\S*/{victim}\.log)", output)
+    # (a rule's error lists the job's own log first, then the SLURM log)
+    reported = re.search(rf"Error in (?:group|rule) \w+:?\n(?:.*\n)*?\s*log: (?:\S+, )*(\S*/{victim}\.log)", output)
     assert reported, f"no error reported for SLURM job {victim}:\n{output[-3000:]}"
     assert re.search(rf"JOB {victim} ON \S+ CANCELLED", Path(reported.group(1)).read_text(errors="replace"))
     assert "At least one job did not complete successfully" in output, output[-3000:]
