@@ -137,6 +137,9 @@ def sims_cells(paths, generations: int, seeds: int, expected: dict | None = None
     if holders and (len(scenarios) != 1 or None in scenarios):
         raise ValueError("a study has one scenario; the tables mix several")
 
+    def read_cell_of(key):
+        return read_cell(pieces(key), key, generations, seeds)
+
     def pieces(key):
         """The cell's runs of rows, one file read at a time, copied out of their file when the
         cell spans several."""
@@ -144,7 +147,7 @@ def sims_cells(paths, generations: int, seeds: int, expected: dict | None = None
             piece = read(path).slice(start, stop - start)
             yield piece if len(holders[key]) == 1 else table_copy(piece)
 
-    return {key: functools.partial(lambda key: read_cell(pieces(key), key, generations, seeds), key) for key in found}
+    return {key: functools.partial(read_cell_of, key) for key in found}
 
 
 def read_cell(pieces, key: tuple, generations: int, seeds: int) -> pa.Table:

@@ -20,6 +20,7 @@ No Snakemake: the workflow reads a plan with `parse_plan`.
 import json
 
 from ..core.io import write_tables
+from ..core.theory import expected_l1_error
 from .aggregate import (
     TABLE_NAMES,
     at_G_values,
@@ -67,15 +68,14 @@ def plan_round(row: Row, sims, previous, initial, counts, config: dict, outputs:
         probes, grid_counts = {}, [int(k) for k in counts]
     else:
         probes, grid_counts = values_probes(check_study_tables({"round": previous}, config["identity"])["round"])
-    from ..core.theory import expected_l1_error
-
     baseline = expected_l1_error(p0, row.baseline_size)  # the row's, as `study_row` takes it
-    found = sims_cells(sims, G, seeds, simulation_provenance(row, config), [(row.cell(k).n, int(k)) for k in counts], row.vocab)
+    expected = simulation_provenance(row, config)
+    found = sims_cells(sims, G, seeds, expected, [(row.cell(k).n, int(k)) for k in counts], row.vocab)
     for (_, k), read in found.items():
         _, arrays, collapse_time = cell_arrays(read(), G)
         probes[k] = at_G_values(arrays, collapse_time, p0, G, baseline)
     plan = sorted(refinement_wanted(row, probes, config["safe"]))
-    made = {**simulation_provenance(row, config), "identity": config["identity"], "table": TABLE_NAMES["round"]}
+    made = {**expected, "identity": config["identity"], "table": TABLE_NAMES["round"]}
     text = json.dumps({"row": str(row), "probes": plan}) + "\n"
     write_tables({outputs["values"]: with_content_digest(values_table(probes, grid_counts, row.sampler), made), outputs["plan"]: text})
     return plan
